@@ -1,0 +1,63 @@
+# Somna — the two commands a new user needs are `make demo` and `make test`; the rest is for
+# developers. Every target installs what is missing first (scripts/setup).
+
+BUILD      ?= build
+ASAN_BUILD ?= build-asan
+FUZZ_BUILD ?= build-fuzz
+JOBS       ?= $(shell nproc)
+CMAKE_ARGS ?=
+SOMNA      := $(BUILD)/somna
+SAMPLE     := data/samples/sample-night.hea
+FUZZ_SECONDS ?= 60
+
+.PHONY: all setup configure build demo test test-asan bench fuzz web loadtest train-default format clean
+
+all: build
+
+setup:
+	@scripts/setup
+
+$(BUILD)/build.ninja:
+	cmake -S . -B $(BUILD) -G Ninja -DCMAKE_BUILD_TYPE=Release $(CMAKE_ARGS)
+
+configure: setup $(BUILD)/build.ninja
+
+build: configure
+	@if [ -f web/package.json ]; then scripts/build-web; fi
+	cmake --build $(BUILD) -j $(JOBS)
+
+demo: build
+	@scripts/demo $(SOMNA)
+
+test: build
+	ctest --test-dir $(BUILD) --output-on-failure -j $(JOBS)
+
+# Unit tests once more under AddressSanitizer + UBSan (CI runs this after `make test`).
+test-asan: setup
+	cmake -S . -B $(ASAN_BUILD) -G Ninja -DCMAKE_BUILD_TYPE=Debug -DSOMNA_SANITIZE=ON \
+	  -DSOMNA_BUILD_BENCH=OFF $(CMAKE_ARGS)
+	cmake --build $(ASAN_BUILD) -j $(JOBS)
+	ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
+	  ctest --test-dir $(ASAN_BUILD) --output-on-failure -j $(JOBS) -LE 'slow|browser'
+
+bench: build
+	@scripts/bench $(BUILD)
+
+# libFuzzer on every parser, FUZZ_SECONDS each (default 60), corpus seeded from the samples.
+fuzz: setup
+	CC=clang CXX=clang++ cmake -S . -B $(FUZZ_BUILD) -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+	  -DSOMNA_FUZZ=ON -DSOMNA_BUILD_TESTS=OFF -DSOMNA_BUILD_BENCH=OFF -DSOMNA_WERROR=OFF
+	cmake --build $(FUZZ_BUILD) -j $(JOBS) --target fuzz_all
+	@scripts/fuzz $(FUZZ_BUILD) $(FUZZ_SECONDS)
+
+loadtest: build
+	@scripts/loadtest $(SOMNA)
+
+train-default: build
+	@scripts/train-default $(SOMNA)
+
+format:
+	clang-format -i $$(git ls-files '*.cpp' '*.hpp')
+
+clean:
+	rm -rf $(BUILD) $(ASAN_BUILD) $(FUZZ_BUILD)

@@ -1,0 +1,78 @@
+#pragma once
+// NightReport: everything Somna says about one night, and analyze_night(), the single entry point
+// that the CLI, the server and the benchmarks call.
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "analysis/detector.hpp"
+#include "dsp/beats.hpp"
+#include "io/record.hpp"
+
+namespace somna::analysis {
+
+struct MinuteResult {
+  double t_s = 0;          // minute start, seconds from recording start
+  float p_apnea = 0;
+  bool apnea = false;      // p_apnea >= threshold and quality usable
+  float quality = 1;       // [0,1]
+  std::string quality_reason;
+  bool excluded = false;   // quality too low: not counted in AHI / analysable time
+  float heart_rate_bpm = 0;  // 0 when unknown
+};
+
+struct Episode {
+  double start_s = 0, duration_s = 0;
+  float mean_p = 0;
+  int minutes = 0;
+};
+
+struct HrvSummary {
+  double mean_hr_bpm = 0, sdnn_ms = 0, rmssd_ms = 0, lf_hf = 0;
+  double min_hr_bpm = 0, max_hr_bpm = 0;
+};
+
+enum class Severity { Normal, Mild, Moderate, Severe };
+const char* severity_name(Severity s);        // "normal", "mild", "moderate", "severe"
+Severity severity_from_ahi(double ahi);       // AASM: <5, 5–15, 15–30, >=30
+
+struct NightReport {
+  std::string record_name;
+  std::string source_path;
+  std::optional<io::DateTime> start;
+  double recording_s = 0, analysable_s = 0;
+  double fs = 0;
+  std::string channel;                 // the ECG channel used ("" when beats were external)
+  std::string beat_source;             // "detector:..." or "annotation:qrs"
+  size_t n_beats = 0, n_corrected = 0;
+  DetectorInfo detector;
+  std::vector<MinuteResult> minutes;
+  std::vector<Episode> episodes;
+  std::vector<Event> events;
+  std::optional<double> ahi;           // nullopt when too short (see ahi_note)
+  std::string ahi_note;                // why there is no AHI, or how it was estimated
+  Severity severity = Severity::Normal;
+  bool has_apnea = false;              // AHI >= 5
+  double apnea_minutes = 0;
+  float night_probability = 0;         // p(has apnea) for the whole night, in [0,1]
+  double night_logit = 0;
+  HrvSummary hrv;
+  std::vector<std::string> exclusions; // e.g. "12 min excluded: flat line"
+  double analysis_ms = 0;              // time analyze_night took
+};
+
+struct Options {
+  std::string channel;                 // ECG channel choice (io::ReadOptions::channel semantics)
+  // External beats (e.g. the database's .qrs); when set, the ECG is not searched for beats.
+  std::optional<dsp::Beats> beats;
+  double min_analysable_hours = 2.0;   // below: no AHI, a note says why
+  float min_quality = 0.5f;            // minutes below are excluded
+};
+
+// Analyses one night. record may hold no samples when options.beats is given (beats-only nights).
+// Throws analysis::AnalysisError when there is no usable ECG.
+NightReport analyze_night(const io::Record& record, const Detector& detector,
+                          const Options& options = {});
+
+}  // namespace somna::analysis

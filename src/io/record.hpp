@@ -1,0 +1,69 @@
+#pragma once
+// Record: one recording as every later stage sees it — signals in physical units (float, mV for
+// ECG), per-channel sampling frequency, name, units and gain, the start date-time when the file
+// has it. read_record() picks the reader by extension/content (WFDB, EDF/EDF+/BDF, CSV).
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace somna::io {
+
+// Wall-clock start of a recording as written in the file (no time zone is implied).
+struct DateTime {
+  int year = 0, month = 0, day = 0;  // 0 when only the time is known
+  int hour = 0, minute = 0;
+  double second = 0;
+  bool has_date() const { return year > 0; }
+  std::string to_string() const;  // "YYYY-MM-DD HH:MM:SS" or "HH:MM:SS"
+};
+
+struct Channel {
+  std::string name;       // label as in the file ("MLII", "ECG", "EKG II")
+  std::string units;      // physical units as in the file ("mV", "uV", ...); samples are in these
+  double fs = 0;          // samples per second of this channel
+  double gain = 1;        // ADC units per physical unit (1 for CSV / float formats)
+  double baseline = 0;    // ADC value of physical zero
+  int adc_resolution = 0; // bits, 0 when unknown
+  std::string format;     // storage format, e.g. "212", "16", "EDF", "BDF", "CSV"
+  std::vector<float> samples;          // physical values; NaN where the file marks a gap
+  std::vector<int32_t> digital;        // raw ADC values, only when ReadOptions::keep_digital
+  std::optional<int64_t> checksum;     // WFDB header checksum, when given
+  int64_t skew = 0;                    // WFDB skew in samples (already applied)
+  double duration_s() const { return fs > 0 ? static_cast<double>(samples.size()) / fs : 0.0; }
+};
+
+struct Record {
+  std::string name;         // record name (never used as a path)
+  std::string path;         // the file it was read from
+  std::string format;       // "WFDB", "WFDB multi-segment", "EDF", "EDF+C", "EDF+D", "BDF", "CSV"
+  double frame_fs = 0;      // record (frame) frequency; channels may be multiples of it
+  std::optional<DateTime> start;
+  std::vector<Channel> channels;
+  std::vector<std::string> comments;  // header comments (e.g. age/sex lines)
+  double duration_s() const;          // longest channel
+  // Index of the first ECG-like channel (ECG, EKG, MLII, V1..V6, I, II, III, aVR/L/F, lead...),
+  // or nullopt.
+  std::optional<size_t> find_ecg() const;
+};
+
+struct ReadOptions {
+  // Channel choice, for multi-channel files: a label (matched case-insensitively, e.g. "ecg"
+  // matches "ECG", "EKG II", "ECG1"), or a 0-based index as text. Empty: keep every channel.
+  std::string channel;
+  double fs = 0;                 // CSV without a time column: sampling frequency (required there)
+  bool allow_truncated = false;  // read what is there when a .dat is shorter than the header says
+  bool keep_digital = false;     // also fill Channel::digital (WFDB, EDF)
+  bool header_only = false;      // parse the header(s) only; samples stay empty (for `somna info`)
+};
+
+// Reads a record. `path` may be a .hea (or the record name without extension), .edf/.bdf/.rec,
+// .csv/.txt. Throws io::FormatError / io::UnsupportedError naming the file and the problem.
+Record read_record(const std::string& path, const ReadOptions& options = {});
+
+// Selects one channel by ReadOptions::channel semantics (label or index; empty = first ECG-like).
+// Throws io::FormatError listing the available channels when none fits.
+size_t choose_channel(const Record& record, const std::string& channel, const std::string& file);
+
+}  // namespace somna::io
