@@ -38,7 +38,7 @@ test-asan: setup
 	  -DSOMNA_BUILD_BENCH=OFF $(CMAKE_ARGS)
 	cmake --build $(ASAN_BUILD) -j $(JOBS)
 	ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
-	  ctest --test-dir $(ASAN_BUILD) --output-on-failure -j $(JOBS) -LE 'slow|browser'
+	  ctest --test-dir $(ASAN_BUILD) --output-on-failure -j $(JOBS) -E 'Slow|Browser|Load'
 
 bench: build
 	@scripts/bench $(BUILD)
