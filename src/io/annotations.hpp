@@ -23,13 +23,21 @@ struct Annotation {
   int subtype = 0;
   int chan = 0;
   int num = 0;
-  std::string aux;     // e.g. "(N" rhythm text
+  std::string aux;  // e.g. "(N" rhythm text
+};
+
+// A label an annotation file defines for itself (WFDB "## annotation type definitions" notes).
+struct AnnotationLabel {
+  int code = 0;
+  std::string symbol;
+  std::string description;
 };
 
 struct Annotations {
   std::string path;
   double fs = 0;  // frequency the sample numbers count in (from the record header when known)
   std::vector<Annotation> items;
+  std::vector<AnnotationLabel> custom_labels;  // file-defined labels (rare; written back as read)
 };
 
 // Mnemonic ("N", "A", "V", "+", ...) for a code, and back (-1 when unknown).
@@ -43,5 +51,12 @@ bool is_beat_code(int code);
 Annotations read_annotations(const std::string& record_path, const std::string& extension = {});
 // Writes MIT-format annotations; items must be sorted by sample. Throws io::FormatError on I/O.
 void write_annotations(const std::string& path, const Annotations& annotations);
+
+// The same, on bytes in memory (used by the readers above and by the fuzzer). parse: `file` only
+// names the source in errors; fs is set from a "## time resolution" note when the file has one.
+// encode: throws io::FormatError for values MIT format cannot hold (code outside 1..49,
+// subtype/num outside -128..127, chan outside 0..255, aux over 255 bytes, unsorted samples).
+Annotations parse_annotations(const uint8_t* data, size_t size, const std::string& file);
+std::vector<uint8_t> encode_annotations(const Annotations& annotations);
 
 }  // namespace somna::io
