@@ -28,10 +28,19 @@ struct Channel {
   int adc_resolution = 0; // bits, 0 when unknown
   std::string format;     // storage format, e.g. "212", "16", "EDF", "BDF", "CSV"
   std::vector<float> samples;          // physical values; NaN where the file marks a gap
+  int64_t n_samples = 0;               // samples of this channel in the file (set also when
+                                       // ReadOptions::header_only leaves `samples` empty)
   std::vector<int32_t> digital;        // raw ADC values, only when ReadOptions::keep_digital
   std::optional<int64_t> checksum;     // WFDB header checksum, when given
   int64_t skew = 0;                    // WFDB skew in samples (already applied)
   double duration_s() const { return fs > 0 ? static_cast<double>(samples.size()) / fs : 0.0; }
+};
+
+// A timed note the recording itself carries (EDF+ annotations such as "Sleep stage W").
+struct Event {
+  double onset_s = 0;     // seconds from the recording start
+  double duration_s = 0;  // 0 when the file gives none
+  std::string text;
 };
 
 struct Record {
@@ -42,7 +51,8 @@ struct Record {
   std::optional<DateTime> start;
   std::vector<Channel> channels;
   std::vector<std::string> comments;  // header comments (e.g. age/sex lines)
-  double duration_s() const;          // longest channel
+  std::vector<Event> events;          // annotations stored in the signal file (EDF+)
+  double duration_s() const;          // longest channel (uses n_samples when samples are empty)
   // Index of the first ECG-like channel (ECG, EKG, MLII, V1..V6, I, II, III, aVR/L/F, lead...),
   // or nullopt.
   std::optional<size_t> find_ecg() const;

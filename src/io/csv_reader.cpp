@@ -1,0 +1,387 @@
+#include "io/csv_reader.hpp"
+
+#include <charconv>
+#include <cmath>
+#include <limits>
+
+#include "common/error.hpp"
+#include "io/channel_info.hpp"
+#include "io/wfdb_util.hpp"
+
+namespace somna::io {
+
+namespace {
+
+constexpr size_t kMaxCsvBytes = size_t{1} << 30;
+constexpr size_t kMaxColumns = 4096;
+constexpr size_t kMaxTotalSamples = size_t{1} << 29;
+constexpr size_t kMaxComments = 200;
+
+std::string_view trim(std::string_view s) {
+  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
+  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
+  return s;
+}
+
+std::string_view unquote(std::string_view s) {
+  s = trim(s);
+  if (s.size() >= 2 &&
+      ((s.front() == '"' && s.back() == '"') || (s.front() == '\'' && s.back() == '\''))) {
+    s = trim(s.substr(1, s.size() - 2));
+  }
+  return s;
+}
+
+// Splits one line into fields. sep == ' ' means runs of blanks.
+void split(std::string_view line, char sep, std::vector<std::string_view>& out) {
+  out.clear();
+  if (sep == ' ') {
+    size_t i = 0;
+    while (i < line.size()) {
+      while (i < line.size() && (line[i] == ' ' || line[i] == '\t')) ++i;
+      if (i >= line.size()) break;
+      const size_t b = i;
+      while (i < line.size() && line[i] != ' ' && line[i] != '\t') ++i;
+      out.push_back(line.substr(b, i - b));
+    }
+    return;
+  }
+  size_t b = 0;
+  while (true) {
+    const size_t e = line.find(sep, b);
+    out.push_back(unquote(line.substr(b, e == std::string_view::npos ? line.npos : e - b)));
+    if (e == std::string_view::npos) break;
+    b = e + 1;
+  }
+}
+
+enum class Parse { kNumber, kGap, kBad };
+
+// One value: a plain decimal number; empty, "nan", "NA" = gap.
+Parse parse_value(std::string_view field, bool decimal_comma, double& value) {
+  field = unquote(field);
+  if (field.empty()) return Parse::kGap;
+  if (field.size() <= 3) {
+    std::string low;
+    for (char c : field) low += static_cast<char>(c | 0x20);
+    if (low == "nan" || low == "na") return Parse::kGap;
+  }
+  char buf[64];
+  if (field.size() >= sizeof(buf)) return Parse::kBad;
+  size_t n = 0;
+  size_t start = 0;
+  if (field[0] == '+') start = 1;  // from_chars refuses a leading '+'
+  for (size_t i = start; i < field.size(); ++i) {
+    char c = field[i];
+    if (c == ',' && decimal_comma) c = '.';
+    buf[n++] = c;
+  }
+  if (n == 0) return Parse::kBad;
+  const auto r = std::from_chars(buf, buf + n, value, std::chars_format::general);
+  if (r.ec != std::errc() || r.ptr != buf + n || !std::isfinite(value)) return Parse::kBad;
+  return Parse::kNumber;
+}
+
+// "h:mm:ss.sss", "mm:ss.sss" or plain seconds.
+bool parse_time(std::string_view field, bool decimal_comma, double& seconds) {
+  field = unquote(field);
+  if (field.find(':') == std::string_view::npos)
+    return parse_value(field, decimal_comma, seconds) == Parse::kNumber;
+  double total = 0;
+  size_t b = 0;
+  int parts = 0;
+  while (true) {
+    const size_t e = field.find(':', b);
+    const std::string_view part = field.substr(b, e == std::string_view::npos ? field.npos : e - b);
+    double v = 0;
+    if (parse_value(part, decimal_comma, v) != Parse::kNumber || v < 0) return false;
+    total = total * 60 + v;
+    if (++parts > 3) return false;
+    if (e == std::string_view::npos) break;
+    b = e + 1;
+  }
+  seconds = total;
+  return true;
+}
+
+// Seconds per unit of a time column header ("time", "t", "time_s", "Time (ms)"); 0: not time.
+double time_scale(std::string_view header) {
+  const std::string key = label_key(header);
+  if (key == "t" || key == "s" || key == "sec" || key == "seconds" || key == "time" ||
+      key == "times" || key == "time(s)" || key == "time[s]" || key == "elapsedtime" ||
+      key == "timestamp" || key == "'elapsedtime'")
+    return 1.0;
+  if (key == "ms" || key == "timems" || key == "time(ms)" || key == "time[ms]" || key == "tms")
+    return 1e-3;
+  return 0.0;
+}
+
+bool is_index_header(std::string_view header) {
+  const std::string key = label_key(header);
+  return key == "sample" || key == "samples" || key == "index" || key == "sample#" || key == "#" ||
+         key == "n" || key == "samplenumber";
+}
+
+// Splits "ecg_uV", "ECG (uV)", "ecg [mV]" into name and units when the suffix is a voltage.
+void split_units(const std::string& header, std::string& name, std::string& units) {
+  name = header;
+  units.clear();
+  std::string_view h = trim(header);
+  if (!h.empty() && (h.back() == ')' || h.back() == ']')) {
+    const char open = h.back() == ')' ? '(' : '[';
+    const size_t p = h.rfind(open);
+    if (p != std::string_view::npos) {
+      const std::string_view u = trim(h.substr(p + 1, h.size() - p - 2));
+      const std::string_view n = trim(h.substr(0, p));
+      if (!u.empty() && !n.empty()) {
+        name = std::string(n);
+        units = normalize_units(u);
+        return;
+      }
+    }
+  }
+  const size_t us = h.rfind('_');
+  if (us != std::string_view::npos && us > 0 && millivolt_factor(h.substr(us + 1)) != 0) {
+    name = std::string(h.substr(0, us));
+    units = normalize_units(h.substr(us + 1));
+  }
+}
+
+std::string loc(size_t line, size_t column) {
+  return "line " + std::to_string(line) + ", column " + std::to_string(column);
+}
+
+std::string shown(std::string_view field) {
+  std::string out;
+  for (char c : field.substr(0, 40)) {
+    const auto u = static_cast<unsigned char>(c);
+    out += (u >= 32 && u < 127) ? c : '?';
+  }
+  return field.size() > 40 ? out + "..." : out;
+}
+
+std::string stem_of(const std::string& path) {
+  std::string name = wfdb::base_name(path);
+  const size_t dot = name.find_last_of('.');
+  if (dot != std::string::npos && dot > 0) name.resize(dot);
+  return name.empty() ? "csv" : name;
+}
+
+}  // namespace
+
+Record parse_csv(std::string_view text, const std::string& file, const ReadOptions& options) {
+  if (text.size() > kMaxCsvBytes) throw FormatError(file, "text file is too large (over 1 GiB)");
+  if (!(options.fs >= 0) || !std::isfinite(options.fs))
+    throw FormatError(file,
+                      "sampling frequency must be > 0 (got " + std::to_string(options.fs) + ")");
+  if (text.size() >= 3 && text.substr(0, 3) == "\xEF\xBB\xBF") text.remove_prefix(3);
+  if (text.find('\0') != std::string_view::npos)
+    throw FormatError(file, "not a text file (contains NUL bytes)");
+
+  Record rec;
+  rec.name = stem_of(file);
+  rec.path = file;
+  rec.format = "CSV";
+
+  char sep = 0;
+  bool decimal_comma = false;
+  size_t n_cols = 0;
+  bool header_done = false;  // header (or first data line) seen
+  bool units_row_possible = false;
+  std::vector<std::string> headers, units_row;
+  std::vector<std::vector<float>> cols;
+  std::vector<double> times;
+  std::vector<size_t> time_lines;  // line number of each data row (for messages)
+  bool has_header = false;
+  std::vector<std::string_view> fields;
+  size_t total = 0;
+
+  size_t pos = 0, line_no = 0;
+  while (pos < text.size()) {
+    size_t end = text.find_first_of("\r\n", pos);
+    if (end == std::string_view::npos) end = text.size();
+    std::string_view line = text.substr(pos, end - pos);
+    pos = end;
+    if (pos < text.size() && text[pos] == '\r') ++pos;
+    if (pos < text.size() && text[pos] == '\n') ++pos;
+    ++line_no;
+    const std::string_view t = trim(line);
+    if (t.empty()) continue;
+    if (t.front() == '#') {
+      if (rec.comments.size() < kMaxComments) rec.comments.emplace_back(trim(t.substr(1)));
+      continue;
+    }
+    if (sep == 0) {
+      if (t.find('\t') != std::string_view::npos)
+        sep = '\t';
+      else if (t.find(';') != std::string_view::npos)
+        sep = ';';
+      else if (t.find(',') != std::string_view::npos)
+        sep = ',';
+      else
+        sep = ' ';
+      decimal_comma = sep == ';' || sep == '\t';
+    }
+    split(t, sep, fields);
+    if (!header_done) {
+      header_done = true;
+      if (fields.size() > kMaxColumns)
+        throw FormatError(file, "too many columns (" + std::to_string(fields.size()) + ")",
+                          "line " + std::to_string(line_no));
+      n_cols = fields.size();
+      bool all_numbers = true;
+      for (std::string_view f : fields) {
+        double v;
+        if (parse_value(f, decimal_comma, v) != Parse::kNumber) all_numbers = false;
+      }
+      // Clock times ("0:00.000") in the first column are data, not a header.
+      double tv;
+      if (!all_numbers && n_cols >= 2 && fields[0].find(':') != std::string_view::npos &&
+          parse_time(fields[0], decimal_comma, tv)) {
+        all_numbers = true;
+        for (size_t c = 1; c < n_cols; ++c)
+          if (parse_value(fields[c], decimal_comma, tv) == Parse::kBad) all_numbers = false;
+      }
+      if (!all_numbers) {
+        has_header = true;
+        units_row_possible = true;
+        for (std::string_view f : fields) headers.emplace_back(unquote(f));
+        continue;
+      }
+    } else if (units_row_possible) {
+      units_row_possible = false;
+      bool any_number = false;
+      for (std::string_view f : fields) {
+        double v;
+        if (parse_value(f, decimal_comma, v) == Parse::kNumber) any_number = true;
+      }
+      if (!any_number && fields.size() == n_cols && fields[0].find(':') == std::string_view::npos) {
+        for (std::string_view f : fields) units_row.emplace_back(unquote(f));
+        continue;
+      }
+    }
+    if (fields.size() != n_cols)
+      throw FormatError(file,
+                        "row has " + std::to_string(fields.size()) + " fields, expected " +
+                            std::to_string(n_cols),
+                        "line " + std::to_string(line_no));
+    if (cols.empty()) cols.resize(n_cols);
+    // Column 0 is kept as text-time only if it parses as a clock; numbers go to cols[0] too.
+    for (size_t c = 0; c < n_cols; ++c) {
+      double v = 0;
+      Parse p = parse_value(fields[c], decimal_comma, v);
+      if (c == 0 && p == Parse::kBad && parse_time(fields[c], decimal_comma, v)) p = Parse::kNumber;
+      if (p == Parse::kBad)
+        throw FormatError(file, "not a number: \"" + shown(unquote(fields[c])) + "\"",
+                          loc(line_no, c + 1));
+      cols[c].push_back(p == Parse::kGap ? std::numeric_limits<float>::quiet_NaN()
+                                         : static_cast<float>(v));
+      if (c == 0) times.push_back(p == Parse::kGap ? std::numeric_limits<double>::quiet_NaN() : v);
+    }
+    time_lines.push_back(line_no);
+    total += n_cols;
+    if (total > kMaxTotalSamples)
+      throw FormatError(file, "too many values (over " + std::to_string(kMaxTotalSamples) + ")");
+  }
+  if (cols.empty() || cols[0].empty())
+    throw FormatError(file, has_header ? "no data rows after the header" : "no data rows");
+
+  // Which column is time (or a sample index), and its scale.
+  double t_scale = 0;
+  bool drop_first = false;
+  if (has_header) {
+    t_scale = time_scale(headers[0]);
+    drop_first = t_scale > 0 || is_index_header(headers[0]);
+    if (t_scale == 0 && !units_row.empty() && label_key(units_row[0]).find("hh:mm") == 0)
+      t_scale = 1.0, drop_first = true;
+  } else if (n_cols >= 2 && times.size() >= 2) {
+    // No header: the first column is time when it rises uniformly.
+    const size_t n = times.size();
+    const double dt = (times[n - 1] - times[0]) / static_cast<double>(n - 1);
+    bool uniform = std::isfinite(dt) && dt > 0;
+    for (size_t i = 0; uniform && i < n; ++i)
+      uniform = std::fabs(times[i] - (times[0] + dt * static_cast<double>(i))) <= 0.6 * dt;
+    if (uniform) t_scale = 1.0, drop_first = true;
+  }
+  if (drop_first && n_cols == 1)
+    throw FormatError(file, "the only column is \"" + headers[0] + "\": no signal values");
+
+  double fs = 0;
+  if (t_scale > 0) {
+    const size_t n = times.size();
+    for (size_t i = 0; i < n; ++i)
+      if (!std::isfinite(times[i]))
+        throw FormatError(file, "time value is missing", loc(time_lines[i], 1));
+    if (n >= 2) {
+      const double dt = (times[n - 1] - times[0]) / static_cast<double>(n - 1);
+      if (!(dt > 0))
+        throw FormatError(file, "time column does not increase (from " + std::to_string(times[0]) +
+                                    " to " + std::to_string(times[n - 1]) + ")");
+      for (size_t i = 0; i < n; ++i) {
+        const double expected = times[0] + dt * static_cast<double>(i);
+        if (std::fabs(times[i] - expected) > 0.6 * dt)
+          throw FormatError(file,
+                            "time column is not uniform: " + std::to_string(times[i] * t_scale) +
+                                " s where " + std::to_string(expected * t_scale) +
+                                " s was expected (a gap or a repeated row?)",
+                            loc(time_lines[i], 1));
+      }
+      fs = 1.0 / (dt * t_scale);
+      const double rounded = std::round(fs);
+      if (rounded >= 1 && std::fabs(fs - rounded) <= 1e-3 * fs) fs = rounded;
+      if (options.fs > 0 && std::fabs(fs - options.fs) > 5e-3 * options.fs)
+        throw FormatError(file, "the time column says " + std::to_string(fs) +
+                                    " Hz but the sampling frequency given is " +
+                                    std::to_string(options.fs) + " Hz");
+    } else {
+      fs = options.fs;
+    }
+    if (times[0] != 0)
+      rec.comments.push_back("time column starts at " + std::to_string(times[0] * t_scale) + " s");
+  } else {
+    fs = options.fs;
+  }
+  if (!(fs > 0))
+    throw FormatError(file, "no time column: the sampling frequency is required (--fs)");
+  if (fs > 1e7) throw FormatError(file, "sampling frequency " + std::to_string(fs) + " is absurd");
+  rec.frame_fs = fs;
+
+  for (size_t c = drop_first ? 1 : 0; c < n_cols; ++c) {
+    Channel ch;
+    std::string name, units;
+    if (has_header) split_units(headers[c], name, units);
+    if (name.empty()) name = n_cols - (drop_first ? 1 : 0) == 1 ? "ECG" : "ch" + std::to_string(c);
+    if (units.empty() && c < units_row.size()) units = normalize_units(units_row[c]);
+    if (units.empty()) units = "mV";
+    ch.name = name;
+    ch.fs = fs;
+    ch.gain = 1;
+    ch.baseline = 0;
+    ch.format = "CSV";
+    const double f = millivolt_factor(units);
+    ch.samples = std::move(cols[c]);
+    if (f != 0 && f != 1) {
+      for (float& v : ch.samples) v = static_cast<float>(v * f);
+      units = "mV";
+    }
+    ch.units = units;
+    ch.n_samples = static_cast<int64_t>(ch.samples.size());
+    rec.channels.push_back(std::move(ch));
+  }
+  if (!options.channel.empty()) {
+    const size_t pick = choose_channel(rec, options.channel, file);
+    Channel keep = std::move(rec.channels[pick]);
+    rec.channels.clear();
+    rec.channels.push_back(std::move(keep));
+  }
+  if (options.header_only)
+    for (Channel& ch : rec.channels) std::vector<float>().swap(ch.samples);
+  return rec;
+}
+
+Record read_csv(const std::string& path, const ReadOptions& options) {
+  const std::string text = wfdb::read_text_file(path, kMaxCsvBytes);
+  return parse_csv(text, path, options);
+}
+
+}  // namespace somna::io

@@ -1,0 +1,32 @@
+#pragma once
+// CSV / plain-text ECG: one column of samples, `time,value`, or several value columns with a
+// header row. Parses from text in memory (so the fuzzer and tests need no files); read_csv adds
+// the file. Layout rules (documented in docs/formats.md):
+// - separators: tab, ';', ',' or blanks, chosen from the first content line (in that order);
+//   with ';' or tab a decimal comma is accepted ("0,5");
+// - '#' lines are comments; blank lines are skipped; a UTF-8 BOM is ignored;
+// - a first line that is not all numbers is the header (channel names); a second all-text line
+//   right after it gives units ("mV", "uV"); a header name may carry units ("ecg_uV",
+//   "ECG (uV)", "ecg [mV]"), otherwise values are taken as mV;
+// - the first column is time in seconds when its header says so ("time", "t", "time_s",
+//   "Time (ms)", "Elapsed time"; clock values "h:mm:ss.sss" too) or, without a header, when it
+//   rises uniformly; the sampling frequency then comes from it and must be uniform; a first
+//   column "sample"/"index" is dropped; without a time column ReadOptions::fs is required;
+// - empty fields, "nan" and "NA" are gaps (NaN); anything else that is not a number is an error
+//   naming the line and the column.
+// Voltage columns are converted to mV.
+
+#include <string>
+#include <string_view>
+
+#include "io/record.hpp"
+
+namespace somna::io {
+
+// `file` names the source in errors and becomes Record::path; the record name is its stem.
+Record parse_csv(std::string_view text, const std::string& file, const ReadOptions& options);
+
+// Reads a whole CSV/text file (at most 1 GiB) and parses it.
+Record read_csv(const std::string& path, const ReadOptions& options);
+
+}  // namespace somna::io
