@@ -1,5 +1,6 @@
 #include "io/csv_reader.hpp"
 
+#include <algorithm>
 #include <charconv>
 #include <cmath>
 #include <limits>
@@ -160,6 +161,26 @@ std::string shown(std::string_view field) {
   return field.size() > 40 ? out + "..." : out;
 }
 
+// Index of the first time value that breaks a uniform grid (a step outside 0.5..1.5 times the
+// median step, or a drift of more than 0.6 steps from the straight line through the ends);
+// times.size() when the grid is uniform. Rounded times (360 Hz printed to the millisecond) pass.
+size_t first_nonuniform(const std::vector<double>& times) {
+  const size_t n = times.size();
+  if (n < 2) return n;
+  std::vector<double> steps(n - 1);
+  for (size_t i = 1; i < n; ++i) steps[i - 1] = times[i] - times[i - 1];
+  std::nth_element(steps.begin(), steps.begin() + steps.size() / 2, steps.end());
+  const double median = steps[steps.size() / 2];
+  const double dt = (times[n - 1] - times[0]) / static_cast<double>(n - 1);
+  if (!(median > 0) || !(dt > 0) || !std::isfinite(dt)) return 1;
+  for (size_t i = 1; i < n; ++i) {
+    const double step = times[i] - times[i - 1];
+    if (!(step >= 0.5 * median && step <= 1.5 * median)) return i;
+    if (std::fabs(times[i] - (times[0] + dt * static_cast<double>(i))) > 0.6 * dt) return i;
+  }
+  return n;
+}
+
 std::string stem_of(const std::string& path) {
   std::string name = wfdb::base_name(path);
   const size_t dot = name.find_last_of('.');
@@ -255,7 +276,7 @@ Record parse_csv(std::string_view text, const std::string& file, const ReadOptio
         double v;
         if (parse_value(f, decimal_comma, v) == Parse::kNumber) any_number = true;
       }
-      if (!any_number && fields.size() == n_cols && fields[0].find(':') == std::string_view::npos) {
+      if (!any_number && fields.size() == n_cols) {
         for (std::string_view f : fields) units_row.emplace_back(unquote(f));
         continue;
       }
@@ -296,12 +317,7 @@ Record parse_csv(std::string_view text, const std::string& file, const ReadOptio
       t_scale = 1.0, drop_first = true;
   } else if (n_cols >= 2 && times.size() >= 2) {
     // No header: the first column is time when it rises uniformly.
-    const size_t n = times.size();
-    const double dt = (times[n - 1] - times[0]) / static_cast<double>(n - 1);
-    bool uniform = std::isfinite(dt) && dt > 0;
-    for (size_t i = 0; uniform && i < n; ++i)
-      uniform = std::fabs(times[i] - (times[0] + dt * static_cast<double>(i))) <= 0.6 * dt;
-    if (uniform) t_scale = 1.0, drop_first = true;
+    if (first_nonuniform(times) == times.size()) t_scale = 1.0, drop_first = true;
   }
   if (drop_first && n_cols == 1)
     throw FormatError(file, "the only column is \"" + headers[0] + "\": no signal values");
@@ -317,15 +333,13 @@ Record parse_csv(std::string_view text, const std::string& file, const ReadOptio
       if (!(dt > 0))
         throw FormatError(file, "time column does not increase (from " + std::to_string(times[0]) +
                                     " to " + std::to_string(times[n - 1]) + ")");
-      for (size_t i = 0; i < n; ++i) {
-        const double expected = times[0] + dt * static_cast<double>(i);
-        if (std::fabs(times[i] - expected) > 0.6 * dt)
-          throw FormatError(file,
-                            "time column is not uniform: " + std::to_string(times[i] * t_scale) +
-                                " s where " + std::to_string(expected * t_scale) +
-                                " s was expected (a gap or a repeated row?)",
-                            loc(time_lines[i], 1));
-      }
+      const size_t bad_at = first_nonuniform(times);
+      if (bad_at < n)
+        throw FormatError(file,
+                          "time column is not uniform: " + std::to_string(times[bad_at] * t_scale) +
+                              " s after " + std::to_string(times[bad_at - 1] * t_scale) +
+                              " s (a gap or a repeated row?)",
+                          loc(time_lines[bad_at], 1));
       fs = 1.0 / (dt * t_scale);
       const double rounded = std::round(fs);
       if (rounded >= 1 && std::fabs(fs - rounded) <= 1e-3 * fs) fs = rounded;
