@@ -33,6 +33,12 @@ std::string normalize_units(std::string_view units) {
     const auto c = static_cast<unsigned char>(units[i]);
     if (c == 0xB5) {  // Latin-1 micro sign
       out += 'u';
+    } else if (c == 0xB0) {  // Latin-1 degree sign
+      out += "deg";
+    } else if (c == 0xC2 && i + 1 < units.size() &&
+               static_cast<unsigned char>(units[i + 1]) == 0xB0) {  // UTF-8 degree sign
+      out += "deg";
+      ++i;
     } else if ((c == 0xC2 && i + 1 < units.size() &&
                 static_cast<unsigned char>(units[i + 1]) == 0xB5) ||
                (c == 0xCE && i + 1 < units.size() &&

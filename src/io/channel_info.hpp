@@ -12,8 +12,8 @@ namespace somna::io {
 // V1..V6 (and "V"), I, II, III, aVR, aVL, aVF, "lead ..." (case-insensitive).
 bool is_ecg_label(std::string_view label);
 
-// Units as written, with the micro sign (Latin-1 0xB5, UTF-8 "µ"/"μ") spelled "u" and blanks
-// trimmed; non-printable bytes become '?'.
+// Units as written, with the micro sign (Latin-1 0xB5, UTF-8 "µ"/"μ") spelled "u", the degree
+// sign "deg", and blanks trimmed; other non-ASCII or non-printable bytes become '?'.
 std::string normalize_units(std::string_view units);
 
 // Multiplier from `units` to millivolts: 1 for mV, 1e-3 for uV, 1e3 for V, 1e-6 for nV;

@@ -1,0 +1,231 @@
+// `somna info <file>`: what a recording holds, as a person wants to see it (format, start,
+// duration, channels with fs/gain/units, comments, annotations inside and beside it), or as JSON
+// with --json. Reads headers only where the format allows, so it is instant on large files.
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cmath>
+#include <filesystem>
+#include <iostream>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
+
+#include "cli/command.hpp"
+#include "common/error.hpp"
+#include "io/annotations.hpp"
+#include "io/record.hpp"
+#include "io/wfdb_header.hpp"
+
+namespace somna::cli {
+namespace {
+
+namespace fs = std::filesystem;
+
+// Extensions WFDB tools and PhysioNet databases use for annotation files.
+const char* const kAnnotationExtensions[] = {
+    "atr",   "qrs",    "apn",   "wqrs", "ecg", "ari",  "sqrs", "sqrs125", "gqrs",    "gqrsh",
+    "gqrsl", "anI",    "wabp",  "pu",   "pu0", "pu1",  "st",   "stf",     "hypn",    "resp",
+    "event", "marker", "alarm", "qrsc", "ann", "arou", "man",  "al",      "trigger", "test"};
+
+struct AnnotationFile {
+  std::string path;
+  std::string extension;
+  long long count = -1;  // -1: unreadable
+  std::string error;
+};
+
+// Annotation files beside the record: <dir>/<record name>.<known extension>.
+std::vector<AnnotationFile> annotation_files(const io::Record& rec) {
+  std::vector<AnnotationFile> out;
+  const fs::path dir = fs::path(rec.path).parent_path();
+  for (const char* ext : kAnnotationExtensions) {
+    const fs::path p = dir / (rec.name + "." + ext);
+    std::error_code ec;
+    if (!fs::is_regular_file(p, ec) || p == fs::path(rec.path)) continue;
+    AnnotationFile a;
+    a.path = p.string();
+    a.extension = ext;
+    try {
+      a.count = static_cast<long long>(io::read_annotations(a.path).items.size());
+    } catch (const Error& e) {
+      a.error = e.message();
+    }
+    out.push_back(std::move(a));
+  }
+  return out;
+}
+
+// Samples of a channel: read, or as the header says.
+long long sample_count(const io::Channel& c) {
+  return c.samples.empty() ? static_cast<long long>(c.n_samples)
+                           : static_cast<long long>(c.samples.size());
+}
+
+// header_only leaves WFDB channels without a count: take it from the header, or read the
+// record when the header has no length.
+io::Record read_for_info(const std::string& path, const io::ReadOptions& base) {
+  io::ReadOptions opt = base;
+  opt.header_only = true;
+  io::Record rec = io::read_record(path, opt);
+  const bool unknown = std::any_of(rec.channels.begin(), rec.channels.end(), [](const auto& c) {
+    return c.samples.empty() && c.n_samples == 0;
+  });
+  if (!unknown) return rec;
+  if (rec.format == "WFDB" && rec.path.size() > 4 &&
+      rec.path.compare(rec.path.size() - 4, 4, ".hea") == 0) {
+    const io::WfdbHeader h = io::read_wfdb_header(rec.path);
+    if (h.n_samples) {
+      for (io::Channel& c : rec.channels) {
+        const double per_frame = rec.frame_fs > 0 ? c.fs / rec.frame_fs : 1.0;
+        c.n_samples = static_cast<int64_t>(std::llround(*h.n_samples * per_frame));
+      }
+      return rec;
+    }
+  }
+  opt.header_only = false;
+  rec = io::read_record(path, opt);
+  for (io::Channel& c : rec.channels) {
+    c.n_samples = static_cast<int64_t>(c.samples.size());
+    std::vector<float>().swap(c.samples);
+  }
+  return rec;
+}
+
+std::string hms(double seconds) {
+  const long long total = std::llround(seconds);
+  return fmt::format("{}:{:02}:{:02}", total / 3600, (total / 60) % 60, total % 60);
+}
+
+std::string number(double v) {
+  if (std::fabs(v - std::round(v)) < 1e-9 && std::fabs(v) < 1e15)
+    return fmt::format("{}", static_cast<long long>(std::llround(v)));
+  return fmt::format("{:.6g}", v);
+}
+
+nlohmann::ordered_json to_json(const io::Record& rec, const std::vector<AnnotationFile>& files) {
+  nlohmann::ordered_json j;
+  j["file"] = rec.path;
+  j["format"] = rec.format;
+  j["record"] = rec.name;
+  j["start"] =
+      rec.start ? nlohmann::ordered_json(rec.start->to_string()) : nlohmann::ordered_json(nullptr);
+  j["duration_s"] = rec.duration_s();
+  j["duration"] = hms(rec.duration_s());
+  j["frame_fs"] = rec.frame_fs;
+  j["channels"] = nlohmann::ordered_json::array();
+  for (size_t i = 0; i < rec.channels.size(); ++i) {
+    const io::Channel& c = rec.channels[i];
+    j["channels"].push_back({{"index", i},
+                             {"name", c.name},
+                             {"fs", c.fs},
+                             {"gain", c.gain},
+                             {"baseline", c.baseline},
+                             {"units", c.units},
+                             {"format", c.format},
+                             {"adc_resolution", c.adc_resolution},
+                             {"samples", sample_count(c)},
+                             {"duration_s", c.fs > 0 ? sample_count(c) / c.fs : 0.0}});
+  }
+  j["comments"] = rec.comments;
+  j["events"] = rec.events.size();
+  j["annotation_files"] = nlohmann::ordered_json::array();
+  for (const AnnotationFile& a : files) {
+    nlohmann::ordered_json f = {{"file", a.path}, {"extension", a.extension}};
+    if (a.count >= 0)
+      f["count"] = a.count;
+    else
+      f["error"] = a.error;
+    j["annotation_files"].push_back(f);
+  }
+  return j;
+}
+
+void print_text(const io::Record& rec, const std::vector<AnnotationFile>& files) {
+  std::cout << fmt::format("File:      {}\n", rec.path);
+  std::cout << fmt::format("Format:    {}\n", rec.format);
+  std::cout << fmt::format("Record:    {}\n", rec.name);
+  std::cout << fmt::format("Start:     {}\n", rec.start ? rec.start->to_string() : "(not given)");
+  std::cout << fmt::format("Duration:  {} ({} s)\n", hms(rec.duration_s()),
+                           number(std::round(rec.duration_s() * 1000) / 1000));
+  long long samples = 0;
+  for (const io::Channel& c : rec.channels) samples += sample_count(c);
+  std::cout << fmt::format("Samples:   {} in {} channel{}\n", samples, rec.channels.size(),
+                           rec.channels.size() == 1 ? "" : "s");
+  if (!rec.channels.empty()) {
+    const std::vector<std::string> head = {"#",    "name",  "fs (Hz)", "gain",
+                                           "base", "units", "format",  "samples"};
+    std::vector<std::vector<std::string>> rows;
+    for (size_t i = 0; i < rec.channels.size(); ++i) {
+      const io::Channel& c = rec.channels[i];
+      rows.push_back({std::to_string(i), c.name, number(c.fs), number(c.gain), number(c.baseline),
+                      c.units.empty() ? "-" : c.units, c.format, std::to_string(sample_count(c))});
+    }
+    std::vector<size_t> width(head.size());
+    for (size_t k = 0; k < head.size(); ++k) {
+      width[k] = head[k].size();
+      for (const auto& r : rows) width[k] = std::max(width[k], r[k].size());
+    }
+    auto line = [&](const std::vector<std::string>& cells) {
+      std::string out = " ";
+      for (size_t k = 0; k < cells.size(); ++k) {
+        const bool right = k == 0 || k == 2 || k == 3 || k == 4 || k == 7;
+        out += " " + (right ? fmt::format("{:>{}}", cells[k], width[k])
+                            : fmt::format("{:<{}}", cells[k], width[k]));
+      }
+      while (!out.empty() && out.back() == ' ') out.pop_back();
+      std::cout << out << "\n";
+    };
+    line(head);
+    for (const auto& r : rows) line(r);
+  }
+  if (!rec.comments.empty()) {
+    std::cout << "Comments:\n";
+    for (const std::string& c : rec.comments) std::cout << "  " << c << "\n";
+  }
+  if (!rec.events.empty())
+    std::cout << fmt::format("Annotations in the file: {}\n", rec.events.size());
+  if (files.empty()) {
+    std::cout << "Annotation files: none beside it\n";
+  } else {
+    std::cout << "Annotation files:\n";
+    for (const AnnotationFile& a : files) {
+      if (a.count >= 0)
+        std::cout << fmt::format("  {}  {} annotations\n", a.path, a.count);
+      else
+        std::cout << fmt::format("  {}  unreadable: {}\n", a.path, a.error);
+    }
+  }
+}
+
+SOMNA_COMMAND(
+    "info", "Show what a recording holds: format, start, duration, channels, annotations",
+    [](CLI::App& app) -> Runner {
+      auto path = std::make_shared<std::string>();
+      auto json = std::make_shared<bool>(false);
+      auto options = std::make_shared<io::ReadOptions>();
+      app.add_option("file", *path, "Recording: .hea (or record name), .edf/.bdf, .csv/.txt")
+          ->required();
+      app.add_flag("--json", *json, "Print a JSON object instead of text");
+      app.add_option("--channel", options->channel,
+                     "Only this channel: a label (ECG matches EKG II, ECG1...) or a "
+                     "0-based index");
+      app.add_option("--fs", options->fs, "Sampling frequency for CSV/text without a time column");
+      app.add_flag("--allow-truncated", options->allow_truncated,
+                   "Describe what a truncated file holds instead of refusing it");
+      return [path, json, options]() {
+        const io::Record rec = read_for_info(*path, *options);
+        const std::vector<AnnotationFile> files = annotation_files(rec);
+        if (*json)
+          std::cout << to_json(rec, files)
+                           .dump(2, ' ', false, nlohmann::ordered_json::error_handler_t::replace)
+                    << "\n";
+        else
+          print_text(rec, files);
+        return kExitOk;
+      };
+    });
+
+}  // namespace
+}  // namespace somna::cli

@@ -1,0 +1,174 @@
+// `somna info` end to end: runs the built binary on the shared samples (WFDB 100, the EDF+
+// test generator), on a CSV written here, and on bad input (exit code 2, one line naming the
+// file); the --json output is parsed and checked field by field.
+
+#include <gtest/gtest.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <sstream>
+#include <string>
+
+namespace {
+
+namespace fs = std::filesystem;
+
+const std::string kSamples = std::string(SOMNA_SHARED_DATA) + "/wfdb-samples";
+
+#define REQUIRE_SHARED(path)                                               \
+  if (!fs::exists(path)) {                                                 \
+    GTEST_SKIP() << "shared data absent (" << (path) << "): test not run"; \
+  }
+
+struct CliRun {
+  int rc = -1;
+  std::string out, err;
+};
+
+std::string quote(const std::string& s) {
+  std::string out = "'";
+  for (char c : s) out += c == '\'' ? std::string("'\\''") : std::string(1, c);
+  return out + "'";
+}
+
+fs::path temp_dir() {
+  static int counter = 0;
+  fs::path dir = fs::temp_directory_path() /
+                 ("somna-info-" + std::to_string(::getpid()) + "-" + std::to_string(counter++));
+  fs::create_directories(dir);
+  return dir;
+}
+
+// Runs `somna info <args>`; stdout and stderr captured separately.
+CliRun info(const std::string& args) {
+  const fs::path dir = temp_dir();
+  const std::string err_file = (dir / "stderr").string();
+  const std::string cmd = quote(SOMNA_BINARY) + " info " + args + " 2>" + quote(err_file);
+  CliRun r;
+  FILE* pipe = ::popen(cmd.c_str(), "r");
+  if (!pipe) return r;
+  char buf[4096];
+  size_t n;
+  while ((n = std::fread(buf, 1, sizeof(buf), pipe)) > 0) r.out.append(buf, n);
+  const int status = ::pclose(pipe);
+  r.rc = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  std::ifstream in(err_file);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  r.err = ss.str();
+  fs::remove_all(dir);
+  return r;
+}
+
+TEST(CliInfo, WfdbRecordAsText) {
+  const std::string hea = kSamples + "/100.hea";
+  REQUIRE_SHARED(hea);
+  const CliRun r = info(quote(hea));
+  ASSERT_EQ(r.rc, 0) << r.err;
+  for (const char* needle : {"WFDB", "MLII", "V5", "360", "650000", "0:30:06", "100.atr",
+                             "2274 annotations", "69 M 1085 1629 x1"})
+    EXPECT_NE(r.out.find(needle), std::string::npos) << needle << "\n" << r.out;
+}
+
+TEST(CliInfo, WfdbRecordAsJson) {
+  const std::string hea = kSamples + "/100.hea";
+  REQUIRE_SHARED(hea);
+  const CliRun r = info("--json " + quote(kSamples + "/100"));
+  ASSERT_EQ(r.rc, 0) << r.err;
+  const auto j = nlohmann::json::parse(r.out);
+  EXPECT_EQ(j["format"], "WFDB");
+  EXPECT_EQ(j["record"], "100");
+  EXPECT_TRUE(j["start"].is_null());
+  EXPECT_NEAR(j["duration_s"].get<double>(), 650000 / 360.0, 1e-6);
+  ASSERT_EQ(j["channels"].size(), 2u);
+  EXPECT_EQ(j["channels"][0]["name"], "MLII");
+  EXPECT_EQ(j["channels"][0]["samples"], 650000);
+  EXPECT_EQ(j["channels"][0]["gain"], 200.0);
+  EXPECT_EQ(j["channels"][0]["baseline"], 1024.0);
+  EXPECT_EQ(j["channels"][0]["format"], "212");
+  bool atr = false;
+  for (const auto& f : j["annotation_files"])
+    if (f["extension"] == "atr") {
+      atr = true;
+      EXPECT_EQ(f["count"], 2274);
+    }
+  EXPECT_TRUE(atr) << r.out;
+}
+
+TEST(CliInfo, EdfAsJsonAndChannelChoice) {
+  const std::string edf = kSamples + "/test_generator_2.edf";
+  REQUIRE_SHARED(edf);
+  CliRun r = info("--json " + quote(edf));
+  ASSERT_EQ(r.rc, 0) << r.err;
+  auto j = nlohmann::json::parse(r.out);
+  EXPECT_EQ(j["format"], "EDF+C");
+  EXPECT_EQ(j["start"], "2009-12-10 12:44:02");
+  EXPECT_DOUBLE_EQ(j["duration_s"].get<double>(), 600.0);
+  EXPECT_EQ(j["duration"], "0:10:00");
+  ASSERT_EQ(j["channels"].size(), 11u);
+  EXPECT_EQ(j["channels"][3]["name"], "ECG");
+  EXPECT_EQ(j["channels"][3]["units"], "mV");
+  EXPECT_EQ(j["channels"][0]["units"], "uV");
+  EXPECT_EQ(j["channels"][3]["samples"], 120000);
+
+  r = info("--json --channel ekg " + quote(edf));
+  ASSERT_EQ(r.rc, 0) << r.err;
+  j = nlohmann::json::parse(r.out);
+  ASSERT_EQ(j["channels"].size(), 1u);
+  EXPECT_EQ(j["channels"][0]["name"], "ECG");
+
+  r = info("--channel SpO2 " + quote(edf));
+  EXPECT_EQ(r.rc, 2);
+  EXPECT_NE(r.err.find("squarewave"), std::string::npos) << r.err;  // the channel list
+}
+
+TEST(CliInfo, CsvNeedsFsWithoutTimeColumn) {
+  const fs::path dir = temp_dir();
+  const std::string csv = (dir / "night.csv").string();
+  {
+    std::ofstream out(csv);
+    out << "ecg_uV\n";
+    for (int i = 0; i < 500; ++i) out << (i % 50) * 10 << "\n";
+  }
+  CliRun r = info("--json --fs 250 " + quote(csv));
+  ASSERT_EQ(r.rc, 0) << r.err;
+  const auto j = nlohmann::json::parse(r.out);
+  EXPECT_EQ(j["format"], "CSV");
+  EXPECT_EQ(j["record"], "night");
+  ASSERT_EQ(j["channels"].size(), 1u);
+  EXPECT_EQ(j["channels"][0]["name"], "ecg");
+  EXPECT_EQ(j["channels"][0]["units"], "mV");
+  EXPECT_EQ(j["channels"][0]["samples"], 500);
+  EXPECT_DOUBLE_EQ(j["duration_s"].get<double>(), 2.0);
+
+  r = info(quote(csv));
+  EXPECT_EQ(r.rc, 2);
+  EXPECT_NE(r.err.find(csv), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("--fs"), std::string::npos) << r.err;
+  EXPECT_TRUE(r.out.empty()) << r.out;
+  fs::remove_all(dir);
+}
+
+TEST(CliInfo, BadInputExitsWithCode2AndNamesTheFile) {
+  const fs::path dir = temp_dir();
+  const std::string junk = (dir / "junk.edf").string();
+  {
+    std::ofstream out(junk, std::ios::binary);
+    out << "0       " << std::string(300, '\x7f');
+  }
+  const std::string missing = (dir / "nothing.hea").string();
+  for (const std::string& path : {junk, missing, dir.string()}) {
+    const CliRun r = info(quote(path));
+    EXPECT_EQ(r.rc, 2) << path << ": " << r.err;
+    EXPECT_NE(r.err.find(path), std::string::npos) << r.err;
+    EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << r.err;  // one line
+  }
+  fs::remove_all(dir);
+}
+
+}  // namespace
