@@ -76,6 +76,7 @@ void take_leading_notes(Annotations& out) {
       AnnotationLabel label;
       label.code = static_cast<int>(*code);
       label.symbol = text.substr(s1 + 1, s2 == std::string::npos ? s2 : s2 - s1 - 1);
+      if (label.symbol.empty()) break;
       if (s2 != std::string::npos) label.description = text.substr(s2 + 1);
       out.custom_labels.push_back(std::move(label));
     } else {

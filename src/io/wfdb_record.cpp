@@ -233,8 +233,8 @@ Record decode_wfdb(const WfdbHeader& h, const WfdbOpener& open, const ReadOption
     const WfdbSignalSpec& s = h.signals[chosen[k]];
     Channel& c = rec.channels[k];
     const size_t count = static_cast<size_t>(to - from) * static_cast<size_t>(s.samples_per_frame);
-    c.samples.assign(count, kNaN);
-    if (options.keep_digital) c.digital.assign(count, wfdb::invalid_sample(s.format));
+    c.samples.reserve(count);  // filled by the group readers
+    if (options.keep_digital) c.digital.reserve(count);
     out_of[chosen[k]] = static_cast<int>(k);
   }
   for (size_t g = 0; g < groups.size(); ++g) {
@@ -250,8 +250,8 @@ Record decode_wfdb(const WfdbHeader& h, const WfdbOpener& open, const ReadOption
       gs.initial_value = s.initial_value;
       if (out_of[i] >= 0) {
         Channel& c = rec.channels[static_cast<size_t>(out_of[i])];
-        gs.physical = c.samples.data();
-        gs.digital = options.keep_digital ? c.digital.data() : nullptr;
+        gs.physical = &c.samples;
+        gs.digital = options.keep_digital ? &c.digital : nullptr;
       }
       sigs.push_back(gs);
     }
@@ -260,6 +260,16 @@ Record decode_wfdb(const WfdbHeader& h, const WfdbOpener& open, const ReadOption
     } else {
       wfdb::read_group(*opened[g].source, groups[g].format, groups[g].byte_offset, opened[g].frames,
                        sigs, from, to);
+    }
+  }
+  // Signals without a file ("~" or format 0) have no samples: NaN / invalid throughout.
+  for (size_t k = 0; k < chosen.size(); ++k) {
+    const WfdbSignalSpec& s = h.signals[chosen[k]];
+    Channel& c = rec.channels[k];
+    const size_t count = static_cast<size_t>(to - from) * static_cast<size_t>(s.samples_per_frame);
+    if (c.samples.size() < count) c.samples.resize(count, kNaN);
+    if (options.keep_digital && c.digital.size() < count) {
+      c.digital.resize(count, wfdb::invalid_sample(s.format));
     }
   }
   return rec;

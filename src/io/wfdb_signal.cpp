@@ -18,7 +18,8 @@ namespace somna::io::wfdb {
 namespace {
 
 constexpr float kNaN = std::numeric_limits<float>::quiet_NaN();
-constexpr int64_t kChunkSamples = int64_t{1} << 17;
+// Samples decoded per read: buffers stay in L2 and below malloc's mmap threshold.
+constexpr int64_t kChunkSamples = int64_t{1} << 14;
 
 inline int32_t sign_extend(uint32_t v, int bits) {
   const uint32_t m = uint32_t{1} << (bits - 1);
@@ -254,6 +255,87 @@ uint64_t frames_available(int format, uint64_t file_bytes, int64_t byte_offset,
   return samples_in_bytes(format, file_bytes - offset) / frame_samples;
 }
 
+namespace {
+
+// Appends n values to a signal's outputs and returns where they go.
+struct Appender {
+  float* physical;
+  int32_t* digital;
+};
+Appender append(GroupSignal& g, size_t n) {
+  const size_t old = g.physical->size();
+  g.physical->resize(old + n);
+  Appender a{g.physical->data() + old, nullptr};
+  if (g.digital) {
+    g.digital->resize(old + n);
+    a.digital = g.digital->data() + old;
+  }
+  return a;
+}
+
+// Single signal, one sample per frame, a byte-aligned format: decode and convert in one pass.
+template <typename Load>
+void convert_direct(const uint8_t* src, size_t n, size_t width, const Converter& conv, float* out,
+                    int32_t* digital, Load load) {
+  for (size_t i = 0; i < n; ++i) out[i] = conv(load(src + i * width));
+  if (digital) {
+    for (size_t i = 0; i < n; ++i) digital[i] = load(src + i * width);
+  }
+}
+
+bool direct_format(int format) {
+  return format == 16 || format == 61 || format == 80 || format == 160 || format == 24 ||
+         format == 32;
+}
+
+void convert_direct(int format, const uint8_t* src, size_t n, const Converter& conv, float* out,
+                    int32_t* digital) {
+  switch (format) {
+    case 16:
+      convert_direct(src, n, 2, conv, out, digital, [](const uint8_t* p) {
+        int16_t v;
+        std::memcpy(&v, p, 2);  // little-endian host (x86-64, aarch64)
+        return static_cast<int32_t>(v);
+      });
+      break;
+    case 61:
+      convert_direct(src, n, 2, conv, out, digital, [](const uint8_t* p) {
+        return static_cast<int32_t>(
+            static_cast<int16_t>(static_cast<uint16_t>((p[0] << 8) | p[1])));
+      });
+      break;
+    case 80:
+      convert_direct(src, n, 1, conv, out, digital,
+                     [](const uint8_t* p) { return static_cast<int32_t>(p[0]) - 128; });
+      break;
+    case 160:
+      convert_direct(src, n, 2, conv, out, digital, [](const uint8_t* p) {
+        return static_cast<int32_t>(p[0] | (p[1] << 8)) - 32768;
+      });
+      break;
+    case 24:
+      convert_direct(src, n, 3, conv, out, digital, [](const uint8_t* p) {
+        return sign_extend(p[0] | (p[1] << 8) | (static_cast<uint32_t>(p[2]) << 16), 24);
+      });
+      break;
+    default:  // 32
+      convert_direct(src, n, 4, conv, out, digital, [](const uint8_t* p) {
+        return static_cast<int32_t>(p[0] | (p[1] << 8) | (p[2] << 16) |
+                                    (static_cast<uint32_t>(p[3]) << 24));
+      });
+      break;
+  }
+}
+
+void fill_missing(GroupSignal& g, size_t total, int32_t invalid) {
+  if (g.physical && g.physical->size() < total) {
+    g.physical->resize(total, std::numeric_limits<float>::quiet_NaN());
+  }
+  if (g.digital && g.digital->size() < total) g.digital->resize(total, invalid);
+}
+
+}  // namespace
+
 void read_group(ByteSource& source, int format, int64_t byte_offset, uint64_t stored_frames,
                 std::vector<GroupSignal>& signals, int64_t from, int64_t to) {
   int64_t frame_samples = 0, max_skew = 0;
@@ -263,18 +345,25 @@ void read_group(ByteSource& source, int format, int64_t byte_offset, uint64_t st
     frame_samples += s.samples_per_frame;
     max_skew = std::max(max_skew, s.skew);
   }
-  if (frame_samples == 0 || to <= from) return;
+  const int32_t invalid = invalid_sample(format);
+  auto finish = [&] {
+    for (GroupSignal& g : signals) {
+      fill_missing(g, static_cast<size_t>(std::max<int64_t>(0, to - from) * g.samples_per_frame),
+                   invalid);
+    }
+  };
+  if (frame_samples == 0 || to <= from) return finish();
   const int64_t first = format == 8 ? 0 : from - from % 6;  // 6: whole 212/310/311 groups
   const int64_t last = std::min<int64_t>(static_cast<int64_t>(stored_frames), to + max_skew);
-  if (last <= first) return;
+  if (last <= first) return finish();
 
+  const bool direct = signals.size() == 1 && frame_samples == 1 && direct_format(format);
   const int64_t chunk_frames = std::max<int64_t>(6, kChunkSamples / frame_samples / 6 * 6);
   const int64_t chunk_samples = chunk_frames * frame_samples;
   std::vector<uint8_t> bytes(bytes_for_samples(format, static_cast<uint64_t>(chunk_samples)) + 8);
-  std::vector<int32_t> values(static_cast<size_t>(chunk_samples) + 6);
+  std::vector<int32_t> values(direct ? 0 : static_cast<size_t>(chunk_samples) + 6);
   std::vector<int64_t> running;  // format 8: current value of each signal
   for (const GroupSignal& s : signals) running.push_back(s.initial_value);
-  const int32_t invalid = invalid_sample(format);
 
   for (int64_t f = first; f < last; f += chunk_frames) {
     const int64_t nf = std::min(chunk_frames, last - f);
@@ -287,6 +376,19 @@ void read_group(ByteSource& source, int format, int64_t byte_offset, uint64_t st
       throw FormatError(source.name(), "file ends at byte " + std::to_string(start + got) +
                                            ", before the " + std::to_string(stored_frames) +
                                            " frames expected");
+    }
+    if (direct) {
+      GroupSignal& g = signals[0];
+      if (!g.physical) continue;
+      const int64_t lo = std::max<int64_t>(0, from + g.skew - f);
+      const int64_t hi = std::min<int64_t>(nf, to + g.skew - f);
+      if (hi <= lo) continue;
+      const Appender out = append(g, static_cast<size_t>(hi - lo));
+      const size_t width = static_cast<size_t>(bytes_for_samples(format, 1));
+      convert_direct(format, bytes.data() + static_cast<size_t>(lo) * width,
+                     static_cast<size_t>(hi - lo), Converter{invalid, g.baseline, 1.0 / g.gain},
+                     out.physical, out.digital);
+      continue;
     }
     std::fill(bytes.begin() + static_cast<std::ptrdiff_t>(need), bytes.end(), 0);
     decode_samples(format, bytes.data(), ns, values.data());
@@ -311,25 +413,24 @@ void read_group(ByteSource& source, int format, int64_t byte_offset, uint64_t st
       if (hi <= lo) continue;
       const int spf = g.samples_per_frame;
       const int32_t* in = values.data() + lo * frame_samples + slot[s];
-      const size_t out_index = static_cast<size_t>((f + lo - g.skew - from) * spf);
-      const Converter conv{invalid, g.baseline, 1.0 / g.gain};
-      float* out = g.physical + out_index;
       const int64_t count = hi - lo;
+      const Appender out = append(g, static_cast<size_t>(count * spf));
+      const Converter conv{invalid, g.baseline, 1.0 / g.gain};
       if (spf == 1 && frame_samples == 1) {
-        for (int64_t i = 0; i < count; ++i) out[i] = conv(in[i]);
-        if (g.digital) std::memcpy(g.digital + out_index, in, static_cast<size_t>(count) * 4);
+        for (int64_t i = 0; i < count; ++i) out.physical[i] = conv(in[i]);
+        if (out.digital) std::memcpy(out.digital, in, static_cast<size_t>(count) * 4);
       } else {
         for (int64_t i = 0; i < count; ++i) {
           const int32_t* frame = in + i * frame_samples;
-          for (int j = 0; j < spf; ++j) out[i * spf + j] = conv(frame[j]);
-          if (g.digital) {
-            std::memcpy(g.digital + out_index + static_cast<size_t>(i * spf), frame,
-                        static_cast<size_t>(spf) * 4);
+          for (int j = 0; j < spf; ++j) out.physical[i * spf + j] = conv(frame[j]);
+          if (out.digital) {
+            std::memcpy(out.digital + i * spf, frame, static_cast<size_t>(spf) * 4);
           }
         }
       }
     }
   }
+  finish();
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -388,8 +489,8 @@ FLAC__StreamDecoderWriteStatus flac_write(const FLAC__StreamDecoder*, const FLAC
       const int64_t o = raw_frame - g.skew - st->from;
       if (o < 0 || o >= st->to - st->from) continue;
       const size_t index = static_cast<size_t>(o * spf) + k % static_cast<uint64_t>(spf);
-      g.physical[index] = conv(buffer[c][i]);
-      if (g.digital) g.digital[index] = buffer[c][i];
+      (*g.physical)[index] = conv(buffer[c][i]);
+      if (g.digital) (*g.digital)[index] = buffer[c][i];
     }
   }
   st->decoded += n;
@@ -450,6 +551,12 @@ void read_flac_group(ByteSource& source, int format, uint64_t stored_frames,
                              "FLAC signal file with different samples per frame per signal");
     }
   }
+  const int32_t invalid = invalid_sample(format);
+  for (GroupSignal& g : signals) {
+    const size_t total = static_cast<size_t>(to - from) * static_cast<size_t>(spf);
+    if (g.physical) g.physical->assign(total, std::numeric_limits<float>::quiet_NaN());
+    if (g.physical && g.digital) g.digital->assign(total, invalid);
+  }
   FlacState st;
   st.source = &source;
   st.signals = &signals;
@@ -457,7 +564,7 @@ void read_flac_group(ByteSource& source, int format, uint64_t stored_frames,
   st.from = from;
   st.to = to;
   st.stored_frames = stored_frames;
-  st.invalid = invalid_sample(format);
+  st.invalid = invalid;
   auto dec = start_flac(st);
   const bool ok = FLAC__stream_decoder_process_until_end_of_stream(dec.get());
   if (!ok || !st.error.empty()) {

@@ -43,10 +43,12 @@ struct GroupSignal {
   int samples_per_frame = 1;
   int64_t skew = 0;
   double gain = 200, baseline = 0;
-  int64_t initial_value = 0;   // format 8
-  float* physical = nullptr;   // (to - from) * samples_per_frame values, prefilled with NaN;
-                               // nullptr: this signal is not wanted
-  int32_t* digital = nullptr;  // optional, same size, prefilled with the invalid value
+  int64_t initial_value = 0;  // format 8
+  // Outputs: (to - from) * samples_per_frame values are appended (the caller reserves them);
+  // samples with no stored data are NaN / the format's invalid value. physical == nullptr: the
+  // signal is not wanted; digital == nullptr: no raw values wanted.
+  std::vector<float>* physical = nullptr;
+  std::vector<int32_t>* digital = nullptr;
 };
 
 // Frames of `format` available in a file of `file_bytes` bytes with data from `byte_offset`,

@@ -163,6 +163,16 @@ TEST(WfdbSignal, InvalidSampleIsNaN) {
   EXPECT_TRUE(std::isnan(m.read("m 1 100 2\ny.dat 212 100\n").channels[0].samples[0]));
 }
 
+TEST(WfdbSignal, SignalWithoutFileIsNaN) {
+  MemoryRecord m;
+  m.files["x.dat"] = encode(16, {1, 2, 3});
+  const Record r = m.read("m 2 100 3\nx.dat 16\n~ 16x2 100 16 0 0 0 0 gap\n");
+  ASSERT_EQ(r.channels[1].samples.size(), 6u);
+  EXPECT_TRUE(std::isnan(r.channels[1].samples[5]));
+  EXPECT_EQ(r.channels[1].digital[0], -32768);
+  EXPECT_EQ(r.channels[0].digital, (std::vector<int32_t>{1, 2, 3}));
+}
+
 TEST(WfdbSignal, InterleavedFramesSkewAndOffset) {
   // Signal A: 2 samples per frame; B: 1 sample per frame, skew 1; 4 bytes of prolog.
   std::vector<int32_t> stream;
