@@ -79,7 +79,9 @@ Parse parse_value(std::string_view field, bool decimal_comma, double& value) {
   }
   if (n == 0) return Parse::kBad;
   const auto r = std::from_chars(buf, buf + n, value, std::chars_format::general);
-  if (r.ec != std::errc() || r.ptr != buf + n || !std::isfinite(value)) return Parse::kBad;
+  // Beyond +-1e30 nothing is a physiological value, and float (even after V -> mV) would overflow.
+  if (r.ec != std::errc() || r.ptr != buf + n || !std::isfinite(value) || std::fabs(value) > 1e30)
+    return Parse::kBad;
   return Parse::kNumber;
 }
 

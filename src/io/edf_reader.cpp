@@ -297,6 +297,11 @@ EdfHeader parse_edf_header(const uint8_t* data, size_t size, uint64_t file_size,
           where);
   }
   h.bytes_per_record = bytes;
+  const bool has_annotations = std::any_of(h.signals.begin(), h.signals.end(),
+                                           [](const auto& s) { return s.is_annotation; });
+  if (h.discontinuous && !has_annotations)
+    bad(file, "EDF+D file without an annotation signal: the record times are unknown",
+        "EDF header");
   if (h.record_duration <= 0 && !all_annotations)
     bad(file,
         "data record duration " + std::to_string(h.record_duration) +
@@ -508,35 +513,65 @@ Record read_edf(const std::string& path, const ReadOptions& options) {
     bad(path, "recording has " + std::to_string(total) + " samples in the chosen channels, more " +
                   "than this reader holds in memory (" + std::to_string(kMaxTotalSamples) +
                   "); choose one channel");
+  if (h.discontinuous) {
+    // Gaps cost memory the file does not: allow them up to the stored data (or 2^25 samples).
+    int64_t stored = 0;
+    for (size_t c = 0; c < rec.channels.size(); ++c)
+      stored += h.signals[signal_of[c]].samples_per_record * h.n_records;
+    const int64_t allowed = stored + std::max<int64_t>(stored, int64_t{1} << 25);
+    if (total > allowed)
+      bad(path, "EDF+D gaps would need " + std::to_string(total - stored) + " NaN samples for " +
+                    std::to_string(stored) + " stored ones; refusing to fill them");
+  }
 
-  file.reset();
-  BiosigPtr bh = biosig_open(path, true);
-  if (biosig_check_error(bh.get())) bad(path, "libbiosig: " + biosig_error(bh.get()));
-  if (bh->NS != h.signals.size())
-    bad(path, "libbiosig sees " + std::to_string(bh->NS) + " signals, the header " +
-                  std::to_string(h.signals.size()));
-  std::vector<int64_t> spr;
-  for (size_t k : signal_of) spr.push_back(h.signals[k].samples_per_record);
-  for (size_t c = 0; c < rec.channels.size(); ++c) {
-    Channel& ch = rec.channels[c];
+  // Samples: decoded here from the validated layout (16-bit or 24-bit little-endian two's
+  // complement). libbiosig is not used for EDF/BDF data: fuzzing showed it crashing on files
+  // whose header passes validation; the tests compare this decoder with libbiosig's instead.
+  std::vector<int64_t> offset_of(h.signals.size(), 0);
+  for (size_t k = 1; k < h.signals.size(); ++k)
+    offset_of[k] = offset_of[k - 1] + h.signals[k - 1].samples_per_record * h.bytes_per_sample();
+  for (Channel& ch : rec.channels) {
     ch.samples.assign(static_cast<size_t>(ch.n_samples),
                       h.discontinuous ? std::numeric_limits<float>::quiet_NaN() : 0.0f);
     if (options.keep_digital) ch.digital.assign(ch.samples.size(), 0);
   }
-  biosig_read_records(bh.get(), signal_of, spr, h.n_records, path,
-                      [&](size_t c, int64_t r, const float* v, size_t n) {
-                        Channel& ch = rec.channels[c];
-                        int64_t at = r * static_cast<int64_t>(n);
-                        if (h.discontinuous && !onsets.empty())
-                          at = std::llround((onsets[r] - origin) * ch.fs);
-                        const double g = ch.gain, b = ch.baseline;
-                        for (size_t j = 0; j < n; ++j) {
-                          const int64_t idx = at + static_cast<int64_t>(j);
-                          if (idx < 0 || idx >= static_cast<int64_t>(ch.samples.size())) continue;
-                          ch.samples[idx] = static_cast<float>((v[j] - b) / g);
-                          if (options.keep_digital) ch.digital[idx] = static_cast<int32_t>(v[j]);
-                        }
-                      });
+  const int64_t chunk = std::max<int64_t>(1, (int64_t{8} << 20) / h.bytes_per_record);
+  std::vector<uint8_t> buf;
+  for (int64_t first = 0; first < h.n_records; first += chunk) {
+    const int64_t count = std::min(chunk, h.n_records - first);
+    buf.resize(static_cast<size_t>(count * h.bytes_per_record));
+    read_at(file.get(), static_cast<uint64_t>(h.header_bytes + first * h.bytes_per_record),
+            buf.data(), buf.size(), path);
+    for (int64_t r = 0; r < count; ++r) {
+      const int64_t record = first + r;
+      for (size_t c = 0; c < rec.channels.size(); ++c) {
+        Channel& ch = rec.channels[c];
+        const EdfSignalHeader& sig = h.signals[signal_of[c]];
+        const uint8_t* p = buf.data() + r * h.bytes_per_record + offset_of[signal_of[c]];
+        int64_t at = record * sig.samples_per_record;
+        if (h.discontinuous && !onsets.empty())
+          at = std::llround((onsets[static_cast<size_t>(record)] - origin) * ch.fs);
+        const double g = ch.gain, b = ch.baseline;
+        for (int64_t j = 0; j < sig.samples_per_record; ++j) {
+          int32_t v;
+          if (h.bdf) {
+            const uint8_t* q = p + 3 * j;
+            v = static_cast<int32_t>(static_cast<uint32_t>(q[0]) |
+                                     (static_cast<uint32_t>(q[1]) << 8) |
+                                     (static_cast<uint32_t>(q[2]) << 16));
+            if (v & 0x800000) v -= 0x1000000;
+          } else {
+            const uint8_t* q = p + 2 * j;
+            v = static_cast<int16_t>(static_cast<uint16_t>(q[0] | (q[1] << 8)));
+          }
+          const int64_t idx = at + j;
+          if (idx < 0 || idx >= static_cast<int64_t>(ch.samples.size())) continue;
+          ch.samples[static_cast<size_t>(idx)] = static_cast<float>((v - b) / g);
+          if (options.keep_digital) ch.digital[static_cast<size_t>(idx)] = v;
+        }
+      }
+    }
+  }
   return rec;
 }
 

@@ -172,6 +172,8 @@ TEST(Csv, ErrorsNameLineAndColumn) {
   EXPECT_NE(error_of("time,ecg\n0,1\n0.1,2\n", 50).find("time column says 10"), std::string::npos);
   EXPECT_NE(error_of(std::string("1\n2\0\n", 5), 10).find("NUL"), std::string::npos);
   EXPECT_NE(error_of("1\n1e999\n", 10).find("not a number"), std::string::npos);
+  EXPECT_NE(error_of("1\n" + std::string(52, '1') + "\n", 10).find("line 2, column 1"),
+            std::string::npos);  // finite as double, infinite as float
   EXPECT_NE(error_of("time\n1\n2\n").find("no signal values"), std::string::npos);
 }
 

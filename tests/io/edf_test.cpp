@@ -50,6 +50,8 @@ class EdfFiles : public ::testing::Test {
   fs::path dir_;
 };
 
+void expect_error(const std::string& path, const std::string& needle, ReadOptions opt = {});
+
 // ECG at 4 Hz in uV (gain 1: digital == microvolts) and Resp at 2 Hz in "%" over 3 records.
 EdfTestFile two_channel_file() {
   EdfTestFile f;
@@ -105,6 +107,36 @@ TEST_F(EdfFiles, ReadsPhysicalValuesPerChannelRate) {
   for (int i = 0; i < 6; ++i) EXPECT_NEAR(resp.samples[i], i * 5.0, 1e-5) << i;
   EXPECT_DOUBLE_EQ(rec.duration_s(), 3.0);
   EXPECT_DOUBLE_EQ(rec.frame_fs, 1.0);
+}
+
+// Our EDF decoder against libbiosig's (read_biosig opens the same file through sopen/sread).
+void expect_same_as_biosig(const std::string& path) {
+  const Record ours = read_record(path);
+  const Record theirs = read_biosig(path, {});
+  ASSERT_EQ(ours.channels.size(), theirs.channels.size()) << path;
+  for (size_t c = 0; c < ours.channels.size(); ++c) {
+    const Channel& a = ours.channels[c];
+    const Channel& b = theirs.channels[c];
+    EXPECT_EQ(a.name, b.name);
+    if (b.units != "?") {  // libbiosig does not know the Latin-1 degree sign
+      EXPECT_EQ(a.units, b.units) << a.name;
+    }
+    EXPECT_DOUBLE_EQ(a.fs, b.fs) << a.name;
+    ASSERT_EQ(a.samples.size(), b.samples.size()) << a.name;
+    for (size_t i = 0; i < a.samples.size(); ++i)
+      ASSERT_NEAR(a.samples[i], b.samples[i], 1e-5 * (1 + std::fabs(b.samples[i])))
+          << a.name << " sample " << i;
+  }
+}
+
+TEST_F(EdfFiles, DecoderAgreesWithLibbiosig) {
+  expect_same_as_biosig(write("two.edf", edf_bytes(two_channel_file())));
+}
+
+TEST_F(EdfFiles, EdfPlusDiscontinuousNeedsAnnotationSignal) {
+  EdfTestFile f = two_channel_file();
+  f.reserved = "EDF+D";  // found by fuzzing: libbiosig crashed on this, we refuse it
+  expect_error(write("noann.edf", edf_bytes(f)), "without an annotation signal");
 }
 
 TEST_F(EdfFiles, HeaderOnlyGivesCountsWithoutSamples) {
@@ -231,6 +263,10 @@ TEST_F(EdfFiles, EdfPlusDiscontinuousRejectsOverlapAndAbsurdGaps) {
   } catch (const FormatError& e) {
     EXPECT_NE(std::string(e.what()).find("week"), std::string::npos) << e.what();
   }
+  f.duration = "0.001";  // 6 kHz in all: 36M NaN for 18 stored samples
+  f.signals.back().tals = {tal("+0"), tal("+0.001"), tal("+6000")};
+  expect_error(write("gaps.edf", edf_bytes(f)), "refusing to fill");
+  f.duration = "1";
   f.signals.back().tals = {tal("+0"), "junk", tal("+2")};
   EXPECT_THROW(read_record(write("badtal.edf", edf_bytes(f))), FormatError);
 }
@@ -273,7 +309,7 @@ TEST_F(EdfFiles, ExtensionDoesNotMatterContentDoes) {
 }
 
 // Expects a FormatError whose message contains `needle` and the path.
-void expect_error(const std::string& path, const std::string& needle, ReadOptions opt = {}) {
+void expect_error(const std::string& path, const std::string& needle, ReadOptions opt) {
   try {
     const Record r = read_record(path, opt);
     ADD_FAILURE() << "no error for " << path << " (expected \"" << needle << "\")";
@@ -429,6 +465,12 @@ TEST(EdfShared, TestGeneratorMatchesItsWfdbTwin) {
     compared += a.samples.size();
   }
   EXPECT_EQ(compared, 11u * 120000u);
+}
+
+TEST(EdfShared, TestGeneratorDecodedLikeLibbiosig) {
+  const std::string edf = kSamples + "/test_generator_2.edf";
+  REQUIRE_SHARED(edf);
+  expect_same_as_biosig(edf);
 }
 
 TEST(EdfShared, AnnotationOnlyEdfPlus) {
