@@ -109,7 +109,8 @@ struct MemoryRecord {
 std::vector<int32_t> ramp(size_t n, int32_t lo, int32_t hi) {
   std::vector<int32_t> v(n);
   std::mt19937 rng(static_cast<unsigned>(n));
-  for (auto& x : v) x = lo + static_cast<int32_t>(rng() % static_cast<uint32_t>(hi - lo));
+  const uint64_t span = static_cast<uint64_t>(int64_t{hi} - lo);
+  for (auto& x : v) x = static_cast<int32_t>(lo + static_cast<int64_t>(rng() % span));
   return v;
 }
 
