@@ -58,21 +58,29 @@ std::vector<AnnotationFile> annotation_files(const io::Record& rec) {
 }
 
 // Samples of a channel: read, or as the header says.
-long long sample_count(const io::Channel& c) {
+long long sample_count(const io::Channel& c) {  // -1: unknown
   return c.samples.empty() ? static_cast<long long>(c.n_samples)
                            : static_cast<long long>(c.samples.size());
 }
 
+// What `info` shows: the record (samples dropped) and, when its length could not be found, why.
+struct Info {
+  io::Record rec;
+  std::string problem;  // non-empty: sample counts unknown (e.g. a missing .dat)
+};
+
 // header_only leaves WFDB channels without a count: take it from the header, or read the
-// record when the header has no length.
-io::Record read_for_info(const std::string& path, const io::ReadOptions& base) {
+// record when the header has no length (a failure there is reported, not fatal: the header
+// itself is still worth showing).
+Info read_for_info(const std::string& path, const io::ReadOptions& base) {
   io::ReadOptions opt = base;
   opt.header_only = true;
-  io::Record rec = io::read_record(path, opt);
+  Info info{io::read_record(path, opt), {}};
+  io::Record& rec = info.rec;
   const bool unknown = std::any_of(rec.channels.begin(), rec.channels.end(), [](const auto& c) {
     return c.samples.empty() && c.n_samples == 0;
   });
-  if (!unknown) return rec;
+  if (!unknown) return info;
   if (rec.format == "WFDB" && rec.path.size() > 4 &&
       rec.path.compare(rec.path.size() - 4, 4, ".hea") == 0) {
     const io::WfdbHeader h = io::read_wfdb_header(rec.path);
@@ -81,16 +89,22 @@ io::Record read_for_info(const std::string& path, const io::ReadOptions& base) {
         const double per_frame = rec.frame_fs > 0 ? c.fs / rec.frame_fs : 1.0;
         c.n_samples = static_cast<int64_t>(std::llround(*h.n_samples * per_frame));
       }
-      return rec;
+      return info;
     }
   }
   opt.header_only = false;
-  rec = io::read_record(path, opt);
-  for (io::Channel& c : rec.channels) {
-    c.n_samples = static_cast<int64_t>(c.samples.size());
-    std::vector<float>().swap(c.samples);
+  try {
+    io::Record full = io::read_record(path, opt);
+    for (io::Channel& c : full.channels) {
+      c.n_samples = static_cast<int64_t>(c.samples.size());
+      std::vector<float>().swap(c.samples);
+    }
+    info.rec = std::move(full);
+  } catch (const Error& e) {
+    for (io::Channel& c : rec.channels) c.n_samples = -1;
+    info.problem = e.what();
   }
-  return rec;
+  return info;
 }
 
 std::string hms(double seconds) {
@@ -104,7 +118,8 @@ std::string number(double v) {
   return fmt::format("{:.6g}", v);
 }
 
-nlohmann::ordered_json to_json(const io::Record& rec, const std::vector<AnnotationFile>& files) {
+nlohmann::ordered_json to_json(const Info& info, const std::vector<AnnotationFile>& files) {
+  const io::Record& rec = info.rec;
   nlohmann::ordered_json j;
   j["file"] = rec.path;
   j["format"] = rec.format;
@@ -117,18 +132,21 @@ nlohmann::ordered_json to_json(const io::Record& rec, const std::vector<Annotati
   j["channels"] = nlohmann::ordered_json::array();
   for (size_t i = 0; i < rec.channels.size(); ++i) {
     const io::Channel& c = rec.channels[i];
-    j["channels"].push_back({{"index", i},
-                             {"name", c.name},
-                             {"fs", c.fs},
-                             {"gain", c.gain},
-                             {"baseline", c.baseline},
-                             {"units", c.units},
-                             {"format", c.format},
-                             {"adc_resolution", c.adc_resolution},
-                             {"samples", sample_count(c)},
-                             {"duration_s", c.fs > 0 ? sample_count(c) / c.fs : 0.0}});
+    j["channels"].push_back(
+        {{"index", i},
+         {"name", c.name},
+         {"fs", c.fs},
+         {"gain", c.gain},
+         {"baseline", c.baseline},
+         {"units", c.units},
+         {"format", c.format},
+         {"adc_resolution", c.adc_resolution},
+         {"samples", sample_count(c) >= 0 ? nlohmann::ordered_json(sample_count(c))
+                                          : nlohmann::ordered_json(nullptr)},
+         {"duration_s", c.fs > 0 && sample_count(c) >= 0 ? sample_count(c) / c.fs : 0.0}});
   }
   j["comments"] = rec.comments;
+  if (!info.problem.empty()) j["problem"] = info.problem;
   j["events"] = rec.events.size();
   j["annotation_files"] = nlohmann::ordered_json::array();
   for (const AnnotationFile& a : files) {
@@ -142,17 +160,23 @@ nlohmann::ordered_json to_json(const io::Record& rec, const std::vector<Annotati
   return j;
 }
 
-void print_text(const io::Record& rec, const std::vector<AnnotationFile>& files) {
+void print_text(const Info& info, const std::vector<AnnotationFile>& files) {
+  const io::Record& rec = info.rec;
   std::cout << fmt::format("File:      {}\n", rec.path);
   std::cout << fmt::format("Format:    {}\n", rec.format);
   std::cout << fmt::format("Record:    {}\n", rec.name);
   std::cout << fmt::format("Start:     {}\n", rec.start ? rec.start->to_string() : "(not given)");
-  std::cout << fmt::format("Duration:  {} ({} s)\n", hms(rec.duration_s()),
-                           number(std::round(rec.duration_s() * 1000) / 1000));
-  long long samples = 0;
-  for (const io::Channel& c : rec.channels) samples += sample_count(c);
-  std::cout << fmt::format("Samples:   {} in {} channel{}\n", samples, rec.channels.size(),
-                           rec.channels.size() == 1 ? "" : "s");
+  if (info.problem.empty()) {
+    std::cout << fmt::format("Duration:  {} ({} s)\n", hms(rec.duration_s()),
+                             number(std::round(rec.duration_s() * 1000) / 1000));
+    long long samples = 0;
+    for (const io::Channel& c : rec.channels) samples += sample_count(c);
+    std::cout << fmt::format("Samples:   {} in {} channel{}\n", samples, rec.channels.size(),
+                             rec.channels.size() == 1 ? "" : "s");
+  } else {
+    std::cout << fmt::format("Duration:  unknown ({})\n", info.problem);
+    std::cout << fmt::format("Channels:  {}\n", rec.channels.size());
+  }
   if (!rec.channels.empty()) {
     const std::vector<std::string> head = {"#",    "name",  "fs (Hz)", "gain",
                                            "base", "units", "format",  "samples"};
@@ -160,7 +184,8 @@ void print_text(const io::Record& rec, const std::vector<AnnotationFile>& files)
     for (size_t i = 0; i < rec.channels.size(); ++i) {
       const io::Channel& c = rec.channels[i];
       rows.push_back({std::to_string(i), c.name, number(c.fs), number(c.gain), number(c.baseline),
-                      c.units.empty() ? "-" : c.units, c.format, std::to_string(sample_count(c))});
+                      c.units.empty() ? "-" : c.units, c.format,
+                      sample_count(c) >= 0 ? std::to_string(sample_count(c)) : "?"});
     }
     std::vector<size_t> width(head.size());
     for (size_t k = 0; k < head.size(); ++k) {
@@ -215,14 +240,14 @@ SOMNA_COMMAND(
       app.add_flag("--allow-truncated", options->allow_truncated,
                    "Describe what a truncated file holds instead of refusing it");
       return [path, json, options]() {
-        const io::Record rec = read_for_info(*path, *options);
-        const std::vector<AnnotationFile> files = annotation_files(rec);
+        const Info info = read_for_info(*path, *options);
+        const std::vector<AnnotationFile> files = annotation_files(info.rec);
         if (*json)
-          std::cout << to_json(rec, files)
+          std::cout << to_json(info, files)
                            .dump(2, ' ', false, nlohmann::ordered_json::error_handler_t::replace)
                     << "\n";
         else
-          print_text(rec, files);
+          print_text(info, files);
         return kExitOk;
       };
     });

@@ -581,7 +581,9 @@ Record read_biosig(const std::string& path, const ReadOptions& options) {
   BiosigPtr h = biosig_open(path, true);
   if (biosig_check_error(h.get())) {
     const std::string msg = biosig_error(h.get());
-    if (msg.find("not known") != std::string::npos || msg.find("empty") != std::string::npos)
+    if (msg.find("not known") != std::string::npos ||
+        msg.find("not supported") != std::string::npos || msg.find("empty") != std::string::npos ||
+        msg.find("too short") != std::string::npos)
       throw UnsupportedError(path, "unknown file format");
     bad(path, "libbiosig: " + msg);
   }

@@ -184,20 +184,22 @@ Record read_record(const std::string& path, const ReadOptions& options) {
     throw FormatError(path,
                       "not an EDF/BDF file: it does not start with the EDF version \"0\" "
                       "or the BDF signature");
-  // A WFDB signal or annotation file named directly: use its header.
+  // A WFDB signal or annotation file named directly (100.dat, 100.atr, x.d0): the record.
   if (ext != "csv" && ext != "txt" && ext != "tsv" && !ext.empty()) {
     const std::string stem = without_extension(path);
-    if (wfdb::file_exists(stem + ".hea") && ext == "dat") return read_wfdb_chosen(stem, options);
+    if (wfdb::file_exists(stem + ".hea")) return read_wfdb_chosen(stem, options);
   }
   if (ext == "csv" || ext == "txt" || ext == "tsv") return read_csv(path, options);
   if (looks_like_text(head)) {
     if (ext.empty() || ext == "dat" || ext == "ecg" || ext == "asc") return read_csv(path, options);
     throw UnsupportedError(path, "unknown text format '." + ext + "'; " + kKnownFormats);
   }
+  const std::string hint =
+      ext == "dat" ? " (a WFDB signal file? give its .hea header instead)" : "";
   try {
     return read_biosig(path, options);
   } catch (const UnsupportedError&) {
-    throw UnsupportedError(path, std::string("unknown file format; ") + kKnownFormats);
+    throw UnsupportedError(path, "unknown file format" + hint + "; " + kKnownFormats);
   }
 }
 
