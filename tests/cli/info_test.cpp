@@ -154,6 +154,19 @@ TEST(CliInfo, CsvNeedsFsWithoutTimeColumn) {
   fs::remove_all(dir);
 }
 
+TEST(CliInfo, HeaderShownWhenTheLengthCannotBeFound) {
+  const std::string hea = kSamples + "/drive02-no-len.hea";  // drive02.dat is not in the set
+  REQUIRE_SHARED(hea);
+  if (fs::exists(kSamples + "/drive02.dat")) GTEST_SKIP() << "drive02.dat present";
+  const CliRun r = info("--json " + quote(hea));
+  ASSERT_EQ(r.rc, 0) << r.err;
+  const auto j = nlohmann::json::parse(r.out);
+  EXPECT_NE(j["problem"].get<std::string>().find("drive02.dat"), std::string::npos);
+  ASSERT_EQ(j["channels"].size(), 5u);
+  EXPECT_EQ(j["channels"][0]["name"], "ECG");
+  EXPECT_TRUE(j["channels"][0]["samples"].is_null());
+}
+
 TEST(CliInfo, BadInputExitsWithCode2AndNamesTheFile) {
   const fs::path dir = temp_dir();
   const std::string junk = (dir / "junk.edf").string();

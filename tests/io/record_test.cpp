@@ -90,7 +90,8 @@ TEST(RecordShared, WfdbByHeaderByNameAndByDatFile) {
   REQUIRE_SHARED(hea);
   ReadOptions head;
   head.header_only = true;
-  for (const std::string& path : {hea, kSamples + "/100", kSamples + "/100.dat"}) {
+  for (const std::string& path :
+       {hea, kSamples + "/100", kSamples + "/100.dat", kSamples + "/100.atr"}) {
     const Record rec = read_record(path, head);
     EXPECT_EQ(rec.name, "100") << path;
     ASSERT_EQ(rec.channels.size(), 2u) << path;
