@@ -9,6 +9,7 @@
 
 #include "io/annotations.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <cstring>
@@ -76,7 +77,11 @@ void take_leading_notes(Annotations& out) {
       AnnotationLabel label;
       label.code = static_cast<int>(*code);
       label.symbol = text.substr(s1 + 1, s2 == std::string::npos ? s2 : s2 - s1 - 1);
-      if (label.symbol.empty()) break;
+      if (label.symbol.empty() || std::any_of(label.symbol.begin(), label.symbol.end(), [](char c) {
+            return static_cast<unsigned char>(c) <= ' ' || c == 0x7F;
+          })) {
+        break;  // not a label definition: the note stays an annotation
+      }
       if (s2 != std::string::npos) label.description = text.substr(s2 + 1);
       out.custom_labels.push_back(std::move(label));
     } else {
