@@ -5,6 +5,7 @@
 #include <CLI/CLI.hpp>
 #include <functional>
 #include <string>
+#include <utility>
 
 namespace somna::cli {
 
@@ -21,6 +22,12 @@ struct CommandSpec {
 
 bool register_command(CommandSpec spec);
 
+// Lets SOMNA_COMMAND take either {"name", "description", setup} or "name", "description", setup.
+inline CommandSpec command_spec(CommandSpec spec) { return spec; }
+inline CommandSpec command_spec(std::string name, std::string description, Setup setup) {
+  return CommandSpec{std::move(name), std::move(description), std::move(setup)};
+}
+
 // Exit codes shared by every command.
 constexpr int kExitOk = 0;
 constexpr int kExitFailure = 1;   // the job ran but failed (e.g. a target not met)
@@ -32,4 +39,4 @@ constexpr int kExitBadInput = 2;  // bad file / bad arguments
 #define SOMNA_CONCAT(a, b) SOMNA_CONCAT_INNER(a, b)
 #define SOMNA_COMMAND(...) \
   static const bool SOMNA_CONCAT(somna_cmd_registered_, __LINE__) = \
-      ::somna::cli::register_command(::somna::cli::CommandSpec{__VA_ARGS__})
+      ::somna::cli::register_command(::somna::cli::command_spec(__VA_ARGS__))

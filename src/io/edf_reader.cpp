@@ -205,6 +205,14 @@ double EdfSignalHeader::baseline() const {
   return static_cast<double>(dig_min) - phys_min * gain();
 }
 
+bool biosig_extension(const std::string& extension) {
+  static const char* const kExtensions[] = {"gdf",  "scp", "mwf", "mfer", "cnt", "bkr",
+                                            "vhdr", "acq", "cfs", "smr",  "xdf"};
+  for (const char* e : kExtensions)
+    if (extension == e) return true;
+  return false;
+}
+
 bool looks_like_edf(const uint8_t* data, size_t size) {
   if (size >= 8 && std::memcmp(data, "0       ", 8) == 0) return true;
   return size >= 8 && data[0] == 0xFF && std::memcmp(data + 1, "BIOSEMI", 7) == 0;
@@ -402,7 +410,10 @@ Record read_edf(const std::string& path, const ReadOptions& options) {
   if (head.size() < 256)
     bad(path, "file is too short for an EDF header (" + std::to_string(file_size) +
                   " bytes, at least 256)");
-  if (!looks_like_edf(head.data(), head.size())) return read_biosig(path, options);
+  if (!looks_like_edf(head.data(), head.size()))
+    bad(path,
+        "not an EDF/BDF file: it does not start with the EDF version \"0\" or the BDF "
+        "signature");
   const auto ns =
       wfdb::parse_int(trim(std::string_view(reinterpret_cast<const char*>(&head[252]), 4)));
   if (ns && *ns >= 1 && *ns <= kEdfMaxSignals) {
@@ -551,7 +562,7 @@ Record read_edf(const std::string& path, const ReadOptions& options) {
         int64_t at = record * sig.samples_per_record;
         if (h.discontinuous && !onsets.empty())
           at = std::llround((onsets[static_cast<size_t>(record)] - origin) * ch.fs);
-        const double g = ch.gain, b = ch.baseline;
+        const double inv_gain = 1.0 / ch.gain, b = ch.baseline;
         for (int64_t j = 0; j < sig.samples_per_record; ++j) {
           int32_t v;
           if (h.bdf) {
@@ -566,7 +577,7 @@ Record read_edf(const std::string& path, const ReadOptions& options) {
           }
           const int64_t idx = at + j;
           if (idx < 0 || idx >= static_cast<int64_t>(ch.samples.size())) continue;
-          ch.samples[static_cast<size_t>(idx)] = static_cast<float>((v - b) / g);
+          ch.samples[static_cast<size_t>(idx)] = static_cast<float>((v - b) * inv_gain);
           if (options.keep_digital) ch.digital[static_cast<size_t>(idx)] = v;
         }
       }

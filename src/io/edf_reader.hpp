@@ -72,13 +72,18 @@ struct EdfRecordAnnotations {
 EdfRecordAnnotations parse_edf_tals(const uint8_t* data, size_t size, const std::string& file,
                                     const std::string& where);
 
-// Reads an EDF/EDF+/BDF file (validated as above) or, for other files, whatever libbiosig
-// recognises. Channel choice is by the caller (read_record keeps all channels, or one with
-// ReadOptions::channel). ECG-like channels in V/uV/nV are converted to mV.
+// Reads an EDF/EDF+/BDF file (validated as above; samples decoded here, not by libbiosig).
+// ReadOptions::channel keeps one channel (choose_channel rules); empty keeps all. ECG-like
+// channels in V/uV/nV are converted to mV.
 Record read_edf(const std::string& path, const ReadOptions& options);
 
-// Other formats through libbiosig alone (GDF, ...): throws io::UnsupportedError when libbiosig
-// does not recognise the file.
+// Other formats through libbiosig alone (GDF, SCP-ECG, ...): throws io::UnsupportedError when
+// libbiosig does not recognise the file. libbiosig's parsers are NOT safe on hostile input (our
+// fuzzing crashed them within seconds), so read_record only calls this for file extensions
+// that name such a format (biosig_extension), never to sniff unknown files.
 Record read_biosig(const std::string& path, const ReadOptions& options);
+
+// Lower-case extensions (no dot) of formats read through libbiosig: gdf, scp, mwf, ...
+bool biosig_extension(const std::string& extension);
 
 }  // namespace somna::io

@@ -24,8 +24,9 @@ namespace somna::io {
 namespace {
 
 const char* const kKnownFormats =
-    "known formats: WFDB (.hea with its .dat), EDF/EDF+/BDF (.edf, .bdf, .rec), GDF and other "
-    "formats libbiosig reads, CSV/text (.csv, .tsv, .txt)";
+    "known formats: WFDB (.hea with its .dat), EDF/EDF+/BDF (.edf, .bdf, .rec), CSV/text (.csv, "
+    ".tsv, .txt), and through libbiosig .gdf, .scp, .mwf, .cnt, .bkr, .vhdr, .acq, .cfs, .smr, "
+    ".xdf";
 
 std::string lower(std::string s) {
   for (char& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
@@ -194,13 +195,11 @@ Record read_record(const std::string& path, const ReadOptions& options) {
     if (ext.empty() || ext == "dat" || ext == "ecg" || ext == "asc") return read_csv(path, options);
     throw UnsupportedError(path, "unknown text format '." + ext + "'; " + kKnownFormats);
   }
+  if (biosig_extension(ext)) return read_biosig(path, options);
+  // Unknown binary files are not handed to libbiosig to guess: its parsers crash on junk.
   const std::string hint =
       ext == "dat" ? " (a WFDB signal file? give its .hea header instead)" : "";
-  try {
-    return read_biosig(path, options);
-  } catch (const UnsupportedError&) {
-    throw UnsupportedError(path, "unknown file format" + hint + "; " + kKnownFormats);
-  }
+  throw UnsupportedError(path, "unknown file format" + hint + "; " + kKnownFormats);
 }
 
 }  // namespace somna::io

@@ -78,6 +78,9 @@ TEST_F(RecordFiles, UnknownFormatsNameWhatIsKnown) {
   EXPECT_NE(msg.find("WFDB"), std::string::npos) << msg;
   EXPECT_NE(msg.find("EDF"), std::string::npos) << msg;
   EXPECT_NE(msg.find("CSV"), std::string::npos) << msg;
+  // A format libbiosig reads, named by its extension: libbiosig says it is not one.
+  EXPECT_NE(error_of<UnsupportedError>(write("mystery.gdf", junk)).find("unknown file format"),
+            std::string::npos);
   EXPECT_NE(error_of<UnsupportedError>(write("notes.log", "hello\n")).find("unknown text format"),
             std::string::npos);
   // An .edf that is not one.
