@@ -419,6 +419,11 @@ void read_group(ByteSource& source, int format, int64_t byte_offset, uint64_t st
       if (spf == 1 && frame_samples == 1) {
         for (int64_t i = 0; i < count; ++i) out.physical[i] = conv(in[i]);
         if (out.digital) std::memcpy(out.digital, in, static_cast<size_t>(count) * 4);
+      } else if (spf == 1) {
+        for (int64_t i = 0; i < count; ++i) out.physical[i] = conv(in[i * frame_samples]);
+        if (out.digital) {
+          for (int64_t i = 0; i < count; ++i) out.digital[i] = in[i * frame_samples];
+        }
       } else {
         for (int64_t i = 0; i < count; ++i) {
           const int32_t* frame = in + i * frame_samples;
