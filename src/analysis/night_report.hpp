@@ -13,12 +13,12 @@
 namespace somna::analysis {
 
 struct MinuteResult {
-  double t_s = 0;          // minute start, seconds from recording start
+  double t_s = 0;  // minute start, seconds from recording start
   float p_apnea = 0;
-  bool apnea = false;      // p_apnea >= threshold and quality usable
-  float quality = 1;       // [0,1]
+  bool apnea = false;  // p_apnea >= threshold and quality usable
+  float quality = 1;   // [0,1]
   std::string quality_reason;
-  bool excluded = false;   // quality too low: not counted in AHI / analysable time
+  bool excluded = false;     // quality too low: not counted in AHI / analysable time
   float heart_rate_bpm = 0;  // 0 when unknown
 };
 
@@ -34,8 +34,8 @@ struct HrvSummary {
 };
 
 enum class Severity { Normal, Mild, Moderate, Severe };
-const char* severity_name(Severity s);        // "normal", "mild", "moderate", "severe"
-Severity severity_from_ahi(double ahi);       // AASM: <5, 5–15, 15–30, >=30
+const char* severity_name(Severity s);   // "normal", "mild", "moderate", "severe"
+Severity severity_from_ahi(double ahi);  // AASM: <5, 5–15, 15–30, >=30
 
 struct NightReport {
   std::string record_name;
@@ -43,32 +43,43 @@ struct NightReport {
   std::optional<io::DateTime> start;
   double recording_s = 0, analysable_s = 0;
   double fs = 0;
-  std::string channel;                 // the ECG channel used ("" when beats were external)
-  std::string beat_source;             // "detector:..." or "annotation:qrs"
+  std::string channel;      // the ECG channel used ("" when beats were external)
+  std::string beat_source;  // "detector:..." or "annotation:qrs"
   size_t n_beats = 0, n_corrected = 0;
   DetectorInfo detector;
   std::vector<MinuteResult> minutes;
   std::vector<Episode> episodes;
   std::vector<Event> events;
-  std::optional<double> ahi;           // nullopt when too short (see ahi_note)
-  std::string ahi_note;                // why there is no AHI, or how it was estimated
+  std::optional<double> ahi;  // nullopt when too short (see ahi_note)
+  std::string ahi_note;       // why there is no AHI, or how it was estimated
   Severity severity = Severity::Normal;
-  bool has_apnea = false;              // AHI >= 5
+  bool has_apnea = false;  // AHI >= 5
   double apnea_minutes = 0;
-  float night_probability = 0;         // p(has apnea) for the whole night, in [0,1]
+  float night_probability = 0;  // p(has apnea) for the whole night, in [0,1]
   double night_logit = 0;
   HrvSummary hrv;
-  std::vector<std::string> exclusions; // e.g. "12 min excluded: flat line"
-  double analysis_ms = 0;              // time analyze_night took
+  std::vector<std::string> exclusions;  // e.g. "12 min excluded: flat line"
+  double analysis_ms = 0;               // time analyze_night took
+  // Added: the beats the analysis used (R times, s) for the ECG strip viewer, and how the AHI was
+  // estimated ("detector events" or "episodes"; see docs/report-schema.md).
+  std::vector<double> r_time_s;
+  std::string ahi_method;
 };
 
 struct Options {
-  std::string channel;                 // ECG channel choice (io::ReadOptions::channel semantics)
+  std::string channel;  // ECG channel choice (io::ReadOptions::channel semantics)
   // External beats (e.g. the database's .qrs); when set, the ECG is not searched for beats.
   std::optional<dsp::Beats> beats;
-  double min_analysable_hours = 2.0;   // below: no AHI, a note says why
-  float min_quality = 0.5f;            // minutes below are excluded
+  double min_analysable_hours = 2.0;  // below: no AHI, a note says why
+  float min_quality = 0.5f;           // minutes below are excluded
+  // Added: for detectors without events, the apnea/recovery cycle length assumed when turning
+  // apnea minutes into an event count (each episode gives max(1, duration / this) events).
+  double assumed_cycle_s = 60.0;
 };
+
+// Night-level logit from an events-per-hour estimate: (ahi - 5) / 2.5, so p = 0.5 at the AASM
+// cut-off and about 0.88 / 0.12 at 10 / 0 events per hour. A fixed mapping, not a calibration.
+double night_logit_from_ahi(double ahi);
 
 // Analyses one night. record may hold no samples when options.beats is given (beats-only nights).
 // Throws analysis::AnalysisError when there is no usable ECG.

@@ -370,4 +370,32 @@ NightSpec random_night_spec(uint64_t seed, bool with_apnea, double hours) {
   return s;
 }
 
+std::vector<double> fill_missed_beats(const std::vector<double>& t, size_t* n_filled) {
+  std::vector<double> out;
+  size_t filled = 0;
+  if (t.size() < 3) {
+    if (n_filled) *n_filled = 0;
+    return t;
+  }
+  std::vector<double> rr(t.size() - 1);
+  for (size_t i = 1; i < t.size(); ++i) rr[i - 1] = t[i] - t[i - 1];
+  out.reserve(t.size() + t.size() / 10);
+  out.push_back(t[0]);
+  std::vector<double> w;
+  for (size_t i = 0; i < rr.size(); ++i) {
+    const size_t a = i > 30 ? i - 30 : 0, b = std::min(rr.size(), i + 31);
+    w.assign(rr.begin() + long(a), rr.begin() + long(b));
+    std::nth_element(w.begin(), w.begin() + long(w.size() / 2), w.end());
+    const double ref = w[w.size() / 2];
+    const double k = ref > 0 ? std::round(rr[i] / ref) : 1;
+    if (k >= 2 && k <= 4 && std::fabs(rr[i] / ref - k) < 0.15 * k) {
+      for (int j = 1; j < int(k); ++j) out.push_back(t[i] + rr[i] * j / k);
+      filled += static_cast<size_t>(k) - 1;
+    }
+    out.push_back(t[i + 1]);
+  }
+  if (n_filled) *n_filled = filled;
+  return out;
+}
+
 }  // namespace somna::sim

@@ -71,4 +71,11 @@ BeatTemplate gaussian_template(double fs);
 BeatTemplate average_template(const io::Channel& ecg, const std::vector<double>& r_times_s,
                               double out_fs);
 
+// Beat times with missed beats filled in: an interval close to k times the local median interval
+// (k = 2..4, within 15%) is split into k equal intervals. For rendering machine-annotated beats
+// (e.g. Apnea-ECG's sqrs125 .qrs, which misses beats) into an ECG that has every beat.
+// n_filled (optional) receives the number of beats added.
+std::vector<double> fill_missed_beats(const std::vector<double>& r_times_s,
+                                      size_t* n_filled = nullptr);
+
 }  // namespace somna::sim

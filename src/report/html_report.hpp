@@ -1,0 +1,32 @@
+#pragma once
+// NightReport as one self-contained HTML page (inline CSS, SVG and a few lines of JS; nothing is
+// fetched): summary cards, the night timeline (p(apnea) per minute, shaded episodes, signal
+// quality), the heart-rate trend, ECG strips around the highest-scoring minutes (and one calm
+// minute for comparison) with the detected beats and the heart-rate tachogram around them, the
+// episode table and exclusions. Laid out for A4 printing as well as the screen.
+
+#include <string>
+
+#include "analysis/night_report.hpp"
+#include "io/record.hpp"
+
+namespace somna::report {
+
+struct HtmlOptions {
+  int max_strips = 4;     // strips around top-scoring minutes (+1 calm reference minute)
+  double strip_s = 30;    // seconds of ECG per strip
+  std::string generator;  // e.g. "somna 0.1.0", shown in the footer
+};
+
+// record may be null or hold no samples (beats from annotations): strips then show the
+// heart-rate tachogram only.
+std::string html_report(const analysis::NightReport& report, const io::Record* record,
+                        const HtmlOptions& options = {});
+
+void write_html_report(const analysis::NightReport& report, const io::Record* record,
+                       const std::string& path, const HtmlOptions& options = {});
+
+// Text safe inside HTML elements and attribute values.
+std::string html_escape(const std::string& s);
+
+}  // namespace somna::report

@@ -1,0 +1,141 @@
+// The CVHR detector on synthetic nights with known events (beats straight from the simulator, so
+// this tests the detector alone; tests/analysis/analyze_night_test.cpp runs the full chain).
+
+#include "analysis/cvhr_detector.hpp"
+
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <cstdio>
+
+#include "sim/synthetic_night.hpp"
+
+namespace somna::analysis {
+namespace {
+
+NightInput input_from(const sim::SimulatedNight& n, double hours) {
+  NightInput in;
+  for (size_t i = 1; i < n.r_time_s.size(); ++i) {
+    in.rr.t_s.push_back(n.r_time_s[i]);
+    in.rr.rr_s.push_back(static_cast<float>(n.r_time_s[i] - n.r_time_s[i - 1]));
+  }
+  in.duration_s = hours * 3600;
+  in.n_minutes = static_cast<size_t>(std::ceil(hours * 60));
+  return in;
+}
+
+struct Match {
+  double sensitivity = 0, false_per_hour = 0;
+  size_t placed = 0, found = 0, false_events = 0;
+};
+
+// A placed cycle [s, e] is found when a detected event ends (its tachycardia) inside [s, e + 15].
+Match match(const std::vector<Event>& placed, const std::vector<Event>& detected, double hours) {
+  Match m;
+  m.placed = placed.size();
+  std::vector<uint8_t> used(detected.size(), 0);
+  for (const Event& p : placed) {
+    for (size_t k = 0; k < detected.size(); ++k) {
+      if (!used[k] && detected[k].end_s >= p.start_s && detected[k].end_s <= p.end_s + 15) {
+        used[k] = 1;
+        ++m.found;
+        break;
+      }
+    }
+  }
+  for (uint8_t u : used) m.false_events += !u;
+  m.sensitivity = m.placed ? double(m.found) / double(m.placed) : 1.0;
+  m.false_per_hour = double(m.false_events) / hours;
+  return m;
+}
+
+TEST(CvhrDetector, Info) {
+  const CvhrDetector d;
+  EXPECT_EQ(d.info().name, "cvhr-acat");
+  EXPECT_EQ(d.info().kind, "training-free");
+}
+
+TEST(CvhrDetector, EmptyAndTinyInputsGiveZeroScores) {
+  const CvhrDetector d;
+  NightInput in;
+  in.n_minutes = 5;
+  in.duration_s = 300;
+  const MinuteScores s = d.score(in);
+  ASSERT_EQ(s.p_apnea.size(), 5u);
+  ASSERT_EQ(s.logit.size(), 5u);
+  EXPECT_TRUE(s.events.empty());
+  for (float p : s.p_apnea) EXPECT_EQ(p, 0.f);
+}
+
+TEST(CvhrDetector, FindsPlacedEpisodesOnOneNight) {
+  sim::NightSpec spec;
+  spec.hours = 3;
+  spec.episodes = {{1800, 1200}, {5400, 900}};
+  spec.seed = 11;
+  const sim::SimulatedNight n = sim::simulate_night(spec);
+  const CvhrDetector d;
+  const MinuteScores s = d.score(input_from(n, spec.hours));
+  const Match m = match(n.events, s.events, spec.hours);
+  EXPECT_GE(m.sensitivity, 0.8) << m.found << "/" << m.placed;
+  EXPECT_LE(m.false_per_hour, 3);
+  ASSERT_EQ(s.p_apnea.size(), 180u);
+  // Minutes inside the first episode score high, minutes far from any score low.
+  double inside = 0, outside = 0;
+  for (int k = 32; k < 48; ++k) inside += s.p_apnea[size_t(k)];
+  for (int k = 60; k < 76; ++k) outside += s.p_apnea[size_t(k)];
+  EXPECT_GT(inside / 16, 0.7);
+  EXPECT_LT(outside / 16, 0.1);
+  for (size_t k = 0; k < s.p_apnea.size(); ++k) {
+    EXPECT_NEAR(s.logit[k],
+                std::log(std::clamp(s.p_apnea[k], 1e-3f, 1 - 1e-3f) /
+                         (1 - std::clamp(s.p_apnea[k], 1e-3f, 1 - 1e-3f))),
+                1e-3);
+  }
+  ASSERT_TRUE(s.events_per_hour.has_value());
+  EXPECT_NEAR(*s.events_per_hour, double(s.events.size()) / 3, 1e-9);
+}
+
+TEST(CvhrDetector, QualityMasksDips) {
+  sim::NightSpec spec;
+  spec.hours = 1;
+  spec.episodes = {{600, 1800}};
+  const sim::SimulatedNight n = sim::simulate_night(spec);
+  NightInput in = input_from(n, 1);
+  const CvhrDetector d;
+  const size_t all = d.score(in).events.size();
+  in.quality.assign(60, dsp::MinuteQuality{0.f, "noise"});
+  const MinuteScores s = d.score(in);
+  EXPECT_GT(all, 10u);
+  EXPECT_TRUE(s.events.empty());
+  EXPECT_FALSE(s.events_per_hour.has_value());
+}
+
+// Ten random nights with apnea and ten without: the synthetic-night figures.
+TEST(CvhrDetectorSlow, RandomSyntheticNights) {
+  const CvhrDetector d;
+  size_t placed = 0, found = 0, false_apnea = 0;
+  double hours_apnea = 0, ahi_max_normal = 0, false_normal = 0;
+  const double hours = 6;
+  for (uint64_t seed = 1; seed <= 10; ++seed) {
+    const sim::SimulatedNight n = sim::simulate_night(sim::random_night_spec(seed, true, hours));
+    const Match m = match(n.events, d.score(input_from(n, hours)).events, hours);
+    placed += m.placed, found += m.found, false_apnea += m.false_events, hours_apnea += hours;
+  }
+  for (uint64_t seed = 101; seed <= 110; ++seed) {
+    const sim::SimulatedNight n = sim::simulate_night(sim::random_night_spec(seed, false, hours));
+    const MinuteScores s = d.score(input_from(n, hours));
+    ahi_max_normal = std::max(ahi_max_normal, s.events_per_hour.value_or(0));
+    false_normal += double(s.events.size());
+  }
+  const double se = double(found) / double(placed);
+  std::printf(
+      "synthetic: %zu placed CVHR events, sensitivity %.3f, false events/h %.2f (apnea "
+      "nights), %.2f (normal nights), max AHI on normal nights %.2f\n",
+      placed, se, double(false_apnea) / hours_apnea, false_normal / (10 * hours), ahi_max_normal);
+  EXPECT_GE(se, 0.85);
+  EXPECT_LE(double(false_apnea) / hours_apnea, 3.0);
+  EXPECT_LT(ahi_max_normal, 5.0);
+}
+
+}  // namespace
+}  // namespace somna::analysis
