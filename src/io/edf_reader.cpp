@@ -25,6 +25,7 @@ constexpr int64_t kMaxBytesPerRecord = 64LL << 20;       // one data record
 constexpr int64_t kMaxTotalSamples = 1LL << 29;          // all kept channels together (2 GiB)
 constexpr double kMaxTimelineSeconds = 7 * 24 * 3600.0;  // EDF+D: onsets within one week
 constexpr size_t kMaxEvents = 1u << 20;
+constexpr double kMaxSamplingFrequency = 1e6;
 
 std::string trim(std::string_view text) {
   size_t a = 0, b = text.size();
@@ -305,6 +306,14 @@ EdfHeader parse_edf_header(const uint8_t* data, size_t size, uint64_t file_size,
           where);
   }
   h.bytes_per_record = bytes;
+  if (h.record_duration > 0) {
+    for (size_t k = 0; k < h.signals.size(); ++k) {
+      const double fs = static_cast<double>(h.signals[k].samples_per_record) / h.record_duration;
+      if (!h.signals[k].is_annotation && fs > kMaxSamplingFrequency)
+        bad(file, "sampling frequency " + std::to_string(fs) + " Hz is absurd (over 1 MHz)",
+            "signal " + std::to_string(k));
+    }
+  }
   const bool has_annotations = std::any_of(h.signals.begin(), h.signals.end(),
                                            [](const auto& s) { return s.is_annotation; });
   if (h.discontinuous && !has_annotations)

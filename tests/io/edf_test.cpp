@@ -341,6 +341,8 @@ TEST_F(EdfFiles, BadInputGivesClearErrors) {
   expect_error(write("fs0.edf", edf_bytes(f)), "sampling frequency <= 0");
   f.duration = "-1";
   expect_error(write("fsneg.edf", edf_bytes(f)), "out of range");
+  f.duration = "1e-9";
+  expect_error(write("fshuge.edf", edf_bytes(f)), "absurd");
   f = two_channel_file();
   f.signals[0].spr_text = "0";
   expect_error(write("spr0.edf", edf_bytes(f)), "samples per data record");
