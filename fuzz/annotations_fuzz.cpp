@@ -6,6 +6,7 @@
 
 #include "common/error.hpp"
 #include "io/annotations.hpp"
+#include "io/wfdb_util.hpp"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   using namespace somna::io;
@@ -14,6 +15,9 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     a = parse_annotations(data, size, "fuzz.atr");
   } catch (const FormatError&) {
     return 0;
+  }
+  for (const Annotation& x : a.items) {
+    if (somna::io::wfdb::to_utf8(x.aux) != x.aux) std::abort();  // notes leave as valid UTF-8
   }
   std::vector<uint8_t> bytes;
   try {

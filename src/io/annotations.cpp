@@ -161,7 +161,7 @@ Annotations parse_annotations(const uint8_t* data, size_t size, const std::strin
         }
         if (current) {
           const char* text = reinterpret_cast<const char*>(data + pos);
-          current->aux.assign(text, strnlen(text, value));
+          current->aux = wfdb::to_utf8(std::string_view(text, strnlen(text, value)));
         }
         pos = std::min(size, pos + padded);
         break;

@@ -392,7 +392,8 @@ bool wfdb_format_known(int format) {
 }
 
 WfdbHeader parse_wfdb_header(std::string_view text, const std::string& file) {
-  return Parser(text, file).parse();
+  const std::string utf8 = wfdb::to_utf8(text);
+  return Parser(utf8, file).parse();
 }
 
 WfdbHeader read_wfdb_header(const std::string& hea_path) {

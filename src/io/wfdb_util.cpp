@@ -134,4 +134,37 @@ bool is_safe_relative_name(std::string_view name) {
   return true;
 }
 
+std::string to_utf8(std::string_view text) {
+  std::string out;
+  out.reserve(text.size());
+  size_t i = 0;
+  const size_t n = text.size();
+  auto byte = [&](size_t k) { return static_cast<unsigned char>(text[k]); };
+  auto cont = [&](size_t k) { return k < n && (byte(k) & 0xC0) == 0x80; };
+  while (i < n) {
+    const unsigned char c = byte(i);
+    size_t len = 0;
+    if (c < 0x80) {
+      len = 1;
+    } else if (c >= 0xC2 && c <= 0xDF && cont(i + 1)) {
+      len = 2;
+    } else if (c >= 0xE0 && c <= 0xEF && cont(i + 1) && cont(i + 2)) {
+      const unsigned char c1 = byte(i + 1);
+      if ((c != 0xE0 || c1 >= 0xA0) && (c != 0xED || c1 < 0xA0)) len = 3;
+    } else if (c >= 0xF0 && c <= 0xF4 && cont(i + 1) && cont(i + 2) && cont(i + 3)) {
+      const unsigned char c1 = byte(i + 1);
+      if ((c != 0xF0 || c1 >= 0x90) && (c != 0xF4 || c1 < 0x90)) len = 4;
+    }
+    if (len > 0) {
+      out.append(text.substr(i, len));
+      i += len;
+    } else {  // Latin-1 byte -> two-byte UTF-8
+      out.push_back(static_cast<char>(0xC0 | (c >> 6)));
+      out.push_back(static_cast<char>(0x80 | (c & 0x3F)));
+      ++i;
+    }
+  }
+  return out;
+}
+
 }  // namespace somna::io::wfdb

@@ -36,4 +36,9 @@ std::string base_name(const std::string& path);
 // this way; anything else is refused so a header cannot make us read arbitrary files.
 bool is_safe_relative_name(std::string_view name);
 
+// The text as valid UTF-8: well-formed UTF-8 sequences are kept, any other byte is taken as
+// Latin-1 (e.g. 0xB0 -> "°", as old WFDB headers write units). Header strings and annotation
+// notes leave the io stage this way, so JSON output and the web page never meet invalid text.
+std::string to_utf8(std::string_view text);
+
 }  // namespace somna::io::wfdb

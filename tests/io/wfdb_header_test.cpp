@@ -8,6 +8,7 @@
 #include <random>
 
 #include "common/error.hpp"
+#include "io/wfdb_util.hpp"
 
 namespace somna::io {
 namespace {
@@ -173,6 +174,18 @@ TEST(WfdbHeaderBad, RandomTextNeverCrashes) {
     } catch (const FormatError&) {
     }
   }
+}
+
+TEST(WfdbHeader, TextBecomesValidUtf8) {
+  EXPECT_EQ(wfdb::to_utf8("abc"), "abc");
+  EXPECT_EQ(wfdb::to_utf8("\xC2\xB5V"), "\xC2\xB5V");                    // valid UTF-8 kept
+  EXPECT_EQ(wfdb::to_utf8("\xB0"), "\xC2\xB0");                          // Latin-1 degree sign
+  EXPECT_EQ(wfdb::to_utf8("\xE2\x82"), "\xC3\xA2\xC2\x82");              // truncated sequence
+  EXPECT_EQ(wfdb::to_utf8("\xED\xA0\x80"), "\xC3\xAD\xC2\xA0\xC2\x80");  // surrogate
+  // test_generator_2.hea writes some units as the single byte 0xB0.
+  const WfdbHeader h = parse("r 1 1 600\nr.dat 16x200 32.7675/\xB0 15 0 1487 0 0 sine 15 Hz\r\n");
+  EXPECT_EQ(h.signals[0].units, "\xC2\xB0");
+  EXPECT_EQ(h.signals[0].description, "sine 15 Hz");
 }
 
 TEST(WfdbHeader, FormatTables) {
