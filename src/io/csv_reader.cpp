@@ -216,6 +216,7 @@ Record parse_csv(std::string_view text, const std::string& file, const ReadOptio
   std::vector<double> times;
   std::vector<size_t> time_lines;  // line number of each data row (for messages)
   bool has_header = false;
+  bool clock_ok = false;
   std::vector<std::string_view> fields;
   size_t total = 0;
 
@@ -288,12 +289,18 @@ Record parse_csv(std::string_view text, const std::string& file, const ReadOptio
                         "row has " + std::to_string(fields.size()) + " fields, expected " +
                             std::to_string(n_cols),
                         "line " + std::to_string(line_no));
-    if (cols.empty()) cols.resize(n_cols);
+    if (cols.empty()) {
+      cols.resize(n_cols);
+      // Clock times ("0:01.250") only in a first column that is (or may be) time.
+      clock_ok = !has_header || time_scale(headers[0]) > 0 ||
+                 (!units_row.empty() && label_key(units_row[0]).rfind("hh:mm", 0) == 0);
+    }
     // Column 0 is kept as text-time only if it parses as a clock; numbers go to cols[0] too.
     for (size_t c = 0; c < n_cols; ++c) {
       double v = 0;
       Parse p = parse_value(fields[c], decimal_comma, v);
-      if (c == 0 && p == Parse::kBad && parse_time(fields[c], decimal_comma, v)) p = Parse::kNumber;
+      if (c == 0 && clock_ok && p == Parse::kBad && parse_time(fields[c], decimal_comma, v))
+        p = Parse::kNumber;
       if (p == Parse::kBad)
         throw FormatError(file, "not a number: \"" + shown(unquote(fields[c])) + "\"",
                           loc(line_no, c + 1));

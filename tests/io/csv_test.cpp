@@ -175,6 +175,8 @@ TEST(Csv, ErrorsNameLineAndColumn) {
   EXPECT_NE(error_of("1\n" + std::string(52, '1') + "\n", 10).find("line 2, column 1"),
             std::string::npos);  // finite as double, infinite as float
   EXPECT_NE(error_of("time\n1\n2\n").find("no signal values"), std::string::npos);
+  // A clock value is only a time in a time column.
+  EXPECT_NE(error_of("ecg,resp\n1:30,2\n", 10).find("line 2, column 1"), std::string::npos);
 }
 
 TEST(Csv, JunkNeverCrashes) {
