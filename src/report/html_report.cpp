@@ -290,9 +290,8 @@ std::string ecg_svg(const NightReport& r, const io::Channel& ch, const Strip& st
     if (!v.empty()) {
       std::sort(v.begin(), v.end());
       double lo = v[v.size() / 1000], hi = v[v.size() - 1 - v.size() / 1000];
-      const double mid = v[v.size() / 2];
-      const double span = std::max({hi - mid, mid - lo, 0.2}) * 1.15;
-      lo = mid - span, hi = mid + span;
+      const double pad = std::max(0.15 * (hi - lo), 0.1);
+      lo -= pad, hi += pad;
       const long stride = std::max(1L, static_cast<long>(ch.fs / 250));
       std::string poly;
       for (long i = i0; i < i1; i += stride) {
