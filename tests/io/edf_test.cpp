@@ -2,6 +2,7 @@
 // known), channel choice, EDF+ annotations and EDF+D gaps, bad input of every kind, and the
 // shared samples (test_generator_2.edf against its WFDB twin, test_edfann.edf).
 
+#include <biosig.h>
 #include <gtest/gtest.h>
 #include <unistd.h>
 
@@ -406,6 +407,54 @@ TEST_F(EdfFiles, RandomDamageNeverCrashes) {
     } catch (const Error&) {
     }
   }
+}
+
+// A GDF file written by libbiosig itself: read_record sends .gdf to libbiosig (read_biosig).
+TEST_F(EdfFiles, GdfThroughLibbiosig) {
+  const std::string path = (dir_ / "night.gdf").string();
+  HDRTYPE* h = constructHDR(2, 0);
+  ASSERT_NE(h, nullptr);
+  h->TYPE = GDF;
+  h->VERSION = 3.0;
+  h->SampleRate = 100;
+  h->SPR = 100;
+  h->NRec = 3;
+  for (int k = 0; k < 2; ++k) {
+    CHANNEL_TYPE* c = h->CHANNEL + k;
+    std::snprintf(c->Label, sizeof(c->Label), "%s", k == 0 ? "ECG" : "Resp");
+    c->OnOff = 1;
+    c->SPR = k == 0 ? 100 : 50;
+    c->GDFTYP = 3;  // int16
+    c->PhysMin = -1000;
+    c->PhysMax = 1000;
+    c->DigMin = -32768;
+    c->DigMax = 32767;
+    c->Cal = (c->PhysMax - c->PhysMin) / (c->DigMax - c->DigMin);
+    c->Off = c->PhysMin - c->Cal * c->DigMin;
+    c->PhysDimCode = PhysDimCode(k == 0 ? "uV" : "%");
+  }
+  h = sopen(path.c_str(), "w", h);
+  ASSERT_EQ(biosig_check_error(h), 0);
+  // swrite takes NRec * SPR (the block rate) values per channel; every sample 500 uV / 500 %.
+  const std::vector<double> data(3 * 100 * 2, 500.0);
+  EXPECT_EQ(swrite(data.data(), 3, h), 3u);
+  sclose(h);
+  destructHDR(h);
+
+  const Record rec = read_record(path);
+  EXPECT_EQ(rec.format, "GDF");
+  ASSERT_EQ(rec.channels.size(), 2u);
+  EXPECT_EQ(rec.channels[0].name, "ECG");
+  EXPECT_EQ(rec.channels[0].units, "mV");
+  EXPECT_DOUBLE_EQ(rec.channels[0].fs, 100.0);
+  EXPECT_DOUBLE_EQ(rec.channels[1].fs, 50.0);
+  ASSERT_EQ(rec.channels[0].samples.size(), 300u);
+  ASSERT_EQ(rec.channels[1].samples.size(), 150u);
+  for (float v : rec.channels[0].samples) ASSERT_NEAR(v, 0.5, 1e-3);
+  for (float v : rec.channels[1].samples) ASSERT_NEAR(v, 500.0, 0.1);
+  ReadOptions opt;
+  opt.channel = "resp";
+  EXPECT_EQ(read_record(path, opt).channels.at(0).name, "Resp");
 }
 
 TEST(EdfHeader, ParsesFromMemory) {
