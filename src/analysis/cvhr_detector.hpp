@@ -36,7 +36,7 @@ struct CvhrParams {
   double min_interval_s = 25.0;   // CVHR cycle length bounds
   double max_interval_s = 120.0;
   double min_correlation = 0.5;     // auto-correlation of consecutive dip waveforms
-  int min_run = 3;                  // dips in a periodic, auto-correlated run
+  int min_run = 4;                  // dips in a periodic, auto-correlated run
   double max_interval_ratio = 1.6;  // consecutive cycle lengths in a run differ at most this
   double coverage_gain = 3.0;       // p = 1 - exp(-gain * fraction of the minute in events)
   double min_quality = 0.5;         // dips in minutes below this quality are ignored
