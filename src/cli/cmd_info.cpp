@@ -8,6 +8,7 @@
 #include <cmath>
 #include <filesystem>
 #include <iostream>
+#include <map>
 #include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
@@ -107,6 +108,17 @@ Info read_for_info(const std::string& path, const io::ReadOptions& base) {
   return info;
 }
 
+// The most frequent annotation texts inside the file (EDF+), most frequent first.
+std::vector<std::pair<std::string, size_t>> top_events(const io::Record& rec, size_t n) {
+  std::map<std::string, size_t> counts;
+  for (const io::Event& e : rec.events) ++counts[e.text];
+  std::vector<std::pair<std::string, size_t>> out(counts.begin(), counts.end());
+  std::stable_sort(out.begin(), out.end(),
+                   [](const auto& a, const auto& b) { return a.second > b.second; });
+  if (out.size() > n) out.resize(n);
+  return out;
+}
+
 std::string hms(double seconds) {
   const long long total = std::llround(seconds);
   return fmt::format("{}:{:02}:{:02}", total / 3600, (total / 60) % 60, total % 60);
@@ -148,6 +160,9 @@ nlohmann::ordered_json to_json(const Info& info, const std::vector<AnnotationFil
   j["comments"] = rec.comments;
   if (!info.problem.empty()) j["problem"] = info.problem;
   j["events"] = rec.events.size();
+  nlohmann::ordered_json texts = nlohmann::ordered_json::object();
+  for (const auto& [text, count] : top_events(rec, 20)) texts[text] = count;
+  j["event_texts"] = texts;
   j["annotation_files"] = nlohmann::ordered_json::array();
   for (const AnnotationFile& a : files) {
     nlohmann::ordered_json f = {{"file", a.path}, {"extension", a.extension}};
@@ -209,8 +224,11 @@ void print_text(const Info& info, const std::vector<AnnotationFile>& files) {
     std::cout << "Comments:\n";
     for (const std::string& c : rec.comments) std::cout << "  " << c << "\n";
   }
-  if (!rec.events.empty())
+  if (!rec.events.empty()) {
     std::cout << fmt::format("Annotations in the file: {}\n", rec.events.size());
+    for (const auto& [text, count] : top_events(rec, 8))
+      std::cout << fmt::format("  {:>6}  {}\n", count, text);
+  }
   if (files.empty()) {
     std::cout << "Annotation files: none beside it\n";
   } else {

@@ -127,6 +127,26 @@ TEST(CliInfo, EdfAsJsonAndChannelChoice) {
   EXPECT_NE(r.err.find("squarewave"), std::string::npos) << r.err;  // the channel list
 }
 
+TEST(CliInfo, EdfPlusAnnotationsSummarised) {
+  const std::string edf = kSamples + "/test_edfann.edf";
+  REQUIRE_SHARED(edf);
+  const CliRun r = info("--json " + quote(edf));
+  ASSERT_EQ(r.rc, 0) << r.err;
+  const auto j = nlohmann::json::parse(r.out);
+  EXPECT_EQ(j["channels"].size(), 0u);
+  // Counted independently in the raw bytes.
+  std::ifstream in(edf, std::ios::binary);
+  const std::string raw((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  auto occurrences = [&](const std::string& what) {
+    size_t n = 0;
+    for (size_t at = raw.find(what); at != std::string::npos; at = raw.find(what, at + 1)) ++n;
+    return n;
+  };
+  EXPECT_EQ(j["event_texts"]["Sleep stage N2"].get<size_t>(), occurrences("Sleep stage N2\x14"));
+  EXPECT_EQ(j["event_texts"]["Sleep stage W"].get<size_t>(), occurrences("Sleep stage W\x14"));
+  EXPECT_EQ(j["events"].get<size_t>(), occurrences("Sleep stage") + occurrences("Lights"));
+}
+
 TEST(CliInfo, CsvNeedsFsWithoutTimeColumn) {
   const fs::path dir = temp_dir();
   const std::string csv = (dir / "night.csv").string();
