@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <deque>
 #include <numeric>
 
 namespace somna::analysis {
@@ -66,7 +67,8 @@ double median_of(std::vector<double>& x) {
   return x[k];
 }
 
-// Robust SD (1.4826 * MAD) of the smoothed series in blocks of 30 s over a centred window.
+// Robust SD (1.4826 * MAD) of the smoothed series in blocks of block_s over a centred window,
+// from every other grid sample (the smoothed series has no content that would need more).
 std::vector<double> local_sd(const Grid& s, double window_s, double block_s) {
   const size_t n = s.v.size();
   const size_t block = std::max<size_t>(1, size_t(std::lround(block_s * s.hz)));
@@ -76,13 +78,35 @@ std::vector<double> local_sd(const Grid& s, double window_s, double block_s) {
   for (size_t b = 0; b < out.size(); ++b) {
     const long c = long(b * block + block / 2);
     buf.clear();
-    for (long i = std::max(0L, c - half); i < std::min(long(n), c + half); ++i) {
+    for (long i = std::max(0L, c - half); i < std::min(long(n), c + half); i += 2) {
       if (s.ok[size_t(i)]) buf.push_back(s.v[size_t(i)]);
     }
     if (buf.size() < 10) continue;
     const double med = median_of(buf);
     for (double& x : buf) x = std::fabs(x - med);
     out[b] = 1.4826 * median_of(buf);
+  }
+  return out;
+}
+
+// is_min[i]: s[i] is valid and the lowest valid value within +-sep (ties: the first), by a
+// sliding-window minimum (monotonic deque) instead of scanning each window.
+std::vector<uint8_t> local_minima(const Grid& s, long sep) {
+  const long n = long(s.v.size());
+  std::vector<uint8_t> out(size_t(n), 0);
+  std::deque<long> dq;  // indices of valid samples with increasing values
+  long next = 0;        // next index to push
+  for (long i = 0; i < n; ++i) {
+    const long hi = std::min(n - 1, i + sep);
+    for (; next <= hi; ++next) {
+      if (!s.ok[size_t(next)]) continue;
+      // Pop larger-or-equal from the back only when strictly larger, so the first of equal
+      // values stays in front.
+      while (!dq.empty() && s.v[size_t(dq.back())] > s.v[size_t(next)]) dq.pop_back();
+      dq.push_back(next);
+    }
+    while (!dq.empty() && dq.front() < i - sep) dq.pop_front();
+    if (s.ok[size_t(i)] && !dq.empty() && dq.front() == i) out[size_t(i)] = 1;
   }
   return out;
 }
@@ -118,7 +142,7 @@ std::vector<DipInternal> find_dips(const NightInput& night, const CvhrParams& p)
       night.duration_s > 0 ? night.duration_s : (night.rr.t_s.empty() ? 0 : night.rr.t_s.back());
   const Grid g = to_grid(night.rr, duration, p);
   const Grid s = smooth(g, p.smooth_s);
-  const double block_s = 30;
+  const double block_s = 60;
   const std::vector<double> sd = local_sd(s, p.local_window_s, block_s);
   const long n = long(s.v.size());
   const long sep = std::lround(p.min_separation_s * s.hz);
@@ -130,18 +154,10 @@ std::vector<DipInternal> find_dips(const NightInput& night, const CvhrParams& p)
     return m >= night.quality.size() || night.quality[m].score >= p.min_quality;
   };
 
+  const std::vector<uint8_t> is_min = local_minima(s, sep);
   std::vector<DipInternal> dips;
   for (long i = 0; i < n; ++i) {
-    if (!s.ok[size_t(i)]) continue;
-    // Lowest within +-sep (ties: the first).
-    bool is_min = true;
-    for (long k = std::max(0L, i - sep); k <= std::min(n - 1, i + sep) && is_min; ++k) {
-      if (!s.ok[size_t(k)] || k == i) continue;
-      if (s.v[size_t(k)] < s.v[size_t(i)] || (s.v[size_t(k)] == s.v[size_t(i)] && k < i)) {
-        is_min = false;
-      }
-    }
-    if (!is_min) continue;
+    if (!is_min[size_t(i)]) continue;
     // Shoulders within the contiguous valid stretch.
     double lmax = s.v[size_t(i)], rmax = s.v[size_t(i)];
     for (long k = i - 1; k >= std::max(0L, i - sh) && s.ok[size_t(k)]; --k) {

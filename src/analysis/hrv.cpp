@@ -1,4 +1,4 @@
-// HRV summary: time domain over kept intervals, LF/HF by Welch's method on the 4 Hz RR series.
+// HRV summary: time domain over kept intervals, LF/HF by Welch's method on the 2 Hz RR series.
 
 #include "analysis/hrv.hpp"
 
@@ -88,9 +88,9 @@ HrvSummary hrv_summary(const dsp::RRSeries& rr, const std::vector<uint8_t>& keep
   }
   if (hi > 0) h.min_hr_bpm = lo, h.max_hr_bpm = hi;
 
-  // LF/HF: the RR series linearly interpolated at 4 Hz; Welch over segments fully kept.
-  const double fs = 4;
-  const size_t seg = 1024;  // 256 s
+  // LF/HF: the RR series linearly interpolated at 2 Hz; Welch over segments fully kept.
+  const double fs = 2;
+  const size_t seg = 512;  // 256 s
   if (n < 2) return h;
   const double t0 = rr.t_s.front(), t1 = rr.t_s[n - 1];
   const size_t len = static_cast<size_t>((t1 - t0) * fs);

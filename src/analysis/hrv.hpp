@@ -1,8 +1,9 @@
 #pragma once
 // Heart-rate variability summary of a night from its cleaned RR series: mean/min/max heart rate,
 // SDNN and RMSSD (Task Force 1996, over intervals the cleaner kept), and LF/HF from the spectrum
-// of the RR series resampled at 4 Hz (Welch: 256 s Hann segments, half overlap; LF 0.04-0.15 Hz,
-// HF 0.15-0.40 Hz). Only beats inside `keep` windows count (the analysable minutes).
+// of the RR series resampled at 2 Hz (Nyquist 1 Hz, well above HF) (Welch: 256 s Hann segments,
+// half overlap; LF 0.04-0.15 Hz, HF 0.15-0.40 Hz). Only beats inside `keep` windows count (the
+// analysable minutes).
 
 #include <vector>
 

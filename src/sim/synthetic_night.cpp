@@ -310,12 +310,23 @@ SimulatedNight simulate_night(const NightSpec& spec) {
     f[k] = 0.03 + 0.3 * unif(rng);
     ph[k] = 2 * kPi * unif(rng);
   }
-  const float sign = spec.inverted ? -1.f : 1.f;
-  for (size_t i = 0; i < n; ++i) {
-    const double t = static_cast<double>(i) / spec.fs;
+  // The wander (< 0.5 Hz) is computed on a 10 Hz grid and interpolated: sin() per sample
+  // dominated the simulator's time.
+  const double grid_hz = 10;
+  const size_t n_grid = static_cast<size_t>(duration * grid_hz) + 2;
+  std::vector<double> wander(n_grid);
+  for (size_t g = 0; g < n_grid; ++g) {
+    const double t = static_cast<double>(g) / grid_hz;
     double b = 0;
     for (int k = 0; k < 3; ++k) b += std::sin(2 * kPi * f[k] * t + ph[k]);
-    b = spec.baseline_wander_mv * (b / 3 + 0.5 * resp(t));
+    wander[g] = spec.baseline_wander_mv * (b / 3 + 0.5 * resp(t));
+  }
+  const float sign = spec.inverted ? -1.f : 1.f;
+  for (size_t i = 0; i < n; ++i) {
+    const double gpos = static_cast<double>(i) / spec.fs * grid_hz;
+    const size_t g = std::min(static_cast<size_t>(gpos), n_grid - 2);
+    const double fr = gpos - static_cast<double>(g);
+    const double b = wander[g] * (1 - fr) + wander[g + 1] * fr;
     x[i] = sign * static_cast<float>(x[i] + b + spec.noise_mv * gauss(rng));
   }
 
