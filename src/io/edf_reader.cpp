@@ -446,23 +446,34 @@ Record read_edf(const std::string& path, const ReadOptions& options) {
                            " complete data records read");
 
   // EDF+: record onsets (time-keeping TALs) and annotations, from the annotation signals.
+  // EDF+D needs every onset (they place the records), so a bad TAL there is an error; in EDF+C
+  // the signals do not depend on them, so bad annotations are skipped with a comment.
   std::vector<double> onsets;
+  size_t skipped = 0;
+  std::string first_problem;
   int64_t annotation_offset = 0;
   for (const EdfSignalHeader& sig : h.signals) {
     if (sig.is_annotation) {
       std::vector<uint8_t> buf(static_cast<size_t>(sig.samples_per_record * h.bytes_per_sample()));
-      const bool want_onsets = onsets.empty();
+      const bool want_onsets = onsets.empty() && h.discontinuous;
       for (int64_t r = 0; r < h.n_records; ++r) {
+        const std::string where = "data record " + std::to_string(r);
         read_at(file.get(),
                 static_cast<uint64_t>(h.header_bytes + r * h.bytes_per_record + annotation_offset),
                 buf.data(), buf.size(), path);
-        EdfRecordAnnotations tals =
-            parse_edf_tals(buf.data(), buf.size(), path, "data record " + std::to_string(r));
+        EdfRecordAnnotations tals;
+        try {
+          tals = parse_edf_tals(buf.data(), buf.size(), path, where);
+        } catch (const FormatError& e) {
+          if (h.discontinuous) throw;
+          if (skipped++ == 0) first_problem = e.what();
+          continue;
+        }
         if (want_onsets) {
-          if (!tals.has_onset)
-            bad(path, "EDF+ data record has no time-keeping annotation",
-                "data record " + std::to_string(r));
+          if (!tals.has_onset) bad(path, "EDF+D data record has no time-keeping annotation", where);
           onsets.push_back(tals.onset_s);
+        } else if (r == 0 && tals.has_onset && onsets.empty()) {
+          onsets.push_back(tals.onset_s);  // EDF+C: only the start offset is used
         }
         for (Event& e : tals.events) {
           if (rec.events.size() >= kMaxEvents) break;
@@ -472,6 +483,9 @@ Record read_edf(const std::string& path, const ReadOptions& options) {
     }
     annotation_offset += sig.samples_per_record * h.bytes_per_sample();
   }
+  if (skipped > 0)
+    rec.comments.push_back("annotations of " + std::to_string(skipped) +
+                           " data records skipped as malformed (first: " + first_problem + ")");
   const double origin = onsets.empty() ? 0.0 : onsets.front();
   for (Event& e : rec.events) e.onset_s -= origin;
   std::sort(rec.events.begin(), rec.events.end(),

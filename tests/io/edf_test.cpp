@@ -228,6 +228,19 @@ TEST_F(EdfFiles, EdfPlusContinuousKeepsAnnotations) {
   EXPECT_EQ(rec.channels[0].samples.size(), 12u);
 }
 
+TEST_F(EdfFiles, EdfPlusContinuousSkipsMalformedAnnotations) {
+  EdfTestFile f = two_channel_file();
+  f.reserved = "EDF+C";
+  f.signals.push_back(annotation_signal({tal("+0"), "junk", tal("+2") + tal("+2.5", "Arousal")}));
+  const Record rec = read_record(write("badann.edf", edf_bytes(f)));
+  EXPECT_EQ(rec.channels.at(0).samples.size(), 12u);  // the signals are intact
+  ASSERT_EQ(rec.events.size(), 1u);
+  EXPECT_EQ(rec.events[0].text, "Arousal");
+  bool noted = false;
+  for (const std::string& c : rec.comments) noted = noted || c.find("data record 1") != c.npos;
+  EXPECT_TRUE(noted);
+}
+
 TEST_F(EdfFiles, EdfPlusDiscontinuousFillsGapsWithNaN) {
   EdfTestFile f = two_channel_file();
   f.reserved = "EDF+D";
