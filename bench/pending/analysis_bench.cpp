@@ -1,0 +1,77 @@
+// analyze_night end to end on an 8-hour 100 Hz synthetic night, one core: reading the WFDB
+// record, beat detection, RR cleaning, quality, the CVHR detector and the report object
+// (BM_AnalyzeNight8hFromFile); the same without reading; and the HTML report separately.
+// Report the median: analysis_bench --benchmark_repetitions=10 --benchmark_report_aggregates_only
+
+#include <benchmark/benchmark.h>
+
+#include <filesystem>
+
+#include "analysis/cvhr_detector.hpp"
+#include "analysis/night_report.hpp"
+#include "io/record.hpp"
+#include "report/html_report.hpp"
+#include "report/json_report.hpp"
+#include "sim/synthetic_night.hpp"
+#include "sim/wfdb_writer.hpp"
+
+namespace {
+
+struct Fixture {
+  std::string path;
+  somna::io::Record record;
+  Fixture() {
+    somna::sim::NightSpec spec = somna::sim::random_night_spec(42, true, 8);
+    const somna::sim::SimulatedNight n = somna::sim::simulate_night(spec);
+    const auto dir = std::filesystem::temp_directory_path() / "somna_analysis_bench";
+    std::filesystem::create_directories(dir);
+    const std::string base = (dir / "night8h").string();
+    somna::sim::write_wfdb_record(base, n.record);
+    path = base + ".hea";
+    record = somna::io::read_record(path);
+  }
+};
+
+const Fixture& fixture() {
+  static const Fixture f;
+  return f;
+}
+
+void BM_AnalyzeNight8hFromFile(benchmark::State& state) {
+  const Fixture& f = fixture();
+  const somna::analysis::CvhrDetector det;
+  for (auto _ : state) {
+    const somna::io::Record r = somna::io::read_record(f.path);
+    const somna::analysis::NightReport rep = somna::analysis::analyze_night(r, det);
+    benchmark::DoNotOptimize(rep.ahi);
+  }
+  state.SetLabel("8 h, 100 Hz, read + beats + detector + report object");
+}
+BENCHMARK(BM_AnalyzeNight8hFromFile)->Unit(benchmark::kMillisecond)->UseRealTime();
+
+void BM_AnalyzeNight8hInMemory(benchmark::State& state) {
+  const Fixture& f = fixture();
+  const somna::analysis::CvhrDetector det;
+  for (auto _ : state) {
+    const somna::analysis::NightReport rep = somna::analysis::analyze_night(f.record, det);
+    benchmark::DoNotOptimize(rep.ahi);
+  }
+}
+BENCHMARK(BM_AnalyzeNight8hInMemory)->Unit(benchmark::kMillisecond)->UseRealTime();
+
+void BM_Reports8h(benchmark::State& state) {
+  const Fixture& f = fixture();
+  const somna::analysis::NightReport rep =
+      somna::analysis::analyze_night(f.record, somna::analysis::CvhrDetector());
+  for (auto _ : state) {
+    const std::string html = somna::report::html_report(rep, &f.record);
+    const std::string json = somna::report::night_report_json(rep).dump();
+    benchmark::DoNotOptimize(html.size() + json.size());
+  }
+  state.SetLabel("HTML + JSON text");
+}
+BENCHMARK(BM_Reports8h)->Unit(benchmark::kMillisecond)->UseRealTime();
+
+}  // namespace
+
+BENCHMARK_MAIN();

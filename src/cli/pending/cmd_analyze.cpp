@@ -1,0 +1,337 @@
+// `somna analyze <record|DIR>`: one night -> summary table + hourly timeline on the terminal,
+// --json / --html reports; a directory -> one JSON + HTML report per record in --out plus
+// summary.csv, resumable (records whose reports exist are skipped), --shard i/N (0-based i) for
+// array jobs, --jobs N threads across nights. --beats EXT uses the beat annotations beside each
+// record (e.g. Apnea-ECG's .qrs) instead of detecting beats, so header-only nights work.
+
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <atomic>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <mutex>
+#include <nlohmann/json.hpp>
+#include <thread>
+
+#include "analysis/night_report.hpp"
+#include "cli/command.hpp"
+#include "cli/detector_choice.hpp"
+#include "common/error.hpp"
+#include "dsp/beats.hpp"
+#include "io/annotations.hpp"
+#include "io/record.hpp"
+#include "report/html_report.hpp"
+#include "report/json_report.hpp"
+#include "report/terminal_report.hpp"
+
+namespace somna::cli {
+namespace {
+
+namespace fs = std::filesystem;
+
+struct AnalyzeArgs {
+  std::string input;
+  std::string beats_ext;
+  std::string detector;
+  std::string json_path, html_path, out_dir;
+  int jobs = 1;
+  std::string shard;
+  std::string channel;
+  double fs = 0;
+  bool progress = false;
+  bool ascii = false;
+  bool force = false;
+};
+
+struct Loaded {
+  io::Record record;
+  analysis::Options options;
+};
+
+// Reads a record (and its external beats when asked). With --beats, a record whose signal file is
+// missing is read header-only: the beats carry the night.
+Loaded load(const std::string& path, const AnalyzeArgs& a) {
+  Loaded l;
+  io::ReadOptions ro;
+  ro.channel = a.channel;
+  ro.fs = a.fs;
+  if (!a.beats_ext.empty()) {
+    try {
+      l.record = io::read_record(path, ro);
+    } catch (const io::FormatError& e) {
+      spdlog::debug("{}: {}; using the header and the .{} beats only", path, e.what(), a.beats_ext);
+      ro.header_only = true;
+      l.record = io::read_record(path, ro);
+    } catch (const io::UnsupportedError& e) {
+      ro.header_only = true;
+      l.record = io::read_record(path, ro);
+    }
+    const io::Annotations ann = io::read_annotations(l.record.path, a.beats_ext);
+    dsp::Beats b = dsp::beats_from_annotations(ann, l.record.duration_s());
+    b.source = "annotation:" + a.beats_ext;
+    l.options.beats = std::move(b);
+  } else {
+    try {
+      l.record = io::read_record(path, ro);
+    } catch (const io::FormatError& e) {
+      // A header whose signal file is missing but which has beat annotations beside it.
+      const fs::path p(path);
+      std::error_code ec;
+      for (const char* ext : {"qrs", "atr"}) {
+        const fs::path ann = p.parent_path() / (p.stem().string() + "." + ext);
+        if (fs::exists(ann, ec)) {
+          throw io::FormatError(e.file(),
+                                e.message() + " (to analyse its beat annotations " +
+                                    ann.filename().string() + ", add --beats " + ext + ")",
+                                e.where());
+        }
+      }
+      throw;
+    }
+  }
+  l.options.channel = a.channel;
+  return l;
+}
+
+std::string generator() {
+  return std::string("somna ") + SOMNA_VERSION;
+}
+
+int run_single(const AnalyzeArgs& a, const analysis::Detector& det) {
+  if (a.progress) std::cerr << "reading " << a.input << " ...\n";
+  const Loaded l = load(a.input, a);
+  if (a.progress) {
+    std::cerr << fmt::format("analysing {} ({}) with {} ...\n", l.record.name,
+                             report::format_duration(l.record.duration_s()), det.info().name);
+  }
+  const analysis::NightReport rep = analysis::analyze_night(l.record, det, l.options);
+  report::TerminalOptions to;
+  to.ascii = a.ascii;
+  to.color = isatty(STDOUT_FILENO) != 0;
+  std::cout << report::terminal_summary(rep) << '\n' << report::terminal_timeline(rep, to);
+  std::string json = a.json_path, html = a.html_path;
+  if (!a.out_dir.empty()) {
+    fs::create_directories(a.out_dir);
+    const std::string stem = rep.record_name.empty() ? "night" : rep.record_name;
+    if (json.empty()) json = (fs::path(a.out_dir) / (stem + ".json")).string();
+    if (html.empty()) html = (fs::path(a.out_dir) / (stem + ".html")).string();
+  }
+  for (const std::string& p : {json, html}) {
+    if (p.empty()) continue;
+    const auto parent = fs::path(p).parent_path();
+    std::error_code ec;
+    if (!parent.empty()) fs::create_directories(parent, ec);
+  }
+  if (!json.empty()) {
+    report::write_json_report(rep, json);
+    std::cout << "JSON report: " << json << '\n';
+  }
+  if (!html.empty()) {
+    report::HtmlOptions ho;
+    ho.generator = generator();
+    report::write_html_report(rep, &l.record, html, ho);
+    std::cout << "HTML report: " << html << '\n';
+  }
+  return kExitOk;
+}
+
+// Records in a directory: WFDB headers, EDF/BDF files; sorted by name.
+std::vector<fs::path> list_records(const fs::path& dir) {
+  std::vector<fs::path> out;
+  for (const auto& e : fs::directory_iterator(dir)) {
+    if (!e.is_regular_file()) continue;
+    std::string ext = e.path().extension().string();
+    std::transform(ext.begin(), ext.end(), ext.begin(), ::tolower);
+    if (ext == ".hea" || ext == ".edf" || ext == ".bdf") out.push_back(e.path());
+  }
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
+std::pair<int, int> parse_shard(const std::string& s) {
+  int i = 0, n = 1;
+  char slash = 0;
+  std::istringstream in(s);
+  if (!(in >> i >> slash >> n) || slash != '/' || n < 1 || i < 0 || i >= n || !in.eof()) {
+    throw Error({}, "--shard must be i/N with 0 <= i < N, got '" + s + "'");
+  }
+  return {i, n};
+}
+
+std::string csv_field(const std::string& s) {
+  if (s.find_first_of(",\"\n") == std::string::npos) return s;
+  std::string o = "\"";
+  for (char c : s) o += c == '"' ? std::string("\"\"") : std::string(1, c);
+  return o + "\"";
+}
+
+// summary.csv from every report in the output folder (so a resumed or sharded run is complete).
+void write_summary(const fs::path& out_dir) {
+  std::vector<fs::path> files;
+  for (const auto& e : fs::directory_iterator(out_dir)) {
+    const std::string n = e.path().filename().string();
+    if (e.is_regular_file() && (e.path().extension() == ".json" ||
+                                (n.size() > 10 && n.substr(n.size() - 10) == ".error.txt"))) {
+      files.push_back(e.path());
+    }
+  }
+  std::sort(files.begin(), files.end());
+  std::string csv =
+      "record,ahi,severity,has_apnea,night_probability,recording_h,analysable_h,apnea_minutes,"
+      "episodes,events,mean_hr_bpm,detector,beat_source,note,error\n";
+  for (const fs::path& f : files) {
+    if (f.extension() == ".txt") {
+      std::ifstream in(f);
+      std::string err((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+      while (!err.empty() && (err.back() == '\n' || err.back() == '\r')) err.pop_back();
+      const std::string name = f.filename().string();
+      csv += csv_field(name.substr(0, name.size() - 10)) + ",,,,,,,,,,,,,," + csv_field(err) + "\n";
+      continue;
+    }
+    try {
+      std::ifstream in(f);
+      const nlohmann::json j = nlohmann::json::parse(in);
+      if (j.value("schema", "") != report::kNightReportSchema) continue;
+      const auto& s = j.at("summary");
+      const auto& r = j.at("record");
+      auto num = [](const nlohmann::json& v, int prec) {
+        return v.is_number() ? fmt::format("{:.{}f}", v.get<double>(), prec) : std::string();
+      };
+      csv += fmt::format("{},{},{},{},{},{},{},{},{},{},{},{},{},{},\n",
+                         csv_field(r.value("name", "")), num(s.at("ahi"), 2),
+                         s.at("severity").is_string() ? s.at("severity").get<std::string>() : "",
+                         s.value("has_apnea", false) ? 1 : 0, num(s.at("night_probability"), 4),
+                         num(nlohmann::json(r.value("recording_s", 0.0) / 3600), 3),
+                         num(nlohmann::json(r.value("analysable_s", 0.0) / 3600), 3),
+                         num(s.at("apnea_minutes"), 0), j.at("episodes").size(),
+                         j.contains("events") ? j.at("events").size() : 0,
+                         num(j.at("heart_rate").at("mean_bpm"), 1),
+                         csv_field(j.at("detector").value("name", "")),
+                         csv_field(r.value("beat_source", "")), csv_field(s.value("ahi_note", "")));
+    } catch (const std::exception& e) {
+      spdlog::warn("{}: not a readable report ({})", f.string(), e.what());
+    }
+  }
+  const fs::path tmp = out_dir / fmt::format(".summary.csv.{}", ::getpid());
+  {
+    std::ofstream out(tmp, std::ios::trunc);
+    out << csv;
+    if (!out) throw Error(tmp.string(), "write failed");
+  }
+  fs::rename(tmp, out_dir / "summary.csv");
+}
+
+int run_batch(const AnalyzeArgs& a, const analysis::Detector& det) {
+  if (a.out_dir.empty()) throw Error(a.input, "a directory needs --out DIR for the reports");
+  if (!a.json_path.empty() || !a.html_path.empty()) {
+    throw Error(a.input, "--json/--html name one report; for a directory use --out DIR");
+  }
+  const fs::path out(a.out_dir);
+  fs::create_directories(out);
+  std::vector<fs::path> all = list_records(a.input);
+  const auto [shard_i, shard_n] =
+      a.shard.empty() ? std::pair<int, int>{0, 1} : parse_shard(a.shard);
+  std::vector<fs::path> mine;
+  for (size_t k = 0; k < all.size(); ++k) {
+    if (static_cast<int>(k % size_t(shard_n)) == shard_i) mine.push_back(all[k]);
+  }
+  std::vector<fs::path> todo;
+  size_t skipped = 0;
+  for (const fs::path& p : mine) {
+    const std::string stem = p.stem().string();
+    std::error_code ec;
+    if (!a.force && fs::exists(out / (stem + ".json"), ec) &&
+        fs::exists(out / (stem + ".html"), ec)) {
+      ++skipped;
+      continue;
+    }
+    todo.push_back(p);
+  }
+  spdlog::info("{} records in {}, {} in shard {}/{}, {} already done, {} to analyse with {} job(s)",
+               all.size(), a.input, mine.size(), shard_i, shard_n, skipped, todo.size(), a.jobs);
+  std::atomic<size_t> next{0}, done{0}, failed{0};
+  std::mutex io_mutex;
+  auto worker = [&]() {
+    for (;;) {
+      const size_t k = next.fetch_add(1);
+      if (k >= todo.size()) return;
+      const fs::path& p = todo[k];
+      const std::string stem = p.stem().string();
+      std::string line;
+      try {
+        const Loaded l = load(p.string(), a);
+        const analysis::NightReport rep = analysis::analyze_night(l.record, det, l.options);
+        report::write_json_report(rep, (out / (stem + ".json")).string());
+        report::HtmlOptions ho;
+        ho.generator = generator();
+        report::write_html_report(rep, &l.record, (out / (stem + ".html")).string(), ho);
+        std::error_code ec;
+        fs::remove(out / (stem + ".error.txt"), ec);
+        line = rep.ahi ? fmt::format("{:<12} AHI {:5.1f}  {}", stem, *rep.ahi,
+                                     analysis::severity_name(rep.severity))
+                       : fmt::format("{:<12} no AHI ({})", stem, rep.ahi_note);
+      } catch (const std::exception& e) {
+        ++failed;
+        std::ofstream(out / (stem + ".error.txt")) << e.what() << '\n';
+        line = fmt::format("{:<12} FAILED: {}", stem, e.what());
+      }
+      const size_t d = ++done;
+      std::lock_guard<std::mutex> lock(io_mutex);
+      if (a.progress) line = fmt::format("[{}/{}] ", d, todo.size()) + line;
+      std::cout << line << std::endl;
+    }
+  };
+  const int n_threads = std::max(1, std::min<int>(a.jobs, static_cast<int>(todo.size())));
+  std::vector<std::thread> threads;
+  for (int t = 1; t < n_threads; ++t) threads.emplace_back(worker);
+  worker();
+  for (auto& t : threads) t.join();
+  write_summary(out);
+  std::cout << fmt::format("{} analysed, {} skipped (done before), {} failed; summary: {}\n",
+                           todo.size() - failed.load(), skipped, failed.load(),
+                           (out / "summary.csv").string());
+  return failed.load() > 0 ? kExitFailure : kExitOk;
+}
+
+int run_analyze(const AnalyzeArgs& a) {
+  const std::unique_ptr<analysis::Detector> det = choose_detector(a.detector);
+  std::error_code ec;
+  if (fs::is_directory(a.input, ec)) return run_batch(a, *det);
+  if (!a.shard.empty()) throw Error(a.input, "--shard applies to a directory of records");
+  return run_single(a, *det);
+}
+
+SOMNA_COMMAND({"analyze", "Analyse a night (or a folder of nights): apnea timeline, AHI, report",
+               [](CLI::App& app) -> Runner {
+                 auto a = std::make_shared<AnalyzeArgs>();
+                 app.add_option("input", a->input, "Record (.hea, .edf, .csv, ...) or a directory")
+                     ->required();
+                 app.add_option("--beats", a->beats_ext,
+                                "Use the beat annotations beside the record with this extension "
+                                "(e.g. qrs) instead of detecting beats");
+                 app.add_option("--detector", a->detector,
+                                "cvhr, or a model file (default: models/default.safetensors when "
+                                "present, else cvhr)");
+                 app.add_option("--json", a->json_path, "Write the JSON report here");
+                 app.add_option("--html", a->html_path, "Write the HTML report here");
+                 app.add_option("--out", a->out_dir,
+                                "Folder for reports (required for a directory input)");
+                 app.add_option("--jobs,-j", a->jobs, "Nights analysed in parallel")
+                     ->check(CLI::Range(1, 256));
+                 app.add_option("--shard", a->shard,
+                                "i/N: analyse only records k with k % N == i (0-based)");
+                 app.add_option("--channel", a->channel, "ECG channel (label or 0-based index)");
+                 app.add_option("--fs", a->fs, "Sampling frequency for CSV without time column")
+                     ->check(CLI::PositiveNumber);
+                 app.add_flag("--progress", a->progress, "Show progress while analysing");
+                 app.add_flag("--ascii", a->ascii, "A/N letters in the timeline instead of blocks");
+                 app.add_flag("--force", a->force, "Re-analyse records whose reports exist");
+                 return [a]() { return run_analyze(*a); };
+               }});
+
+}  // namespace
+}  // namespace somna::cli

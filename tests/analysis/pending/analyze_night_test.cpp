@@ -1,0 +1,193 @@
+// analyze_night end to end on synthetic nights (ECG -> beats -> RR -> quality -> detector ->
+// report), beats-only nights, too-short nights, exclusions, errors and re-entrancy.
+
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <thread>
+
+#include "analysis/cvhr_detector.hpp"
+#include "analysis/night_report.hpp"
+#include "common/error.hpp"
+#include "sim/synthetic_night.hpp"
+
+namespace somna::analysis {
+namespace {
+
+// A detector with a fixed answer: p = 1 in [a, b) minutes, no events.
+class FixedDetector : public Detector {
+ public:
+  FixedDetector(size_t a, size_t b, int extra_minutes = 0) : a_(a), b_(b), extra_(extra_minutes) {}
+  DetectorInfo info() const override {
+    DetectorInfo i;
+    i.name = "fixed";
+    i.kind = "learned";
+    return i;
+  }
+  MinuteScores score(const NightInput& n) const override {
+    MinuteScores s;
+    s.p_apnea.assign(n.n_minutes + size_t(extra_), 0.f);
+    for (size_t m = a_; m < b_ && m < s.p_apnea.size(); ++m) s.p_apnea[m] = 1.f;
+    s.logit.assign(s.p_apnea.size(), 0.f);
+    return s;
+  }
+
+ private:
+  size_t a_, b_;
+  int extra_;
+};
+
+const sim::SimulatedNight& apnea_night() {
+  static const sim::SimulatedNight n = [] {
+    sim::NightSpec s;
+    s.hours = 4;
+    s.episodes = {{1800, 1800}, {7200, 1200}, {10800, 900}};
+    s.seed = 21;
+    return sim::simulate_night(s);
+  }();
+  return n;
+}
+
+TEST(AnalyzeNight, SyntheticApneaNightFromTheEcg) {
+  const sim::SimulatedNight& n = apnea_night();
+  const CvhrDetector det;
+  const NightReport r = analyze_night(n.record, det);
+  EXPECT_EQ(r.channel, "ECG");
+  EXPECT_EQ(r.minutes.size(), 240u);
+  EXPECT_NEAR(double(r.n_beats), double(n.r_time_s.size()), 0.02 * double(n.r_time_s.size()));
+  ASSERT_TRUE(r.ahi.has_value()) << r.ahi_note;
+  const double placed_rate = double(n.events.size()) / 4;
+  EXPECT_NEAR(*r.ahi, placed_rate, 0.25 * placed_rate) << r.ahi_note;
+  EXPECT_TRUE(r.has_apnea);
+  EXPECT_EQ(r.severity, severity_from_ahi(*r.ahi));
+  EXPECT_EQ(r.ahi_method, "detector events");
+  EXPECT_GE(r.episodes.size(), 3u);
+  // Minute agreement with the simulator's truth.
+  size_t tp = 0, fn = 0, tn = 0, fp = 0;
+  for (size_t m = 0; m < r.minutes.size(); ++m) {
+    const bool truth = n.minute_apnea[m], pred = r.minutes[m].apnea;
+    tp += truth && pred, fn += truth && !pred, tn += !truth && !pred, fp += !truth && pred;
+  }
+  EXPECT_GT(double(tp) / double(tp + fn), 0.8);
+  EXPECT_GT(double(tn) / double(tn + fp), 0.9);
+  EXPECT_NEAR(r.hrv.mean_hr_bpm, 65, 4);
+  EXPECT_GT(r.hrv.sdnn_ms, 0);
+  EXPECT_GT(r.analysis_ms, 0);
+  EXPECT_GT(r.night_probability, 0.9f);
+  EXPECT_EQ(r.r_time_s.size(), r.n_beats);
+}
+
+TEST(AnalyzeNight, NightWithoutApneaHasLowAhi) {
+  sim::NightSpec s = sim::random_night_spec(5, false, 3);
+  const sim::SimulatedNight n = sim::simulate_night(s);
+  const NightReport r = analyze_night(n.record, CvhrDetector());
+  ASSERT_TRUE(r.ahi.has_value());
+  EXPECT_LT(*r.ahi, 5);
+  EXPECT_FALSE(r.has_apnea);
+  EXPECT_EQ(r.severity, Severity::Normal);
+  EXPECT_LT(r.night_probability, 0.5f);
+}
+
+TEST(AnalyzeNight, TooShortForAnAhi) {
+  sim::NightSpec s;
+  s.hours = 1;
+  s.episodes = {{600, 900}};
+  const NightReport r = analyze_night(sim::simulate_night(s).record, CvhrDetector());
+  EXPECT_FALSE(r.ahi.has_value());
+  EXPECT_NE(r.ahi_note.find("2.0 h"), std::string::npos) << r.ahi_note;
+  EXPECT_FALSE(r.has_apnea);
+  EXPECT_EQ(r.minutes.size(), 60u);
+}
+
+TEST(AnalyzeNight, BeatsOnlyNight) {
+  const sim::SimulatedNight& n = apnea_night();
+  io::Record header = n.record;
+  header.channels[0].samples.clear();  // as read with header_only
+  Options o;
+  dsp::Beats b;
+  b.r_time_s = n.r_time_s;
+  b.source = "annotation:qrs";
+  b.duration_s = 4 * 3600;
+  o.beats = b;
+  const NightReport r = analyze_night(header, CvhrDetector(), o);
+  EXPECT_EQ(r.beat_source, "annotation:qrs");
+  EXPECT_EQ(r.channel, "");
+  EXPECT_EQ(r.n_beats, n.r_time_s.size());
+  ASSERT_TRUE(r.ahi.has_value());
+  EXPECT_NEAR(*r.ahi, double(n.events.size()) / 4, 0.2 * double(n.events.size()) / 4);
+}
+
+TEST(AnalyzeNight, FlatSectionIsExcluded) {
+  sim::NightSpec s;
+  s.hours = 3;
+  s.seed = 4;
+  sim::SimulatedNight n = sim::simulate_night(s);
+  auto& x = n.record.channels[0].samples;
+  std::fill(x.begin() + 60 * 60 * 100, x.begin() + 90 * 60 * 100, 0.f);  // minutes 60..89
+  const NightReport r = analyze_night(n.record, CvhrDetector());
+  size_t excluded = 0;
+  for (const auto& m : r.minutes) excluded += m.excluded;
+  EXPECT_GE(excluded, 28u);
+  EXPECT_LE(excluded, 33u);
+  EXPECT_NEAR(r.analysable_s, (180.0 - double(excluded)) * 60, 1e-6);
+  ASSERT_FALSE(r.exclusions.empty());
+  EXPECT_NE(r.exclusions[0].find("excluded"), std::string::npos);
+  EXPECT_TRUE(r.minutes[75].excluded);
+  EXPECT_FALSE(r.minutes[75].quality_reason.empty());
+}
+
+TEST(AnalyzeNight, EpisodeBasedAhiForDetectorsWithoutEvents) {
+  const sim::SimulatedNight& n = apnea_night();
+  const NightReport r = analyze_night(n.record, FixedDetector(100, 130));
+  ASSERT_TRUE(r.ahi.has_value());
+  ASSERT_EQ(r.episodes.size(), 1u);
+  EXPECT_EQ(r.episodes[0].minutes, 30);
+  EXPECT_DOUBLE_EQ(r.episodes[0].start_s, 6000);
+  EXPECT_EQ(r.ahi_method, "episodes");
+  EXPECT_NEAR(*r.ahi, 30 / (r.analysable_s / 3600), 1e-9);
+  EXPECT_EQ(r.apnea_minutes, 30);
+}
+
+TEST(AnalyzeNight, Errors) {
+  io::Record empty;
+  empty.name = "empty";
+  EXPECT_THROW(analyze_night(empty, CvhrDetector()), AnalysisError);
+  sim::NightSpec s;
+  s.hours = 0.5;
+  io::Record flat = sim::simulate_night(s).record;
+  std::fill(flat.channels[0].samples.begin(), flat.channels[0].samples.end(), 0.f);
+  try {
+    analyze_night(flat, CvhrDetector());
+    FAIL() << "flat line analysed";
+  } catch (const AnalysisError& e) {
+    EXPECT_NE(std::string(e.what()).find("no heartbeats"), std::string::npos) << e.what();
+  }
+  // A detector that scores the wrong number of minutes is caught.
+  EXPECT_THROW(analyze_night(apnea_night().record, FixedDetector(0, 1, 3)), AnalysisError);
+  Options o;
+  o.channel = "EEG";
+  EXPECT_THROW(analyze_night(apnea_night().record, CvhrDetector(), o), Error);
+}
+
+TEST(AnalyzeNight, ReentrantAcrossThreads) {
+  const sim::SimulatedNight& n = apnea_night();
+  const CvhrDetector det;
+  const NightReport ref = analyze_night(n.record, det);
+  std::vector<NightReport> out(4);
+  std::vector<std::thread> th;
+  for (size_t i = 0; i < out.size(); ++i) {
+    th.emplace_back([&, i] { out[i] = analyze_night(n.record, det); });
+  }
+  for (auto& t : th) t.join();
+  for (const auto& r : out) {
+    ASSERT_TRUE(r.ahi.has_value());
+    EXPECT_EQ(*r.ahi, *ref.ahi);
+    EXPECT_EQ(r.events.size(), ref.events.size());
+    for (size_t m = 0; m < r.minutes.size(); ++m) {
+      ASSERT_EQ(r.minutes[m].p_apnea, ref.minutes[m].p_apnea);
+    }
+  }
+}
+
+}  // namespace
+}  // namespace somna::analysis

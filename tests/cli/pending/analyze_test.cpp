@@ -1,0 +1,175 @@
+// `somna analyze` and `somna simulate` end to end: the bundled sample night (ECG -> report),
+// real Apnea-ECG nights from their .qrs beats, a batch folder (reports, summary.csv, resume,
+// shards, jobs), and bad input (exit code 2 with one line naming the file).
+
+#include <gtest/gtest.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <sstream>
+#include <string>
+
+namespace {
+
+namespace fs = std::filesystem;
+
+const std::string kApnea = std::string(SOMNA_SHARED_DATA) + "/apnea-ecg";
+const std::string kSample = std::string(SOMNA_SOURCE_DIR) + "/data/samples/sample-night.hea";
+
+struct Run {
+  int rc = -1;
+  std::string out, err;
+};
+
+std::string q(const std::string& s) {
+  std::string out = "'";
+  for (char c : s) out += c == '\'' ? std::string("'\\''") : std::string(1, c);
+  return out + "'";
+}
+
+fs::path fresh_dir(const std::string& tag) {
+  static int counter = 0;
+  const fs::path d = fs::temp_directory_path() / ("somna-analyze-" + std::to_string(::getpid()) +
+                                                  "-" + tag + std::to_string(counter++));
+  fs::remove_all(d);
+  fs::create_directories(d);
+  return d;
+}
+
+std::string slurp(const fs::path& p) {
+  std::ifstream in(p, std::ios::binary);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+Run somna(const std::string& args) {
+  const fs::path dir = fresh_dir("err");
+  const std::string cmd = q(SOMNA_BINARY) + " " + args + " 2>" + q((dir / "stderr").string());
+  Run r;
+  FILE* pipe = ::popen(cmd.c_str(), "r");
+  if (!pipe) return r;
+  char buf[4096];
+  size_t n;
+  while ((n = std::fread(buf, 1, sizeof(buf), pipe)) > 0) r.out.append(buf, n);
+  const int status = ::pclose(pipe);
+  r.rc = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  r.err = slurp(dir / "stderr");
+  fs::remove_all(dir);
+  return r;
+}
+
+TEST(CliAnalyze, SampleNightToJsonAndHtml) {
+  const fs::path d = fresh_dir("sample");
+  const Run r = somna("analyze " + q(kSample) + " --json " + q((d / "r.json").string()) +
+                      " --html " + q((d / "r.html").string()));
+  ASSERT_EQ(r.rc, 0) << r.err;
+  EXPECT_NE(r.out.find("AHI estimate"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("Timeline"), std::string::npos);
+  const nlohmann::json j = nlohmann::json::parse(slurp(d / "r.json"));
+  EXPECT_EQ(j["schema"], "somna.night-report/1");
+  EXPECT_EQ(j["record"]["name"], "sample-night");
+  EXPECT_EQ(j["minutes"].size(), 180u);
+  ASSERT_TRUE(j["summary"]["ahi"].is_number());
+  EXPECT_GT(j["summary"]["ahi"].get<double>(), 5);  // a08's slice: an apnea-heavy first hour
+  const std::string html = slurp(d / "r.html");
+  EXPECT_NE(html.find("id=\"timeline\""), std::string::npos);
+  EXPECT_NE(html.find("class=\"ecgline\""), std::string::npos);
+  fs::remove_all(d);
+}
+
+TEST(CliAnalyze, ApneaEcgNightFromQrsBeats) {
+  if (!fs::exists(kApnea + "/a01.qrs")) GTEST_SKIP() << "no Apnea-ECG data in " << kApnea;
+  const fs::path d = fresh_dir("a01");
+  const Run r =
+      somna("analyze " + q(kApnea + "/a01.hea") + " --beats qrs --detector cvhr --ascii --json " +
+            q((d / "a01.json").string()));
+  ASSERT_EQ(r.rc, 0) << r.err;
+  EXPECT_NE(r.out.find("AAAAAAAAAA"), std::string::npos) << r.out;  // a01: apnea all night
+  const nlohmann::json j = nlohmann::json::parse(slurp(d / "a01.json"));
+  EXPECT_EQ(j["record"]["beat_source"], "annotation:qrs");
+  EXPECT_EQ(j["summary"]["severity"], "severe");  // reference AHI 69.6
+  EXPECT_EQ(j["detector"]["kind"], "training-free");
+  fs::remove_all(d);
+}
+
+TEST(CliAnalyze, BadInputIsExitTwoWithTheFileNamed) {
+  Run r = somna("analyze /nonexistent/night.hea");
+  EXPECT_EQ(r.rc, 2);
+  EXPECT_NE(r.err.find("/nonexistent/night.hea"), std::string::npos) << r.err;
+  if (fs::exists(kApnea + "/a01.hea")) {
+    r = somna("analyze " + q(kApnea + "/a01.hea"));  // no .dat and no --beats
+    EXPECT_EQ(r.rc, 2);
+    EXPECT_NE(r.err.find("a01"), std::string::npos) << r.err;
+  }
+  r = somna("analyze " + q(kSample) + " --detector /nonexistent/model.safetensors");
+  EXPECT_EQ(r.rc, 2) << r.err;
+  r = somna("analyze " + q(kSample) + " --shard 1/2");
+  EXPECT_EQ(r.rc, 2) << r.err;
+}
+
+TEST(CliAnalyzeSlow, BatchFolderResumeShardsAndJobs) {
+  if (!fs::exists(kApnea + "/a01.qrs")) GTEST_SKIP() << "no Apnea-ECG data in " << kApnea;
+  const fs::path in = fresh_dir("in"), out = fresh_dir("out");
+  for (const char* rec : {"a01", "b01", "c01"}) {
+    for (const char* ext : {".hea", ".qrs", ".apn"}) {
+      fs::copy_file(kApnea + "/" + rec + ext, in / (std::string(rec) + ext));
+    }
+  }
+  Run r = somna("analyze " + q(in.string()) + " --beats qrs --detector cvhr --out " +
+                q(out.string()) + " --jobs 2 --progress");
+  ASSERT_EQ(r.rc, 0) << r.out << r.err;
+  for (const char* rec : {"a01", "b01", "c01"}) {
+    EXPECT_TRUE(fs::exists(out / (std::string(rec) + ".json"))) << rec;
+    EXPECT_TRUE(fs::exists(out / (std::string(rec) + ".html"))) << rec;
+  }
+  const std::string csv = slurp(out / "summary.csv");
+  EXPECT_EQ(std::count(csv.begin(), csv.end(), '\n'), 4) << csv;
+  EXPECT_EQ(csv.rfind("record,ahi,severity", 0), 0u);
+  EXPECT_NE(csv.find("\na01,"), std::string::npos);
+  // Resumed: nothing to do.
+  r = somna("analyze " + q(in.string()) + " --beats qrs --detector cvhr --out " + q(out.string()));
+  ASSERT_EQ(r.rc, 0) << r.err;
+  EXPECT_NE(r.out.find("0 analysed, 3 skipped"), std::string::npos) << r.out;
+  // Shards split the folder: 0/2 takes a01 and c01, 1/2 takes b01.
+  const fs::path s0 = fresh_dir("s0");
+  r = somna("analyze " + q(in.string()) + " --beats qrs --detector cvhr --out " + q(s0.string()) +
+            " --shard 0/2");
+  ASSERT_EQ(r.rc, 0) << r.err;
+  EXPECT_TRUE(fs::exists(s0 / "a01.json"));
+  EXPECT_TRUE(fs::exists(s0 / "c01.json"));
+  EXPECT_FALSE(fs::exists(s0 / "b01.json"));
+  r = somna("analyze " + q(in.string()) + " --beats qrs --out " + q(s0.string()) + " --shard 2/2");
+  EXPECT_EQ(r.rc, 2);
+  // A broken record fails alone: exit 1, an error file, the others done.
+  std::ofstream(in / "zz.hea") << "zz 1 100 1000\nzz.dat 16 200 16 0 0 0 0 ECG\n";
+  r = somna("analyze " + q(in.string()) + " --beats qrs --detector cvhr --out " + q(out.string()));
+  EXPECT_EQ(r.rc, 1) << r.out;
+  EXPECT_TRUE(fs::exists(out / "zz.error.txt"));
+  EXPECT_NE(slurp(out / "summary.csv").find("\nzz,"), std::string::npos);
+  fs::remove_all(in), fs::remove_all(out), fs::remove_all(s0);
+}
+
+TEST(CliSimulate, WritesANightThatAnalyzeReads) {
+  const fs::path d = fresh_dir("sim");
+  const std::string base = (d / "night").string();
+  Run r = somna("simulate " + q(base) + " --hours 2.5 --seed 3 --format 212 --start 23:00:00");
+  ASSERT_EQ(r.rc, 0) << r.err;
+  EXPECT_TRUE(fs::exists(base + ".hea"));
+  EXPECT_TRUE(fs::exists(base + ".dat"));
+  EXPECT_TRUE(fs::exists(base + ".apn"));
+  r = somna("analyze " + q(base + ".hea") + " --detector cvhr --json " + q(base + ".json"));
+  ASSERT_EQ(r.rc, 0) << r.err;
+  const nlohmann::json j = nlohmann::json::parse(slurp(base + ".json"));
+  EXPECT_EQ(j["record"]["start"], "23:00:00");
+  EXPECT_TRUE(j["summary"]["ahi"].is_number());
+  r = somna("simulate " + q(base) + " --format 8");
+  EXPECT_EQ(r.rc, 2);
+  fs::remove_all(d);
+}
+
+}  // namespace
