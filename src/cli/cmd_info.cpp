@@ -18,6 +18,7 @@
 #include "io/annotations.hpp"
 #include "io/record.hpp"
 #include "io/wfdb_header.hpp"
+#include "io/wfdb_util.hpp"
 
 namespace somna::cli {
 namespace {
@@ -67,8 +68,30 @@ long long sample_count(const io::Channel& c) {  // -1: unknown
 // What `info` shows: the record (samples dropped) and, when its length could not be found, why.
 struct Info {
   io::Record rec;
-  std::string problem;  // non-empty: sample counts unknown (e.g. a missing .dat)
+  std::string problem;                // non-empty: sample counts unknown (e.g. a missing .dat)
+  std::vector<std::string> warnings;  // e.g. a signal file the header names is missing
 };
+
+bool is_wfdb_header(const io::Record& rec) {
+  return rec.format == "WFDB" && rec.path.size() > 4 &&
+         rec.path.compare(rec.path.size() - 4, 4, ".hea") == 0;
+}
+
+// Signal files a single-segment WFDB header names that are not beside it: header-only reading
+// would not notice, and a person asking `info` wants to know before analysing.
+std::vector<std::string> missing_signal_files(const io::Record& rec) {
+  std::vector<std::string> out;
+  if (!is_wfdb_header(rec)) return out;
+  const io::WfdbHeader h = io::read_wfdb_header(rec.path);
+  const std::string dir = io::wfdb::dir_of(rec.path);
+  for (const io::WfdbSignalSpec& s : h.signals) {
+    if (s.file_name == "~" || !io::wfdb::is_safe_relative_name(s.file_name)) continue;
+    const std::string file = io::wfdb::join_path(dir, s.file_name);
+    if (!io::wfdb::file_exists(file) && std::find(out.begin(), out.end(), file) == out.end())
+      out.push_back(file);
+  }
+  return out;
+}
 
 // header_only leaves WFDB channels without a count: take it from the header, or read the
 // record when the header has no length (a failure there is reported, not fatal: the header
@@ -76,14 +99,15 @@ struct Info {
 Info read_for_info(const std::string& path, const io::ReadOptions& base) {
   io::ReadOptions opt = base;
   opt.header_only = true;
-  Info info{io::read_record(path, opt), {}};
+  Info info{io::read_record(path, opt), {}, {}};
   io::Record& rec = info.rec;
+  for (const std::string& f : missing_signal_files(rec))
+    info.warnings.push_back("signal file " + f + " is missing");
   const bool unknown = std::any_of(rec.channels.begin(), rec.channels.end(), [](const auto& c) {
     return c.samples.empty() && c.n_samples == 0;
   });
   if (!unknown) return info;
-  if (rec.format == "WFDB" && rec.path.size() > 4 &&
-      rec.path.compare(rec.path.size() - 4, 4, ".hea") == 0) {
+  if (is_wfdb_header(rec)) {
     const io::WfdbHeader h = io::read_wfdb_header(rec.path);
     if (h.n_samples) {
       for (io::Channel& c : rec.channels) {
@@ -159,6 +183,7 @@ nlohmann::ordered_json to_json(const Info& info, const std::vector<AnnotationFil
   }
   j["comments"] = rec.comments;
   if (!info.problem.empty()) j["problem"] = info.problem;
+  j["warnings"] = info.warnings;
   j["events"] = rec.events.size();
   nlohmann::ordered_json texts = nlohmann::ordered_json::object();
   for (const auto& [text, count] : top_events(rec, 20)) texts[text] = count;
@@ -229,6 +254,7 @@ void print_text(const Info& info, const std::vector<AnnotationFile>& files) {
     for (const auto& [text, count] : top_events(rec, 8))
       std::cout << fmt::format("  {:>6}  {}\n", count, text);
   }
+  for (const std::string& w : info.warnings) std::cout << "Warning:   " << w << "\n";
   if (files.empty()) {
     std::cout << "Annotation files: none beside it\n";
   } else {

@@ -187,6 +187,20 @@ TEST(CliInfo, HeaderShownWhenTheLengthCannotBeFound) {
   EXPECT_TRUE(j["channels"][0]["samples"].is_null());
 }
 
+TEST(CliInfo, WarnsAboutAMissingSignalFile) {
+  const std::string hea = kSamples + "/100.hea";
+  REQUIRE_SHARED(hea);
+  const fs::path dir = temp_dir();
+  fs::copy_file(hea, dir / "100.hea");
+  const CliRun r = info("--json " + quote((dir / "100.hea").string()));
+  ASSERT_EQ(r.rc, 0) << r.err;
+  const auto j = nlohmann::json::parse(r.out);
+  ASSERT_EQ(j["warnings"].size(), 1u);
+  EXPECT_NE(j["warnings"][0].get<std::string>().find("100.dat is missing"), std::string::npos);
+  EXPECT_EQ(j["channels"][0]["samples"], 650000);  // from the header
+  fs::remove_all(dir);
+}
+
 TEST(CliInfo, BadInputExitsWithCode2AndNamesTheFile) {
   const fs::path dir = temp_dir();
   const std::string junk = (dir / "junk.edf").string();
