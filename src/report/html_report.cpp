@@ -85,9 +85,11 @@ std::string time_axis(const NightReport& r, double duration, double y, double he
   return s;
 }
 
-std::string timeline_svg(const NightReport& r) {
+std::string timeline_svg(const NightReport& r, const std::vector<int8_t>& ref) {
   const double dur = std::max(60.0, r.recording_s);
-  const double h_bars = 120, y_q = 128, h_q = 12, total = 164;
+  const double h_bars = 120, y_q = 128, h_q = 12;
+  const double y_ref = y_q + h_q + 4, h_ref = ref.empty() ? 0 : 12;
+  const double total = y_ref + h_ref + (ref.empty() ? 20 : 24);
   std::string s = fmt::format(
       R"~(<svg id="timeline" class="chart" viewBox="0 0 {} {}" preserveAspectRatio="none" role="img" aria-label="p(apnea) per minute">)~",
       kW, total);
@@ -126,7 +128,12 @@ std::string timeline_svg(const NightReport& r) {
                        y_q, mw, h_q);
     }
   }
-  s += time_axis(r, dur, total - 4, y_q + h_q);
+  for (size_t m = 0; m < ref.size(); ++m) {
+    if (ref[m] < 0) continue;
+    s += fmt::format(R"~(<rect class="{}" x="{:.2f}" y="{}" width="{:.2f}" height="{}"/>)~",
+                     ref[m] ? "ref-a" : "ref-n", kW * 60.0 * double(m) / dur, y_ref, mw, h_ref);
+  }
+  s += time_axis(r, dur, total - 4, ref.empty() ? y_q + h_q : y_ref + h_ref);
   s += "</svg>";
   return s;
 }
@@ -352,7 +359,7 @@ svg.chart{height:170px} svg#hr{height:150px} svg.tacho{height:100px} svg.ecg{hei
 .tick{stroke:#c9ced8;stroke-width:1}
 .grid{stroke:#eceef3;stroke-width:1}
 .axis{font-size:11px;fill:#5b6475}
-.q-ok{fill:#cfe8e3} .q-mid{fill:#e9a23b} .q-bad{fill:#8d99ae}
+.q-ok{fill:#cfe8e3} .q-mid{fill:#e9a23b} .q-bad{fill:#8d99ae} .ref-a{fill:#6d597a} .ref-n{fill:#e9e4ef}
 .hrline{fill:none;stroke:#264653;stroke-width:1.6;vector-effect:non-scaling-stroke}
 .ecgline{fill:none;stroke:#111;stroke-width:1.1;vector-effect:non-scaling-stroke}
 .paper{stroke:#f2b8b8}
@@ -468,11 +475,27 @@ std::string html_report(const NightReport& r, const io::Record* record, const Ht
 
   // Timeline and heart rate.
   h +=
-      R"~(<section><h2>Night timeline<small>p(apnea) per minute; shaded: apnea episodes; lower band: signal quality</small></h2>)~";
-  h += timeline_svg(r);
+      R"~(<section><h2>Night timeline<small>p(apnea) per minute; shaded: apnea episodes; bands: signal quality)~";
+  if (!o.reference_minutes.empty()) h += ", then the reference labels";
+  h += "</small></h2>";
+  h += timeline_svg(r, o.reference_minutes);
   h +=
       R"~(<div class="legend"><span><i style="background:#2a9d8f"></i>low p</span><span><i style="background:#e9c46a"></i>uncertain</span><span><i style="background:#d62828"></i>high p (apnea)</span><span><i style="background:#d62828;opacity:.25"></i>episode</span><span><i style="background:#cfe8e3"></i>good signal</span><span><i style="background:#e9a23b"></i>reduced quality</span><span><i style="background:#8d99ae"></i>excluded</span><span>dashed: threshold )~";
-  h += fmt::format("{:.2f}</span></div></section>\n", r.detector.threshold);
+  h += fmt::format("{:.2f}</span>", r.detector.threshold);
+  if (!o.reference_minutes.empty()) {
+    size_t agree = 0, n = 0;
+    for (size_t m = 0; m < o.reference_minutes.size() && m < r.minutes.size(); ++m) {
+      if (o.reference_minutes[m] < 0 || r.minutes[m].excluded) continue;
+      ++n;
+      agree += (o.reference_minutes[m] == 1) == r.minutes[m].apnea;
+    }
+    h += fmt::format(
+        R"~(<span><i style="background:#6d597a"></i>reference apnea minute ({}){}</span>)~",
+        html_escape(o.reference_source.empty() ? "reference" : o.reference_source),
+        n ? fmt::format(" — agreement {:.0f}% of {} minutes", 100.0 * double(agree) / double(n), n)
+          : std::string());
+  }
+  h += "</div></section>\n";
   h += R"~(<section><h2>Heart rate<small>mean per minute, bpm</small></h2>)~" + hr_svg(r) +
        "</section>\n";
 

@@ -167,6 +167,19 @@ TEST(HtmlReport, SelfContainedAndEscaped) {
   EXPECT_NE(h.find("Hayano"), std::string::npos);
 }
 
+TEST(HtmlReport, ReferenceLabelsBandAndAgreement) {
+  const analysis::NightReport r = make_report();
+  HtmlOptions o;
+  o.reference_minutes.assign(r.minutes.size(), 0);
+  for (size_t m = 30; m < 50; ++m) o.reference_minutes[m] = 1;
+  o.reference_source = "night.apn";
+  const std::string h = html_report(r, nullptr, o);
+  EXPECT_NE(h.find("class=\"ref-a\""), std::string::npos);
+  // 145 analysable minutes; the report's apnea minutes 90..95 disagree with the reference.
+  EXPECT_NE(h.find("agreement 96% of 145 minutes"), std::string::npos);
+  EXPECT_EQ(html_report(r, nullptr).find("class=\"ref-a\""), std::string::npos);
+}
+
 TEST(HtmlReport, EcgStripsWhenTheRecordHasSamples) {
   sim::NightSpec spec;
   spec.hours = 2.5;

@@ -101,6 +101,28 @@ std::string generator() {
   return std::string("somna ") + SOMNA_VERSION;
 }
 
+// Per-minute reference labels from an .apn file beside the record (Apnea-ECG convention: 'A'
+// apnea, 'N' normal, one per minute), for the HTML comparison band; empty when there is none.
+void add_reference(const io::Record& rec, size_t n_minutes, report::HtmlOptions& ho) {
+  const fs::path p = fs::path(rec.path).parent_path() / (rec.name + ".apn");
+  std::error_code ec;
+  if (rec.path.empty() || !fs::is_regular_file(p, ec)) return;
+  try {
+    const io::Annotations a = io::read_annotations(p.string());
+    if (a.fs <= 0) return;
+    std::vector<int8_t> ref(n_minutes, -1);
+    for (const auto& it : a.items) {
+      if (it.code != io::ann::APC && it.code != io::ann::NORMAL) continue;
+      const long k = std::lround(double(it.sample) / a.fs / 60);
+      if (k >= 0 && size_t(k) < n_minutes) ref[size_t(k)] = it.code == io::ann::APC ? 1 : 0;
+    }
+    ho.reference_minutes = std::move(ref);
+    ho.reference_source = p.filename().string();
+  } catch (const Error& e) {
+    spdlog::warn("{}: reference labels not shown ({})", p.string(), e.what());
+  }
+}
+
 int run_single(const AnalyzeArgs& a, const analysis::Detector& det) {
   if (a.progress) std::cerr << "reading " << a.input << " ...\n";
   const Loaded l = load(a.input, a);
@@ -133,6 +155,7 @@ int run_single(const AnalyzeArgs& a, const analysis::Detector& det) {
   if (!html.empty()) {
     report::HtmlOptions ho;
     ho.generator = generator();
+    add_reference(l.record, rep.minutes.size(), ho);
     report::write_html_report(rep, &l.record, html, ho);
     std::cout << "HTML report: " << html << '\n';
   }
@@ -268,6 +291,7 @@ int run_batch(const AnalyzeArgs& a, const analysis::Detector& det) {
         report::write_json_report(rep, (out / (stem + ".json")).string());
         report::HtmlOptions ho;
         ho.generator = generator();
+        add_reference(l.record, rep.minutes.size(), ho);
         report::write_html_report(rep, &l.record, (out / (stem + ".html")).string(), ho);
         std::error_code ec;
         fs::remove(out / (stem + ".error.txt"), ec);
