@@ -3,7 +3,9 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
+#include <cstdio>
 #include <thread>
 
 #include "analysis/cvhr_detector.hpp"
@@ -187,6 +189,47 @@ TEST(AnalyzeNight, ReentrantAcrossThreads) {
       ASSERT_EQ(r.minutes[m].p_apnea, ref.minutes[m].p_apnea);
     }
   }
+}
+
+// The whole chain from the rendered ECG on random synthetic nights: placed CVHR cycles found
+// (an event ending inside the cycle or within 15 s after it) and false events per hour.
+TEST(AnalyzeNightSlow, RandomSyntheticNightsFromTheEcg) {
+  const CvhrDetector det;
+  size_t placed = 0, found = 0, false_events = 0;
+  double max_normal_ahi = 0, hours_apnea = 0;
+  const double hours = 6;
+  for (uint64_t seed = 1; seed <= 6; ++seed) {
+    const bool apnea = seed <= 3;
+    const sim::SimulatedNight n =
+        sim::simulate_night(sim::random_night_spec(seed + 200, apnea, hours));
+    const NightReport r = analyze_night(n.record, det);
+    ASSERT_TRUE(r.ahi.has_value());
+    if (!apnea) {
+      max_normal_ahi = std::max(max_normal_ahi, *r.ahi);
+      continue;
+    }
+    hours_apnea += hours;
+    std::vector<uint8_t> used(r.events.size(), 0);
+    for (const Event& p : n.events) {
+      ++placed;
+      for (size_t k = 0; k < r.events.size(); ++k) {
+        if (!used[k] && r.events[k].end_s >= p.start_s && r.events[k].end_s <= p.end_s + 15) {
+          used[k] = 1;
+          ++found;
+          break;
+        }
+      }
+    }
+    for (uint8_t u : used) false_events += !u;
+  }
+  const double se = double(found) / double(placed);
+  std::printf(
+      "synthetic nights through analyze_night (ECG -> beats -> CVHR): %zu placed cycles, "
+      "sensitivity %.3f, %.2f false events/h; largest AHI on nights without apnea %.2f\n",
+      placed, se, double(false_events) / hours_apnea, max_normal_ahi);
+  EXPECT_GE(se, 0.85);
+  EXPECT_LE(double(false_events) / hours_apnea, 3.0);
+  EXPECT_LT(max_normal_ahi, 5.0);
 }
 
 }  // namespace
