@@ -1,0 +1,77 @@
+// Natural cubic spline resampling of an irregular series onto a uniform grid (RR, amplitude and
+// EDR at the rate a model asks for). Flat extrapolation outside the first/last knot.
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+#include <vector>
+
+#include "dsp/beats.hpp"
+
+namespace somna::dsp {
+
+UniformSeries resample(const std::vector<double>& t_s, const std::vector<float>& v, double fs,
+                       double t0_s, double t1_s) {
+  UniformSeries out;
+  out.t0_s = t0_s;
+  out.fs = fs;
+  if (!(fs > 0) || !std::isfinite(fs) || !std::isfinite(t0_s) || !std::isfinite(t1_s) ||
+      !(t1_s > t0_s))
+    return out;
+  const double len = (t1_s - t0_s) * fs;
+  if (len > 1e9) return out;  // refuse absurd grids rather than allocate them
+  const size_t m = static_cast<size_t>(std::ceil(len - 1e-9));
+  out.value.assign(m, std::numeric_limits<float>::quiet_NaN());
+
+  // Knots: finite values at strictly increasing times.
+  const size_t n_in = std::min(t_s.size(), v.size());
+  std::vector<double> x, y;
+  x.reserve(n_in);
+  y.reserve(n_in);
+  for (size_t i = 0; i < n_in; ++i) {
+    if (!std::isfinite(t_s[i]) || !std::isfinite(v[i])) continue;
+    if (!x.empty() && t_s[i] <= x.back()) continue;
+    x.push_back(t_s[i]);
+    y.push_back(v[i]);
+  }
+  const size_t n = x.size();
+  if (n == 0) return out;  // nothing known: NaN everywhere
+  if (n == 1) {
+    std::fill(out.value.begin(), out.value.end(), static_cast<float>(y[0]));
+    return out;
+  }
+
+  // Second derivatives of the natural spline (tridiagonal system, Thomas algorithm).
+  std::vector<double> c(n, 0.0), dd(n, 0.0);
+  for (size_t i = 1; i + 1 < n; ++i) {
+    const double h0 = x[i] - x[i - 1], h1 = x[i + 1] - x[i];
+    const double a = h0, b = 2 * (h0 + h1), cc = h1;
+    const double r = 6 * ((y[i + 1] - y[i]) / h1 - (y[i] - y[i - 1]) / h0);
+    const double denom = b - a * c[i - 1];
+    c[i] = cc / denom;
+    dd[i] = (r - a * dd[i - 1]) / denom;
+  }
+  std::vector<double> M(n, 0.0);
+  for (size_t i = n - 1; i-- > 1;) M[i] = dd[i] - c[i] * M[i + 1];
+
+  size_t seg = 0;
+  for (size_t j = 0; j < m; ++j) {
+    const double t = t0_s + static_cast<double>(j) / fs;
+    double val;
+    if (t <= x[0]) {
+      val = y[0];
+    } else if (t >= x[n - 1]) {
+      val = y[n - 1];
+    } else {
+      while (seg + 2 < n && x[seg + 1] <= t) ++seg;
+      const double h = x[seg + 1] - x[seg];
+      const double a = (x[seg + 1] - t) / h, b = (t - x[seg]) / h;
+      val = a * y[seg] + b * y[seg + 1] +
+            ((a * a * a - a) * M[seg] + (b * b * b - b) * M[seg + 1]) * h * h / 6.0;
+    }
+    out.value[j] = static_cast<float>(val);
+  }
+  return out;
+}
+
+}  // namespace somna::dsp
