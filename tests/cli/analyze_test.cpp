@@ -20,7 +20,7 @@ namespace fs = std::filesystem;
 const std::string kApnea = std::string(SOMNA_SHARED_DATA) + "/apnea-ecg";
 const std::string kSample = std::string(SOMNA_SOURCE_DIR) + "/data/samples/sample-night.hea";
 
-struct Run {
+struct CliResult {
   int rc = -1;
   std::string out, err;
 };
@@ -47,10 +47,10 @@ std::string slurp(const fs::path& p) {
   return ss.str();
 }
 
-Run somna(const std::string& args) {
+CliResult somna(const std::string& args) {
   const fs::path dir = fresh_dir("err");
   const std::string cmd = q(SOMNA_BINARY) + " " + args + " 2>" + q((dir / "stderr").string());
-  Run r;
+  CliResult r;
   FILE* pipe = ::popen(cmd.c_str(), "r");
   if (!pipe) return r;
   char buf[4096];
@@ -65,8 +65,8 @@ Run somna(const std::string& args) {
 
 TEST(CliAnalyze, SampleNightToJsonAndHtml) {
   const fs::path d = fresh_dir("sample");
-  const Run r = somna("analyze " + q(kSample) + " --json " + q((d / "r.json").string()) +
-                      " --html " + q((d / "r.html").string()));
+  const CliResult r = somna("analyze " + q(kSample) + " --json " + q((d / "r.json").string()) +
+                            " --html " + q((d / "r.html").string()));
   ASSERT_EQ(r.rc, 0) << r.err;
   EXPECT_NE(r.out.find("AHI estimate"), std::string::npos) << r.out;
   EXPECT_NE(r.out.find("Timeline"), std::string::npos);
@@ -85,7 +85,7 @@ TEST(CliAnalyze, SampleNightToJsonAndHtml) {
 TEST(CliAnalyze, ApneaEcgNightFromQrsBeats) {
   if (!fs::exists(kApnea + "/a01.qrs")) GTEST_SKIP() << "no Apnea-ECG data in " << kApnea;
   const fs::path d = fresh_dir("a01");
-  const Run r =
+  const CliResult r =
       somna("analyze " + q(kApnea + "/a01.hea") + " --beats qrs --detector cvhr --ascii --json " +
             q((d / "a01.json").string()));
   ASSERT_EQ(r.rc, 0) << r.err;
@@ -98,7 +98,7 @@ TEST(CliAnalyze, ApneaEcgNightFromQrsBeats) {
 }
 
 TEST(CliAnalyze, BadInputIsExitTwoWithTheFileNamed) {
-  Run r = somna("analyze /nonexistent/night.hea");
+  CliResult r = somna("analyze /nonexistent/night.hea");
   EXPECT_EQ(r.rc, 2);
   EXPECT_NE(r.err.find("/nonexistent/night.hea"), std::string::npos) << r.err;
   if (fs::exists(kApnea + "/a01.hea")) {
@@ -120,8 +120,8 @@ TEST(CliAnalyzeSlow, BatchFolderResumeShardsAndJobs) {
       fs::copy_file(kApnea + "/" + rec + ext, in / (std::string(rec) + ext));
     }
   }
-  Run r = somna("analyze " + q(in.string()) + " --beats qrs --detector cvhr --out " +
-                q(out.string()) + " --jobs 2 --progress");
+  CliResult r = somna("analyze " + q(in.string()) + " --beats qrs --detector cvhr --out " +
+                      q(out.string()) + " --jobs 2 --progress");
   ASSERT_EQ(r.rc, 0) << r.out << r.err;
   for (const char* rec : {"a01", "b01", "c01"}) {
     EXPECT_TRUE(fs::exists(out / (std::string(rec) + ".json"))) << rec;
@@ -157,7 +157,8 @@ TEST(CliAnalyzeSlow, BatchFolderResumeShardsAndJobs) {
 TEST(CliSimulate, WritesANightThatAnalyzeReads) {
   const fs::path d = fresh_dir("sim");
   const std::string base = (d / "night").string();
-  Run r = somna("simulate " + q(base) + " --hours 2.5 --seed 3 --format 212 --start 23:00:00");
+  CliResult r =
+      somna("simulate " + q(base) + " --hours 2.5 --seed 3 --format 212 --start 23:00:00");
   ASSERT_EQ(r.rc, 0) << r.err;
   EXPECT_TRUE(fs::exists(base + ".hea"));
   EXPECT_TRUE(fs::exists(base + ".dat"));
