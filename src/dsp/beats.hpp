@@ -13,17 +13,17 @@
 namespace somna::dsp {
 
 struct Beats {
-  std::vector<double> r_time_s;   // R-peak times, seconds from record start, increasing
-  std::vector<float> r_amp_mv;    // R amplitude above local baseline (mV); empty when unknown
-  std::vector<float> qrs_area;    // QRS area (mV*s), for EDR; empty when unknown
-  std::string source;             // e.g. "detector:somna-qrs" or "annotation:qrs"
-  double duration_s = 0;          // length of the signal the beats come from
+  std::vector<double> r_time_s;  // R-peak times, seconds from record start, increasing
+  std::vector<float> r_amp_mv;   // R amplitude above local baseline (mV); empty when unknown
+  std::vector<float> qrs_area;   // QRS area (mV*s), for EDR; empty when unknown
+  std::string source;            // e.g. "detector:somna-qrs" or "annotation:qrs"
+  double duration_s = 0;         // length of the signal the beats come from
   size_t size() const { return r_time_s.size(); }
 };
 
 // Options for the QRS detector; defaults work at any sampling frequency.
 struct DetectOptions {
-  bool refine_peaks = true;       // move each R to the true extremum of the filtered-free signal
+  bool refine_peaks = true;  // move each R to the true extremum of the filtered-free signal
 };
 
 // Detects QRS complexes in one ECG channel (any fs; inverted leads handled). Never throws on
@@ -37,9 +37,9 @@ Beats beats_from_annotations(const io::Annotations& annotations, double duration
 struct RRSeries {
   std::vector<double> t_s;
   std::vector<float> rr_s;
-  std::vector<float> amp_mv;            // R amplitude at those beats (empty when Beats had none)
-  std::vector<float> edr;               // ECG-derived respiration samples at those beats (or empty)
-  std::vector<uint8_t> corrected;       // 1 where the interval was replaced (ectopic/artefact)
+  std::vector<float> amp_mv;       // R amplitude at those beats (empty when Beats had none)
+  std::vector<float> edr;          // ECG-derived respiration samples at those beats (or empty)
+  std::vector<uint8_t> corrected;  // 1 where the interval was replaced (ectopic/artefact)
   size_t n_corrected() const;
 };
 

@@ -10,31 +10,21 @@ namespace {
 
 constexpr double kPi = 3.14159265358979323846;
 
-// One section's state-free step inlined for the fused loop below.
-template <size_t N>
-void cascade_forward(const Biquad* s, float* x, size_t n) {
-  float z1[N] = {}, z2[N] = {};
-  for (size_t i = 0; i < n; ++i) {
+// Direct form I: the only loop-carried chain is y[n-1] -> y[n] (one multiply-add); the terms
+// with x and y[n-2] are computed off that chain. (Transposed form II chains three.)
+template <size_t N, bool Backward>
+void cascade(const Biquad* s, float* x, size_t n) {
+  float x1[N] = {}, x2[N] = {}, y1[N] = {}, y2[N] = {};
+  for (size_t c = 0; c < n; ++c) {
+    const size_t i = Backward ? n - 1 - c : c;
     float v = x[i];
     for (size_t k = 0; k < N; ++k) {
-      const float y = s[k].b0 * v + z1[k];
-      z1[k] = s[k].b1 * v - s[k].a1 * y + z2[k];
-      z2[k] = s[k].b2 * v - s[k].a2 * y;
-      v = y;
-    }
-    x[i] = v;
-  }
-}
-
-template <size_t N>
-void cascade_backward(const Biquad* s, float* x, size_t n) {
-  float z1[N] = {}, z2[N] = {};
-  for (size_t i = n; i-- > 0;) {
-    float v = x[i];
-    for (size_t k = 0; k < N; ++k) {
-      const float y = s[k].b0 * v + z1[k];
-      z1[k] = s[k].b1 * v - s[k].a1 * y + z2[k];
-      z2[k] = s[k].b2 * v - s[k].a2 * y;
+      const float p = s[k].b0 * v + s[k].b1 * x1[k] + s[k].b2 * x2[k] - s[k].a2 * y2[k];
+      const float y = p - s[k].a1 * y1[k];
+      x2[k] = x1[k];
+      x1[k] = v;
+      y2[k] = y1[k];
+      y1[k] = y;
       v = y;
     }
     x[i] = v;
@@ -47,16 +37,16 @@ void run(const Biquad* s, size_t ns, float* x, size_t n, bool backward) {
     const size_t take = std::min<size_t>(ns, 4);
     switch (take) {
       case 1:
-        backward ? cascade_backward<1>(s, x, n) : cascade_forward<1>(s, x, n);
+        backward ? cascade<1, true>(s, x, n) : cascade<1, false>(s, x, n);
         break;
       case 2:
-        backward ? cascade_backward<2>(s, x, n) : cascade_forward<2>(s, x, n);
+        backward ? cascade<2, true>(s, x, n) : cascade<2, false>(s, x, n);
         break;
       case 3:
-        backward ? cascade_backward<3>(s, x, n) : cascade_forward<3>(s, x, n);
+        backward ? cascade<3, true>(s, x, n) : cascade<3, false>(s, x, n);
         break;
       default:
-        backward ? cascade_backward<4>(s, x, n) : cascade_forward<4>(s, x, n);
+        backward ? cascade<4, true>(s, x, n) : cascade<4, false>(s, x, n);
         break;
     }
     s += take;
@@ -94,6 +84,10 @@ Biquad butter_highpass(double fc, double fs) {
 
 void filter_inplace(const Biquad* sections, size_t n_sections, float* x, size_t n) {
   run(sections, n_sections, x, n, false);
+}
+
+void filter_backward_inplace(const Biquad* sections, size_t n_sections, float* x, size_t n) {
+  run(sections, n_sections, x, n, true);
 }
 
 void filtfilt_inplace(const Biquad* sections, size_t n_sections, float* x, size_t n) {

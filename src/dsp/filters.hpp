@@ -18,9 +18,11 @@ struct Biquad {
 Biquad butter_lowpass(double fc, double fs);
 Biquad butter_highpass(double fc, double fs);
 
-// Filters x in place through the sections in cascade, forward only (transposed direct form II,
+// Filters x in place through the sections in cascade, forward only (direct form I,
 // zero initial state). The cascade runs in one loop over the samples.
 void filter_inplace(const Biquad* sections, size_t n_sections, float* x, size_t n);
+// Backward only (last sample first): the second half of a zero-phase pass.
+void filter_backward_inplace(const Biquad* sections, size_t n_sections, float* x, size_t n);
 // Zero-phase version: forward then backward through the cascade (squared magnitude response,
 // no delay), as Matlab's filtfilt without padding.
 void filtfilt_inplace(const Biquad* sections, size_t n_sections, float* x, size_t n);

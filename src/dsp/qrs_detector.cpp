@@ -41,16 +41,9 @@ constexpr double kNoiseRatio = 12.0;
 struct Candidate {
   int64_t pos;  // working-rate index
   float val;    // integrated energy at the peak
+  float slope;  // largest |derivative| within the integration window around it
   bool qrs;
 };
-
-float max_abs(const float* d, int64_t lo, int64_t hi, int64_t n) {
-  lo = std::max<int64_t>(lo, 0);
-  hi = std::min<int64_t>(hi, n - 1);
-  float m = 0;
-  for (int64_t i = lo; i <= hi; ++i) m = std::max(m, std::fabs(d[i]));
-  return m;
-}
 
 }  // namespace
 
@@ -87,7 +80,10 @@ Beats detect_beats(const io::Channel& ecg, const DetectOptions& options) {
   const double fw = fs / k;
   const int64_t nw = n / k;
 
-  // 1. Block average (gaps: hold the last finite value), offset removed.
+  // 1-2. Block average (gaps: hold the last finite value; offset removed) fused with the
+  //      forward pass of the 5-15 Hz band-pass; then the backward pass (zero phase).
+  const double f_lo = 5.0, f_hi = std::min(15.0, 0.45 * fw);
+  const std::array<Biquad, 2> bp = {butter_highpass(f_lo, fw), butter_lowpass(f_hi, fw)};
   std::vector<float> x(static_cast<size_t>(nw));
   {
     float last = 0;
@@ -98,52 +94,91 @@ Beats detect_beats(const io::Channel& ecg, const DetectOptions& options) {
       }
     const float x0 = last;
     const float inv_k = 1.0f / static_cast<float>(k);
+    const Biquad hp = bp[0], lp = bp[1];
+    float hx1 = 0, hx2 = 0, hy1 = 0, hy2 = 0, lx1 = 0, lx2 = 0, ly1 = 0, ly2 = 0;
     for (int64_t j = 0; j < nw; ++j) {
       const float* p = raw + j * k;
       float s = 0;
       for (int q = 0; q < k; ++q) {
         const float v = p[q];
-        last = std::isfinite(v) ? v : last;
+        last = (v - v == 0.0f) ? v : last;  // false for NaN and infinities
         s += last;
       }
-      x[static_cast<size_t>(j)] = s * inv_k - x0;
+      const float v = s * inv_k - x0;
+      // Direct form I: the loop-carried chains are one multiply-add each.
+      const float yh = (hp.b0 * v + hp.b1 * hx1 + hp.b2 * hx2 - hp.a2 * hy2) - hp.a1 * hy1;
+      hx2 = hx1;
+      hx1 = v;
+      hy2 = hy1;
+      hy1 = yh;
+      const float yl = (lp.b0 * yh + lp.b1 * lx1 + lp.b2 * lx2 - lp.a2 * ly2) - lp.a1 * ly1;
+      lx2 = lx1;
+      lx1 = yh;
+      ly2 = ly1;
+      ly1 = yl;
+      x[static_cast<size_t>(j)] = yl;
     }
   }
+  filter_backward_inplace(bp.data(), bp.size(), x.data(), x.size());
 
-  // 2. Zero-phase band-pass 5-15 Hz.
-  const double f_lo = 5.0, f_hi = std::min(15.0, 0.45 * fw);
-  const std::array<Biquad, 2> bp = {butter_highpass(f_lo, fw), butter_lowpass(f_hi, fw)};
-  filtfilt_inplace(bp.data(), bp.size(), x.data(), x.size());
-
-  // 3. Derivative (centred five-point), squared, centred moving-window integration (150 ms).
-  std::vector<float> d(static_cast<size_t>(nw), 0.0f);
-  for (int64_t j = 2; j + 2 < nw; ++j)
-    d[j] = (2.0f * (x[j + 1] - x[j - 1]) + (x[j + 2] - x[j - 2]));
-  const int64_t h = std::max<int64_t>(1, std::llround(0.075 * fw));
-  float* m = x.data();  // reuse: the band-passed signal is no longer needed
-  {
-    double acc = 0;
-    for (int64_t j = 0; j < std::min(h, nw); ++j) acc += static_cast<double>(d[j]) * d[j];
-    for (int64_t j = 0; j < nw; ++j) {
-      const int64_t in = j + h, outi = j - h - 1;
-      const float add = in < nw ? d[in] * d[in] : 0.0f;
-      const float sub = outi >= 0 ? d[outi] * d[outi] : 0.0f;
-      acc += static_cast<double>(add) - static_cast<double>(sub);
-      m[j] = static_cast<float>(std::max(acc, 0.0));
-    }
-  }
-
-  // 4. Candidate peaks: local maxima, merged within the refractory period (keep the larger).
+  // 3-4. One pass: centred five-point derivative d, squared, centred moving-window integration
+  //      m over 150 ms (written over x: x[j] is no longer needed once m[j] is known, h >= 3),
+  //      and candidate peaks of m (local maxima, merged within the 200 ms refractory period,
+  //      keeping the larger) with the largest |d| around each (for the T-wave rule).
+  const int64_t h = std::max<int64_t>(3, std::llround(0.075 * fw));
   const int64_t refr = std::max<int64_t>(1, std::llround(0.2 * fw));
+  size_t ring_n = 1;
+  while (ring_n < static_cast<size_t>(2 * h + 8)) ring_n <<= 1;
+  const size_t mask = ring_n - 1;
+  std::vector<float> sq(ring_n, 0.0f), ad(ring_n, 0.0f);
   std::vector<Candidate> cand;
-  cand.reserve(static_cast<size_t>(nw / std::max<int64_t>(1, refr / 2) + 16));
-  for (int64_t j = 1; j + 1 < nw; ++j) {
-    const float v = m[j];
-    if (!(v > m[j - 1] && v >= m[j + 1])) continue;
-    if (!cand.empty() && j - cand.back().pos < refr) {
-      if (v > cand.back().val) cand.back() = Candidate{j, v, false};
-    } else {
-      cand.push_back(Candidate{j, v, false});
+  cand.reserve(static_cast<size_t>(nw / refr + 16));
+  float* m = x.data();
+  {
+    auto deriv = [&](int64_t i) -> float {
+      if (i < 2 || i + 2 >= nw) return 0.0f;
+      return 2.0f * (x[i + 1] - x[i - 1]) + (x[i + 2] - x[i - 2]);
+    };
+    double acc = 0;
+    for (int64_t i = 0; i < std::min(h, nw); ++i) {
+      const float di = deriv(i);
+      sq[i & mask] = di * di;
+      ad[i & mask] = std::fabs(di);
+      acc += static_cast<double>(di) * di;
+    }
+    float m1 = 0, m2 = 0;  // m[j-1], m[j-2]
+    const int64_t fast_end = std::max<int64_t>(h + 1, nw - h - 2);
+    for (int64_t j = 0; j < nw; ++j) {
+      const int64_t i = j + h;
+      float di = 0;
+      if (j > 2 - h && j < fast_end) {
+        di = 2.0f * (x[i + 1] - x[i - 1]) + (x[i + 2] - x[i - 2]);
+      } else if (i < nw) {
+        di = deriv(i);
+      }
+      const float old = j - h - 1 >= 0 ? sq[(j - h - 1) & mask] : 0.0f;
+      sq[i & mask] = di * di;
+      ad[i & mask] = std::fabs(di);
+      acc += static_cast<double>(di * di) - static_cast<double>(old);
+      const float mj = acc > 0 ? static_cast<float>(acc) : 0.0f;
+      m[j] = mj;
+      // Is m[j-1] a local maximum?
+      if (j >= 2 && m1 > m2 && m1 >= mj) {
+        const int64_t c = j - 1;
+        const bool merge = !cand.empty() && c - cand.back().pos < refr;
+        if (!merge || m1 > cand.back().val) {
+          float slope = 0;
+          for (int64_t q = std::max<int64_t>(0, c - h); q <= std::min(nw - 1, c + h); ++q)
+            slope = std::max(slope, ad[q & mask]);
+          const Candidate cd{c, m1, slope, false};
+          if (merge)
+            cand.back() = cd;
+          else
+            cand.push_back(cd);
+        }
+      }
+      m2 = m1;
+      m1 = mj;
     }
   }
   if (cand.empty()) return out;
@@ -187,7 +222,7 @@ Beats detect_beats(const io::Channel& ecg, const DetectOptions& options) {
     last_qrs = q.pos;
     last_qrs_c = c;
     have_qrs = true;
-    slope_last = max_abs(d.data(), q.pos - h, q.pos + h, nw);
+    slope_last = q.slope;
     qrs_idx.push_back(c);
   };
 
@@ -221,8 +256,7 @@ Beats detect_beats(const io::Channel& ecg, const DetectOptions& options) {
       if (!have_qrs || gap >= twave) {
         is_qrs = gap >= refr;
       } else if (gap >= refr) {
-        const float slope = max_abs(d.data(), q.pos - h, q.pos + h, nw);
-        is_qrs = slope >= 0.5f * slope_last;
+        is_qrs = q.slope >= 0.5f * slope_last;
       }
     }
     if (is_qrs) {
@@ -241,7 +275,7 @@ Beats detect_beats(const io::Channel& ecg, const DetectOptions& options) {
     const int64_t win = std::llround(10 * fw);
     std::vector<uint8_t> keep(qrs_idx.size(), 1);
     std::vector<float> sub;
-    sub.reserve(300);
+    sub.reserve(128);
     size_t qi = 0;
     for (int64_t w0 = 0; w0 < nw; w0 += win) {
       const int64_t w1 = std::min(nw, w0 + win);
@@ -250,7 +284,7 @@ Beats detect_beats(const io::Channel& ecg, const DetectOptions& options) {
       while (qi < qrs_idx.size() && cand[qrs_idx[qi]].pos < w1) s_sum += cand[qrs_idx[qi++]].val;
       if (qi == q0) continue;
       sub.clear();
-      const int64_t step = std::max<int64_t>(1, (w1 - w0) / 256);
+      const int64_t step = std::max<int64_t>(1, (w1 - w0) / 100);
       for (int64_t j = w0; j < w1; j += step) sub.push_back(m[j]);
       std::nth_element(sub.begin(), sub.begin() + sub.size() / 10, sub.end());
       const double ratio =

@@ -1,0 +1,109 @@
+// Speed of the dsp stage on its real path: detect_beats on 8-hour synthetic nights (somna's
+// simulator, ECG-like P-QRS-T with noise and wander) at 100 Hz and 360 Hz and on MIT-BIH 100
+// (real, 360 Hz, 30 min) when present; and beats-to-resampled-series (clean_rr + cubic-spline
+// resampling of RR, amplitude and EDR at 4 Hz) for one night. Items = input samples (detector)
+// or beats (series). Targets (issue 3): >= 50 M samples/s; series <= 5 ms per night.
+
+#include <benchmark/benchmark.h>
+
+#include <filesystem>
+#include <map>
+#include <memory>
+#include <string>
+
+#include "dsp/beats.hpp"
+#include "io/record.hpp"
+#include "sim/synthetic_night.hpp"
+
+namespace {
+
+using namespace somna;
+
+const io::Channel& night(double fs) {
+  static std::map<double, std::unique_ptr<io::Channel>> cache;
+  auto& slot = cache[fs];
+  if (!slot) {
+    sim::NightSpec spec;
+    spec.hours = 8;
+    spec.fs = fs;
+    spec.seed = 11;
+    spec.ectopic_per_hour = 20;
+    for (double t = 3600; t < 5 * 3600; t += 1800) spec.episodes.push_back({t, 600});
+    slot = std::make_unique<io::Channel>(sim::simulate_night(spec).record.channels.at(0));
+  }
+  return *slot;
+}
+
+const io::Channel* mitbih100() {
+  static std::unique_ptr<io::Channel> ch;
+  static bool tried = false;
+  if (!tried) {
+    tried = true;
+    const std::string path = std::string(SOMNA_SHARED_DATA) + "/wfdb-samples/100";
+    if (std::filesystem::exists(path + ".hea"))
+      ch = std::make_unique<io::Channel>(io::read_record(path).channels.at(0));
+  }
+  return ch.get();
+}
+
+void run_detector(benchmark::State& state, const io::Channel& ch) {
+  size_t beats = 0;
+  for (auto _ : state) {
+    dsp::Beats b = dsp::detect_beats(ch);
+    beats = b.size();
+    benchmark::DoNotOptimize(b.r_time_s.data());
+  }
+  state.SetItemsProcessed(state.iterations() * static_cast<int64_t>(ch.samples.size()));
+  state.counters["beats"] = static_cast<double>(beats);
+  state.counters["samples"] = static_cast<double>(ch.samples.size());
+}
+
+void BM_DetectNight100Hz(benchmark::State& state) {
+  run_detector(state, night(100));
+}
+void BM_DetectNight360Hz(benchmark::State& state) {
+  run_detector(state, night(360));
+}
+void BM_DetectNight128Hz(benchmark::State& state) {
+  run_detector(state, night(128));
+}
+void BM_DetectNight250Hz(benchmark::State& state) {
+  run_detector(state, night(250));
+}
+
+void BM_DetectMitbih100(benchmark::State& state) {
+  const io::Channel* ch = mitbih100();
+  if (!ch) {
+    state.SkipWithError("MIT-BIH 100 not found");
+    return;
+  }
+  run_detector(state, *ch);
+}
+
+void BM_BeatsToSeries4Hz(benchmark::State& state) {
+  const io::Channel& ch = night(100);
+  const dsp::Beats beats = dsp::detect_beats(ch);
+  const double t1 = ch.duration_s();
+  for (auto _ : state) {
+    const dsp::RRSeries rr = dsp::clean_rr(beats);
+    const dsp::UniformSeries a = dsp::resample(rr.t_s, rr.rr_s, 4.0, 0.0, t1);
+    const dsp::UniformSeries b = dsp::resample(rr.t_s, rr.amp_mv, 4.0, 0.0, t1);
+    const dsp::UniformSeries c = dsp::resample(rr.t_s, rr.edr, 4.0, 0.0, t1);
+    benchmark::DoNotOptimize(a.value.data());
+    benchmark::DoNotOptimize(b.value.data());
+    benchmark::DoNotOptimize(c.value.data());
+  }
+  state.SetItemsProcessed(state.iterations() * static_cast<int64_t>(beats.size()));
+  state.counters["beats"] = static_cast<double>(beats.size());
+}
+
+BENCHMARK(BM_DetectNight100Hz)->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_DetectNight360Hz)->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_DetectNight128Hz)->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_DetectNight250Hz)->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_DetectMitbih100)->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_BeatsToSeries4Hz)->Unit(benchmark::kMillisecond);
+
+}  // namespace
+
+BENCHMARK_MAIN();
