@@ -9,6 +9,7 @@
 
 #include "analysis/cvhr_detector.hpp"
 #include "analysis/night_report.hpp"
+#include "dsp/beats.hpp"
 #include "io/record.hpp"
 #include "report/html_report.hpp"
 #include "report/json_report.hpp"
@@ -58,6 +59,31 @@ void BM_AnalyzeNight8hInMemory(benchmark::State& state) {
   }
 }
 BENCHMARK(BM_AnalyzeNight8hInMemory)->Unit(benchmark::kMillisecond)->UseRealTime();
+
+// Where the time goes: the QRS detector alone, and the analysis given the beats (RR cleaning,
+// minute quality without the ECG checks, CVHR detector, HRV, report object).
+void BM_DetectBeats8h(benchmark::State& state) {
+  const Fixture& f = fixture();
+  for (auto _ : state) {
+    const somna::dsp::Beats b = somna::dsp::detect_beats(f.record.channels[0]);
+    benchmark::DoNotOptimize(b.r_time_s.data());
+  }
+}
+BENCHMARK(BM_DetectBeats8h)->Unit(benchmark::kMillisecond)->UseRealTime();
+
+void BM_AnalyzeNight8hFromBeats(benchmark::State& state) {
+  const Fixture& f = fixture();
+  const somna::analysis::CvhrDetector det;
+  somna::analysis::Options o;
+  o.beats = somna::dsp::detect_beats(f.record.channels[0]);
+  somna::io::Record header = f.record;
+  header.channels[0].samples.clear();
+  for (auto _ : state) {
+    const somna::analysis::NightReport rep = somna::analysis::analyze_night(header, det, o);
+    benchmark::DoNotOptimize(rep.ahi);
+  }
+}
+BENCHMARK(BM_AnalyzeNight8hFromBeats)->Unit(benchmark::kMillisecond)->UseRealTime();
 
 void BM_Reports8h(benchmark::State& state) {
   const Fixture& f = fixture();
