@@ -17,6 +17,8 @@ namespace somna::analysis {
 
 namespace {
 
+constexpr double kMaxNightHours = 72;
+
 std::string plural(size_t n, const char* one, const char* many) {
   return fmt::format("{} {}", n, n == 1 ? one : many);
 }
@@ -67,6 +69,11 @@ NightReport analyze_night(const io::Record& record, const Detector& detector,
                               beats.r_time_s.empty() ? 0.0 : beats.r_time_s.back()});
   if (ecg) duration = std::max(duration, ecg->duration_s());
   if (!(duration > 0)) throw AnalysisError(file, "the recording has zero length");
+  if (duration > kMaxNightHours * 3600) {
+    throw AnalysisError(file, fmt::format("the recording lasts {:.0f} h; one analysis takes at "
+                                          "most {:.0f} h (split longer recordings)",
+                                          duration / 3600, kMaxNightHours));
+  }
   if (beats.size() < 2) {
     throw AnalysisError(file,
                         fmt::format("no heartbeats found in {:.0f} s of {}", duration,

@@ -214,6 +214,9 @@ SimulatedNight simulate_night(const NightSpec& spec) {
   double duration = spec.hours * 3600;
   if (external_beats && duration <= 0) duration = spec.beat_times_s.back() + 2.0;
   if (duration <= 0) throw analysis::AnalysisError({}, "simulate_night: zero length");
+  if (duration > 48 * 3600 || duration * spec.fs > 5e8) {
+    throw analysis::AnalysisError({}, "simulate_night: longer than 48 h or 5e8 samples");
+  }
   const size_t n_seconds = static_cast<size_t>(std::ceil(duration)) + 2;
 
   SimulatedNight out;

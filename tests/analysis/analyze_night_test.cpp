@@ -164,6 +164,23 @@ TEST(AnalyzeNight, Errors) {
   } catch (const AnalysisError& e) {
     EXPECT_NE(std::string(e.what()).find("no heartbeats"), std::string::npos) << e.what();
   }
+  // A header claiming a month of signal (beats-only night) is refused, not allocated.
+  io::Record huge;
+  huge.name = "huge";
+  io::Channel c;
+  c.name = "ECG";
+  c.fs = 100;
+  c.n_samples = int64_t(100) * 3600 * 24 * 30;
+  huge.channels.push_back(c);
+  Options ob;
+  ob.beats = dsp::Beats{};
+  ob.beats->r_time_s = {1, 2, 3};
+  try {
+    analyze_night(huge, CvhrDetector(), ob);
+    FAIL() << "a 720 h recording analysed";
+  } catch (const AnalysisError& e) {
+    EXPECT_NE(std::string(e.what()).find("720 h"), std::string::npos) << e.what();
+  }
   // A detector that scores the wrong number of minutes is caught.
   EXPECT_THROW(analyze_night(apnea_night().record, FixedDetector(0, 1, 3)), AnalysisError);
   Options o;

@@ -150,6 +150,14 @@ TEST(SimulateNight, BadSpecThrows) {
   s = NightSpec{};
   s.hours = -1;
   EXPECT_THROW(simulate_night(s), Error);
+  s = NightSpec{};
+  s.hours = 40;
+  s.fs = 5000;  // 7.2e8 samples
+  EXPECT_THROW(simulate_night(s), Error);
+  s = NightSpec{};
+  s.beat_times_s = {1e6};  // external beats ending after 277 h
+  s.hours = 0;
+  EXPECT_THROW(simulate_night(s), Error);
 }
 
 TEST(BeatTemplate, GaussianHasPqrstShape) {
