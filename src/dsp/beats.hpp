@@ -4,6 +4,7 @@
 // and per-minute signal quality. Times are seconds from the recording start.
 
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -24,6 +25,9 @@ struct Beats {
 // Options for the QRS detector; defaults work at any sampling frequency.
 struct DetectOptions {
   bool refine_peaks = true;  // move each R to the true extremum of the filtered-free signal
+  // Added: called a few times (after each pass, never per sample) with the fraction done, 0..1;
+  // for progress bars. May be empty.
+  std::function<void(double)> progress;
 };
 
 // Detects QRS complexes in one ECG channel (any fs; inverted leads handled). Never throws on

@@ -119,7 +119,9 @@ Beats detect_beats(const io::Channel& ecg, const DetectOptions& options) {
       x[static_cast<size_t>(j)] = yl;
     }
   }
+  if (options.progress) options.progress(0.3);
   filter_backward_inplace(bp.data(), bp.size(), x.data(), x.size());
+  if (options.progress) options.progress(0.5);
 
   // 3-4. One pass: centred five-point derivative d, squared, centred moving-window integration
   //      m over 150 ms (written over x: x[j] is no longer needed once m[j] is known, h >= 3),
@@ -181,6 +183,7 @@ Beats detect_beats(const io::Channel& ecg, const DetectOptions& options) {
       m1 = mj;
     }
   }
+  if (options.progress) options.progress(0.8);
   if (cand.empty()) return out;
 
   // 5. Adaptive thresholds with search-back and T-wave rejection.
@@ -301,6 +304,7 @@ Beats detect_beats(const io::Channel& ecg, const DetectOptions& options) {
   }
   if (qrs_idx.empty()) return out;
 
+  if (options.progress) options.progress(0.9);
   // 7. Refinement on the full-rate signal.
   const double to_mv = to_millivolts(ecg.units);
   const int64_t half = std::max<int64_t>(1, std::llround(0.1 * fs));

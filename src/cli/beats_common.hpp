@@ -1,0 +1,31 @@
+#pragma once
+// Shared by `somna beats` and `somna eval-beats`: reading one ECG channel of a record for beat
+// detection, and a terminal progress bar on stderr.
+
+#include <string>
+
+#include "io/record.hpp"
+
+namespace somna::cli {
+
+// Reads `path` and returns the chosen channel (label or 0-based index; empty: first ECG-like,
+// else channel 0). Throws somna::Error (io::FormatError...) naming the file.
+io::Channel read_ecg_channel(const std::string& path, const std::string& channel, double csv_fs,
+                             std::string* record_name = nullptr);
+
+// A one-line bar on stderr, redrawn only when the shown percentage changes.
+class ProgressBar {
+ public:
+  explicit ProgressBar(bool enabled, std::string label = {});
+  ~ProgressBar();
+  void set(double fraction, const std::string& stage = {});
+  void done();
+
+ private:
+  bool enabled_;
+  std::string label_;
+  int shown_ = -1;
+  bool finished_ = false;
+};
+
+}  // namespace somna::cli
