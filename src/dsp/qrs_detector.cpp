@@ -17,6 +17,10 @@
 
 #include "dsp/qrs_detector.hpp"
 
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
 #include <algorithm>
 #include <array>
 #include <cmath>
@@ -32,6 +36,110 @@ namespace somna::dsp {
 namespace {
 
 thread_local double g_rejected_s = 0;
+
+constexpr int kLanes = 4;
+
+// The 5-15 Hz band-pass (high-pass then low-pass biquad, direct form I) over nw samples, as
+// kLanes interleaved lanes: lane l filters the l-th quarter of the signal, starting `warm`
+// samples before it (after it, backward) from zero state. The start transient decays below float
+// precision within `warm` samples, so the output equals one pass over the whole signal, but four
+// recursion chains advance at once (one SSE register each) instead of one: the pass is bound by
+// the latency of that chain. input(lane, j) gives sample j (0 <= j < nw, called in order per
+// lane); out may be the array input reads from (a lane reads a sample before any lane writes it
+// as long as each quarter is longer than warm, which the caller's size check ensures).
+template <bool Backward, typename Input>
+void bandpass_lanes(const Biquad& hp, const Biquad& lp, Input&& input, float* out, int64_t nw,
+                    int64_t warm) {
+  const int lanes = nw >= 4 * kLanes * warm ? kLanes : 1;
+  const int64_t block = (nw + lanes - 1) / lanes;
+  auto index = [&](int l, int64_t t) {
+    return Backward ? (l + 1) * block - 1 + warm - t : l * block - warm + t;
+  };
+#if defined(__SSE2__)
+  const __m128 hb0 = _mm_set1_ps(hp.b0), hb1 = _mm_set1_ps(hp.b1), hb2 = _mm_set1_ps(hp.b2),
+               ha1 = _mm_set1_ps(hp.a1), ha2 = _mm_set1_ps(hp.a2);
+  const __m128 lb0 = _mm_set1_ps(lp.b0), lb1 = _mm_set1_ps(lp.b1), lb2 = _mm_set1_ps(lp.b2),
+               la1 = _mm_set1_ps(lp.a1), la2 = _mm_set1_ps(lp.a2);
+  __m128 hx1 = _mm_setzero_ps(), hx2 = hx1, hy1 = hx1, hy2 = hx1, lx1 = hx1, lx2 = hx1, ly1 = hx1,
+         ly2 = hx1;
+  auto step = [&](__m128 v) {
+    const __m128 ph = _mm_sub_ps(
+        _mm_add_ps(_mm_add_ps(_mm_mul_ps(hb0, v), _mm_mul_ps(hb1, hx1)), _mm_mul_ps(hb2, hx2)),
+        _mm_mul_ps(ha2, hy2));
+    const __m128 yh = _mm_sub_ps(ph, _mm_mul_ps(ha1, hy1));
+    hx2 = hx1;
+    hx1 = v;
+    hy2 = hy1;
+    hy1 = yh;
+    const __m128 pl = _mm_sub_ps(
+        _mm_add_ps(_mm_add_ps(_mm_mul_ps(lb0, yh), _mm_mul_ps(lb1, lx1)), _mm_mul_ps(lb2, lx2)),
+        _mm_mul_ps(la2, ly2));
+    const __m128 yl = _mm_sub_ps(pl, _mm_mul_ps(la1, ly1));
+    lx2 = lx1;
+    lx1 = yh;
+    ly2 = ly1;
+    ly1 = yl;
+    return yl;
+  };
+  alignas(16) float in[kLanes], res[kLanes];
+  // Checked steps (edges: indices outside [0, nw) read 0 and are not written).
+  auto checked = [&](int64_t t) {
+    for (int l = 0; l < kLanes; ++l) {
+      const int64_t i = index(l, t);
+      in[l] = (l < lanes && i >= 0 && i < nw) ? input(l, i) : 0.0f;
+    }
+    _mm_store_ps(res, step(_mm_load_ps(in)));
+    if (t < warm) return;
+    for (int l = 0; l < lanes; ++l) {
+      const int64_t i = index(l, t);
+      if (i >= 0 && i < nw) out[i] = res[l];
+    }
+  };
+  // Steps where every lane's index is inside [0, nw) and past its warm-up.
+  // Forward: index = l*block - warm + t; backward: (l+1)*block - 1 + warm - t.
+  int64_t t_lo = warm, t_hi = block + warm;
+  if (lanes == kLanes) {
+    if (Backward)
+      t_lo = std::max(t_lo, kLanes * block + warm - nw);
+    else
+      t_hi = std::min(t_hi, nw - (kLanes - 1) * block + warm);
+  } else {
+    t_hi = t_lo;  // one lane: all steps checked
+  }
+  t_hi = std::max(t_hi, t_lo);
+  int64_t t = 0;
+  for (; t < t_lo; ++t) checked(t);
+  for (; t < t_hi; ++t) {
+    const __m128 v = _mm_set_ps(input(3, index(3, t)), input(2, index(2, t)), input(1, index(1, t)),
+                                input(0, index(0, t)));
+    _mm_store_ps(res, step(v));
+    out[index(0, t)] = res[0];
+    out[index(1, t)] = res[1];
+    out[index(2, t)] = res[2];
+    out[index(3, t)] = res[3];
+  }
+  for (; t < block + warm; ++t) checked(t);
+#else
+  for (int l = 0; l < lanes; ++l) {
+    float hx1 = 0, hx2 = 0, hy1 = 0, hy2 = 0, lx1 = 0, lx2 = 0, ly1 = 0, ly2 = 0;
+    for (int64_t t = 0; t < block + warm; ++t) {
+      const int64_t i = index(l, t);
+      const float v = (i >= 0 && i < nw) ? input(l, i) : 0.0f;
+      const float yh = (hp.b0 * v + hp.b1 * hx1 + hp.b2 * hx2 - hp.a2 * hy2) - hp.a1 * hy1;
+      hx2 = hx1;
+      hx1 = v;
+      hy2 = hy1;
+      hy1 = yh;
+      const float yl = (lp.b0 * yh + lp.b1 * lx1 + lp.b2 * lx2 - lp.a2 * ly2) - lp.a1 * ly1;
+      lx2 = lx1;
+      lx1 = yh;
+      ly2 = ly1;
+      ly1 = yl;
+      if (t >= warm && i >= 0 && i < nw) out[i] = yl;
+    }
+  }
+#endif
+}
 
 // Mean detected peak over the 10th percentile of the integrated energy below which a 10 s window
 // holds no ECG (measured: white noise 3.8-5.8; MIT-BIH 100 with white noise at 5 dB SNR >= 50,
@@ -80,108 +188,140 @@ Beats detect_beats(const io::Channel& ecg, const DetectOptions& options) {
   const double fw = fs / k;
   const int64_t nw = n / k;
 
-  // 1-2. Block average (gaps: hold the last finite value; offset removed) fused with the
-  //      forward pass of the 5-15 Hz band-pass; then the backward pass (zero phase).
+  // 1-2. Zero-phase 5-15 Hz band-pass: forward pass fused with the block average (gaps: hold
+  //      the last finite value; offset removed), then backward pass in place, each as four
+  //      interleaved lanes (see bandpass_lanes); then |centred five-point derivative|.
   const double f_lo = 5.0, f_hi = std::min(15.0, 0.45 * fw);
-  const std::array<Biquad, 2> bp = {butter_highpass(f_lo, fw), butter_lowpass(f_hi, fw)};
+  const Biquad hp = butter_highpass(f_lo, fw), lp = butter_lowpass(f_hi, fw);
+  const int64_t warm = std::max<int64_t>(16, std::llround(fw));  // 1 s: transient < 1e-9
   std::vector<float> x(static_cast<size_t>(nw));
   {
-    float last = 0;
+    float first = 0;
     for (int64_t i = 0; i < n; ++i)
       if (std::isfinite(raw[i])) {
-        last = raw[i];
+        first = raw[i];
         break;
       }
-    const float x0 = last;
-    const float inv_k = 1.0f / static_cast<float>(k);
-    const Biquad hp = bp[0], lp = bp[1];
-    float hx1 = 0, hx2 = 0, hy1 = 0, hy2 = 0, lx1 = 0, lx2 = 0, ly1 = 0, ly2 = 0;
-    for (int64_t j = 0; j < nw; ++j) {
+    const float x0 = first, inv_k = 1.0f / static_cast<float>(k);
+    float last[kLanes];
+    std::fill(last, last + kLanes, x0);
+    auto input = [&](int lane, int64_t j) {
       const float* p = raw + j * k;
-      float s = 0;
+      float s = 0, hold = last[lane];
       for (int q = 0; q < k; ++q) {
         const float v = p[q];
-        last = (v - v == 0.0f) ? v : last;  // false for NaN and infinities
-        s += last;
+        hold = (v - v == 0.0f) ? v : hold;  // false for NaN and infinities
+        s += hold;
       }
-      const float v = s * inv_k - x0;
-      // Direct form I: the loop-carried chains are one multiply-add each.
-      const float yh = (hp.b0 * v + hp.b1 * hx1 + hp.b2 * hx2 - hp.a2 * hy2) - hp.a1 * hy1;
-      hx2 = hx1;
-      hx1 = v;
-      hy2 = hy1;
-      hy1 = yh;
-      const float yl = (lp.b0 * yh + lp.b1 * lx1 + lp.b2 * lx2 - lp.a2 * ly2) - lp.a1 * ly1;
-      lx2 = lx1;
-      lx1 = yh;
-      ly2 = ly1;
-      ly1 = yl;
-      x[static_cast<size_t>(j)] = yl;
-    }
+      last[lane] = hold;
+      return s * inv_k - x0;
+    };
+    bandpass_lanes<false>(hp, lp, input, x.data(), nw, warm);
   }
   if (options.progress) options.progress(0.3);
-  filter_backward_inplace(bp.data(), bp.size(), x.data(), x.size());
+  {
+    const float* xr = x.data();
+    bandpass_lanes<true>(
+        hp, lp, [xr](int, int64_t j) { return xr[j]; }, x.data(), nw, warm);
+  }
+  // 3. |Centred five-point derivative| in place, shifted by two: x[c - 2] = |d[c]| (written
+  //    once d[c] has read x[c - 2]; d is 0 at the two samples of each edge). Its maximum per
+  //    block of hb samples is kept aside for the T-wave rule.
+  const int64_t h = std::max<int64_t>(3, std::llround(0.075 * fw));
+  const int64_t hb = std::max<int64_t>(1, h / 2);
+  std::vector<float> block_max(static_cast<size_t>(nw / hb + 2), 0.0f);
+  {
+    float* xp = x.data();
+    size_t bi = 0;
+    int64_t cnt = 0;
+    float bmax = 0;
+    auto push = [&](float a) {
+      bmax = std::max(bmax, a);
+      if (++cnt == hb) {
+        block_max[bi++] = bmax;
+        bmax = 0;
+        cnt = 0;
+      }
+    };
+    for (int64_t c = 0; c < std::min<int64_t>(2, nw); ++c) push(0.0f);
+    for (int64_t c = 2; c + 2 < nw; ++c) {
+      const float a = std::fabs(2.0f * (xp[c + 1] - xp[c - 1]) + (xp[c + 2] - xp[c - 2]));
+      xp[c - 2] = a;
+      push(a);
+    }
+    for (int64_t c = std::max<int64_t>(2, nw - 2); c < nw; ++c) push(0.0f);
+    if (cnt > 0) block_max[bi] = bmax;
+  }
+  // |d[i]| from the shifted array (0 outside [2, nw - 2)).
+  auto dabs = [&x, nw](int64_t i) { return i >= 2 && i + 2 < nw ? x[i - 2] : 0.0f; };
   if (options.progress) options.progress(0.5);
 
-  // 3-4. One pass: centred five-point derivative d, squared, centred moving-window integration
-  //      m over 150 ms (written over x: x[j] is no longer needed once m[j] is known, h >= 3),
-  //      and candidate peaks of m (local maxima, merged within the 200 ms refractory period,
-  //      keeping the larger) with the largest |d| around each (for the T-wave rule).
-  const int64_t h = std::max<int64_t>(3, std::llround(0.075 * fw));
+  // 4. Centred moving-window integration of d^2 over 150 ms, in place (a ring keeps the squares
+  //    that the window still needs), then candidate peaks of it: local maxima, merged within the
+  //    200 ms refractory period (keeping the larger), each with the largest |d| around it.
   const int64_t refr = std::max<int64_t>(1, std::llround(0.2 * fw));
-  size_t ring_n = 1;
-  while (ring_n < static_cast<size_t>(2 * h + 8)) ring_n <<= 1;
-  const size_t mask = ring_n - 1;
-  std::vector<float> sq(ring_n, 0.0f), ad(ring_n, 0.0f);
-  std::vector<Candidate> cand;
-  cand.reserve(static_cast<size_t>(nw / refr + 16));
   float* m = x.data();
   {
-    auto deriv = [&](int64_t i) -> float {
-      if (i < 2 || i + 2 >= nw) return 0.0f;
-      return 2.0f * (x[i + 1] - x[i - 1]) + (x[i + 2] - x[i - 2]);
-    };
+    size_t ring_n = 1;
+    while (ring_n < static_cast<size_t>(2 * h + 4)) ring_n <<= 1;
+    const size_t mask = ring_n - 1;
+    std::vector<float> ring(ring_n, 0.0f);
+    float* r = ring.data();
     double acc = 0;
     for (int64_t i = 0; i < std::min(h, nw); ++i) {
-      const float di = deriv(i);
-      sq[i & mask] = di * di;
-      ad[i & mask] = std::fabs(di);
-      acc += static_cast<double>(di) * di;
+      const float v = dabs(i);
+      r[i & mask] = v * v;
+      acc += static_cast<double>(v * v);
     }
-    float m1 = 0, m2 = 0;  // m[j-1], m[j-2]
-    const int64_t fast_end = std::max<int64_t>(h + 1, nw - h - 2);
-    for (int64_t j = 0; j < nw; ++j) {
-      const int64_t i = j + h;
-      float di = 0;
-      if (j > 2 - h && j < fast_end) {
-        di = 2.0f * (x[i + 1] - x[i - 1]) + (x[i + 2] - x[i - 2]);
-      } else if (i < nw) {
-        di = deriv(i);
+    const int64_t mid0 = std::min(nw, h + 1), mid1 = std::max(mid0, nw - h);
+    for (int64_t j = 0; j < mid0; ++j) {
+      if (j + h < nw) {
+        const float v = dabs(j + h);
+        r[(j + h) & mask] = v * v;
+        acc += static_cast<double>(v * v);
       }
-      const float old = j - h - 1 >= 0 ? sq[(j - h - 1) & mask] : 0.0f;
-      sq[i & mask] = di * di;
-      ad[i & mask] = std::fabs(di);
-      acc += static_cast<double>(di * di) - static_cast<double>(old);
-      const float mj = acc > 0 ? static_cast<float>(acc) : 0.0f;
-      m[j] = mj;
-      // Is m[j-1] a local maximum?
-      if (j >= 2 && m1 > m2 && m1 >= mj) {
-        const int64_t c = j - 1;
-        const bool merge = !cand.empty() && c - cand.back().pos < refr;
-        if (!merge || m1 > cand.back().val) {
-          float slope = 0;
-          for (int64_t q = std::max<int64_t>(0, c - h); q <= std::min(nw - 1, c + h); ++q)
-            slope = std::max(slope, ad[q & mask]);
-          const Candidate cd{c, m1, slope, false};
-          if (merge)
-            cand.back() = cd;
-          else
-            cand.push_back(cd);
-        }
-      }
-      m2 = m1;
-      m1 = mj;
+      m[j] = static_cast<float>(acc);
     }
+    // Here 2 <= j + h < nw - 2 would hold for the read x[j + h - 2] = |d[j + h]| except near the
+    // end, where dabs gives the zero edge; x[j + h - 2] lies ahead of the write m[j] (h >= 3).
+    const int64_t fast1 = std::max(mid0, std::min(mid1, nw - 2 - h));
+    for (int64_t j = mid0; j < fast1; ++j) {
+      const float v = m[j + h - 2];
+      const float add = v * v, sub = r[(j - h - 1) & mask];
+      r[(j + h) & mask] = add;
+      acc += static_cast<double>(add) - static_cast<double>(sub);
+      m[j] = static_cast<float>(acc);
+    }
+    for (int64_t j = fast1; j < mid1; ++j) {
+      const float v = dabs(j + h);
+      const float add = v * v, sub = r[(j - h - 1) & mask];
+      r[(j + h) & mask] = add;
+      acc += static_cast<double>(add) - static_cast<double>(sub);
+      m[j] = static_cast<float>(acc);
+    }
+    for (int64_t j = mid1; j < nw; ++j) {
+      acc -= static_cast<double>(r[(j - h - 1) & mask]);
+      m[j] = static_cast<float>(acc);
+    }
+    for (int64_t j = 0; j < nw; ++j) m[j] = m[j] > 0 ? m[j] : 0.0f;  // rounding below zero
+  }
+  std::vector<Candidate> cand;
+  cand.reserve(static_cast<size_t>(nw / refr + 16));
+  for (int64_t j = 1; j + 1 < nw; ++j) {
+    const float v = m[j];
+    if (!(v > m[j - 1] && v >= m[j + 1])) continue;
+    if (!cand.empty() && j - cand.back().pos < refr) {
+      if (v > cand.back().val) cand.back() = Candidate{j, v, 0.0f, false};
+    } else {
+      cand.push_back(Candidate{j, v, 0.0f, false});
+    }
+  }
+  for (Candidate& c : cand) {
+    const size_t lo = static_cast<size_t>(std::max<int64_t>(0, c.pos - h) / hb);
+    const size_t hi = static_cast<size_t>(std::min(nw - 1, c.pos + h) / hb);
+    float sl = 0;
+    for (size_t q = lo; q <= hi; ++q) sl = std::max(sl, block_max[q]);
+    c.slope = sl;
   }
   if (options.progress) options.progress(0.8);
   if (cand.empty()) return out;
