@@ -54,23 +54,25 @@ UniformSeries resample(const std::vector<double>& t_s, const std::vector<float>&
   std::vector<double> M(n, 0.0);
   for (size_t i = n - 1; i-- > 1;) M[i] = dd[i] - c[i] * M[i + 1];
 
-  size_t seg = 0;
-  for (size_t j = 0; j < m; ++j) {
-    const double t = t0_s + static_cast<double>(j) / fs;
-    double val;
-    if (t <= x[0]) {
-      val = y[0];
-    } else if (t >= x[n - 1]) {
-      val = y[n - 1];
-    } else {
-      while (seg + 2 < n && x[seg + 1] <= t) ++seg;
-      const double h = x[seg + 1] - x[seg];
-      const double a = (x[seg + 1] - t) / h, b = (t - x[seg]) / h;
-      val = a * y[seg] + b * y[seg + 1] +
-            ((a * a * a - a) * M[seg] + (b * b * b - b) * M[seg + 1]) * h * h / 6.0;
+  // Evaluation segment by segment, with the cubic in powers of (t - x[seg]).
+  const double dt = 1.0 / fs;
+  float* o = out.value.data();
+  size_t j = 0;
+  for (; j < m && t0_s + static_cast<double>(j) * dt <= x[0]; ++j) o[j] = static_cast<float>(y[0]);
+  for (size_t seg = 0; seg + 1 < n && j < m; ++seg) {
+    const double h = x[seg + 1] - x[seg];
+    const double c0 = y[seg];
+    const double c1 = (y[seg + 1] - y[seg]) / h - h * (2 * M[seg] + M[seg + 1]) / 6.0;
+    const double c2 = M[seg] / 2.0;
+    const double c3 = (M[seg + 1] - M[seg]) / (6.0 * h);
+    for (; j < m; ++j) {
+      const double t = t0_s + static_cast<double>(j) * dt;
+      if (t >= x[seg + 1]) break;
+      const double u = t - x[seg];
+      o[j] = static_cast<float>(c0 + u * (c1 + u * (c2 + u * c3)));
     }
-    out.value[j] = static_cast<float>(val);
   }
+  for (; j < m; ++j) o[j] = static_cast<float>(y[n - 1]);
   return out;
 }
 
