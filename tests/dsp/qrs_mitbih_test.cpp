@@ -88,6 +88,23 @@ io::Channel with_wander(const io::Channel& ch, double snr_db) {
   return out;
 }
 
+// Motion-artefact bursts: every 60 s, 3 s of large 1-10 Hz-ish noise (random walk steps plus
+// white noise) at `amp_mv` standard deviation, starting 20 s in.
+io::Channel with_bursts(const io::Channel& ch, double amp_mv, unsigned seed) {
+  io::Channel out = ch;
+  std::mt19937 rng(seed);
+  std::normal_distribution<double> g(0, 1);
+  const size_t period = static_cast<size_t>(60 * ch.fs), len = static_cast<size_t>(3 * ch.fs);
+  for (size_t s0 = static_cast<size_t>(20 * ch.fs); s0 + len < out.samples.size(); s0 += period) {
+    double walk = 0;
+    for (size_t i = 0; i < len; ++i) {
+      walk = 0.98 * walk + 0.2 * g(rng);
+      out.samples[s0 + i] += static_cast<float>(amp_mv * (0.7 * walk + 0.5 * g(rng)));
+    }
+  }
+  return out;
+}
+
 class QrsMitbih : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -162,6 +179,24 @@ TEST_F(QrsMitbih, GaussianNoise) {
       EXPECT_GE(m.se(), c.se_min) << noisy.name;
       EXPECT_GE(m.ppv(), c.ppv_min) << noisy.name;
     }
+}
+
+TEST_F(QrsMitbih, HeavyNoiseAndMotionBursts) {
+  const io::Record rec = io::read_record(kRecord);
+  for (const io::Channel& ch : rec.channels) {
+    io::Channel noisy = with_noise(ch, 0, 11);
+    noisy.name += " noise 0 dB";
+    const eval::BeatMatch m0 = score(noisy);
+    EXPECT_GE(m0.se(), 99.5) << noisy.name;  // measured 99.8-100 %
+    EXPECT_GE(m0.ppv(), 99.5) << noisy.name;
+    io::Channel burst = with_bursts(ch, 1.0, 12);
+    burst.name += " bursts 1 mV";
+    const eval::BeatMatch m1 = score(burst);
+    // 3 s of every 60 s (5 % of the time) is buried in the burst: beats there are lost and
+    // burst peaks are taken for beats (measured: Se 99.0-99.4 %, +P 94.2-94.8 %).
+    EXPECT_GE(m1.se(), 98.5) << burst.name;
+    EXPECT_GE(m1.ppv(), 93.5) << burst.name;
+  }
 }
 
 TEST_F(QrsMitbih, BaselineWander) {
