@@ -1,6 +1,7 @@
 // Per-minute signal quality: checks on the samples (gaps, flat line, saturation, high-frequency
-// noise against the R amplitude) and on the beats (too few, implausible heart rate). The score is
-// the lowest of the checks and the reason names that check, so later stages can abstain.
+// noise against the R amplitude) and on the beats (too few, implausible heart rate, irregular RR).
+// The score is the lowest of the checks and the reason names that check, so later stages can
+// abstain.
 
 #include <algorithm>
 #include <cmath>
@@ -128,9 +129,28 @@ std::vector<MinuteQuality> minute_quality(const io::Channel* ecg, const Beats& b
     for (size_t j = 1; j < nb; ++j)
       buf.push_back(
           static_cast<float>(beats.r_time_s[idx[mi][j]] - beats.r_time_s[idx[mi][j - 1]]));
+    std::vector<float> rr = buf;
     const float rr_med = median_of(buf);
     const float hr = rr_med > 0 ? 60.0f / rr_med : 0.0f;
     if (hr < 25 || hr > 220) lower(mq, 0.1f, "implausible heart rate");
+    // Irregular RR: many intervals far from the minute's median (false beats in artefact, missed
+    // beats, or an arrhythmia such as atrial fibrillation: all make RR-based scoring unreliable).
+    if (rr.size() >= 4 && rr_med > 0) {
+      // A premature beat with its compensatory pause (short + long = two normal intervals) is
+      // ectopy that clean_rr corrects, not a reason to distrust the minute.
+      size_t off = 0;
+      for (size_t i = 0; i < rr.size(); ++i) {
+        if (std::fabs(rr[i] - rr_med) <= 0.3f * rr_med) continue;
+        if (rr[i] < rr_med && i + 1 < rr.size() &&
+            std::fabs(rr[i] + rr[i + 1] - 2 * rr_med) < 0.15f * rr_med) {
+          ++i;
+          continue;
+        }
+        ++off;
+      }
+      const float frac = static_cast<float>(off) / static_cast<float>(rr.size());
+      if (frac > 0.05f) lower(mq, std::max(0.3f, 1.0f - 3.0f * frac), "irregular RR");
+    }
   }
   return q;
 }

@@ -3,6 +3,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <random>
 
@@ -301,6 +302,22 @@ TEST(Quality, ReasonsPerMinute) {
   EXPECT_LE(q[3].score, 0.2f);
   EXPECT_FLOAT_EQ(q[4].score, 1.0f) << q[4].reason;
   EXPECT_EQ(q[5].reason, "no signal");
+}
+
+TEST(Quality, IrregularRrButNotEctopy) {
+  std::vector<double> t = regular(1.0, 180, 0.5);  // 3 minutes at 60/min
+  // Minute 0: three premature beats with compensatory pauses (ectopy: fine).
+  for (int i : {10, 25, 40}) t[i] -= 0.3;
+  // Minute 1: six false beats half-way between beats (artefact).
+  for (double x : {70.0, 80.0, 90.0, 100.0, 105.0, 110.0}) t.push_back(x);
+  std::sort(t.begin(), t.end());
+  Beats b = beats_at(t);
+  b.duration_s = 180;
+  const auto q = minute_quality(nullptr, b, 3);
+  EXPECT_FLOAT_EQ(q[0].score, 1.0f) << q[0].reason;
+  EXPECT_EQ(q[1].reason, "irregular RR");
+  EXPECT_LT(q[1].score, 0.9f);
+  EXPECT_FLOAT_EQ(q[2].score, 1.0f) << q[2].reason;
 }
 
 TEST(Quality, BeatsOnly) {
