@@ -489,13 +489,28 @@ Beats detect_beats(const io::Channel& ecg, const DetectOptions& options) {
   out.r_amp_mv.reserve(nb);
   out.qrs_area.reserve(nb);
   const float sign = positive ? 1.f : -1.f;
+  const int64_t pre_mid = (pre0 + pre1) / 2, max_gap = std::llround(2.5 * fs);
   for (size_t b = 0; b < nb; ++b) {
     const int64_t r = options.refine_peaks ? (positive ? pos_i[b] : neg_i[b]) : centre[b];
-    const float amp = static_cast<float>((positive ? pos_v[b] : neg_v[b]) * to_mv);
+    // Baseline at r: linear between this beat's PR segment and the next one's (follows baseline
+    // wander, which the QRS area is sensitive to: its lobes nearly cancel).
+    auto baseline_at = [&](int64_t i) {
+      const int64_t c0 = centre[b] - pre_mid;
+      if (b + 1 < nb) {
+        const int64_t c1 = centre[b + 1] - pre_mid;
+        if (c1 > c0 && c1 - c0 < max_gap)
+          return base[b] +
+                 (base[b + 1] - base[b]) * static_cast<float>(i - c0) / static_cast<float>(c1 - c0);
+      }
+      return base[b];
+    };
+    const float amp = options.refine_peaks && std::isfinite(raw[r])
+                          ? static_cast<float>(std::fabs(raw[r] - baseline_at(r)) * to_mv)
+                          : static_cast<float>((positive ? pos_v[b] : neg_v[b]) * to_mv);
     double area = 0;
     const int64_t lo = std::max<int64_t>(0, r - area_h), hi = std::min<int64_t>(n - 1, r + area_h);
     for (int64_t i = lo; i <= hi; ++i)
-      if (std::isfinite(raw[i])) area += (raw[i] - base[b]) * sign;
+      if (std::isfinite(raw[i])) area += (raw[i] - baseline_at(i)) * sign;
     const double t = static_cast<double>(r) / fs;
     if (!out.r_time_s.empty() && t - out.r_time_s.back() < 0.12) {
       // Two detections refined onto the same complex: keep the larger.

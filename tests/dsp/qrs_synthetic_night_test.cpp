@@ -74,5 +74,59 @@ TEST(QrsSyntheticNight, SeriesChain) {
   EXPECT_GE(good, 58) << "clean simulated minutes should pass the quality checks";
 }
 
+// Frequency (0.05-0.5 Hz, 0.005 Hz steps) of the largest DFT magnitude of a mean-removed series.
+double dominant_hz(const UniformSeries& u) {
+  double mean = 0;
+  for (float v : u.value) mean += v;
+  mean /= static_cast<double>(u.value.size());
+  double best_f = 0, best = -1;
+  for (double f = 0.05; f <= 0.5; f += 0.005) {
+    double re = 0, im = 0;
+    for (size_t i = 0; i < u.value.size(); ++i) {
+      const double ph = 2 * M_PI * f * static_cast<double>(i) / u.fs;
+      re += (u.value[i] - mean) * std::cos(ph);
+      im += (u.value[i] - mean) * std::sin(ph);
+    }
+    if (re * re + im * im > best) {
+      best = re * re + im * im;
+      best_f = f;
+    }
+  }
+  return best_f;
+}
+
+TEST(QrsSyntheticNight, EdrFollowsBreathing) {
+  // Breathing at 0.25 Hz modulates the R amplitude by 15 %: the EDR and amplitude series from
+  // the detected beats, resampled at 4 Hz, peak at 0.25 Hz. 10 minutes without apnea events.
+  sim::NightSpec spec;
+  spec.hours = 10.0 / 60;
+  spec.fs = 100;
+  spec.seed = 21;
+  spec.resp_rate_hz = 0.25;
+  spec.resp_amp_mod = 0.15;
+  const sim::SimulatedNight n = sim::simulate_night(spec);
+  const RRSeries rr = clean_rr(detect_beats(n.record.channels.at(0)));
+  const double t1 = n.record.duration_s();
+  EXPECT_NEAR(dominant_hz(resample(rr.t_s, rr.amp_mv, 4.0, 5.0, t1 - 5)), 0.25, 0.011);
+  EXPECT_NEAR(dominant_hz(resample(rr.t_s, rr.edr, 4.0, 5.0, t1 - 5)), 0.25, 0.011);
+}
+
+TEST(QrsSyntheticNight, GapInTheSignal) {
+  sim::SimulatedNight n = night(250, false, 0.02, 4);
+  io::Channel ch = n.record.channels.at(0);
+  // 30 s of NaN (a gap the file marks) from 600 s.
+  for (size_t i = 600 * 250; i < 630 * 250; ++i) ch.samples[i] = NAN;
+  const Beats b = detect_beats(ch);
+  std::vector<double> truth;
+  for (double t : n.r_time_s)
+    if (t < 599.5 || t > 630.5) truth.push_back(t);
+  const eval::BeatMatch m = eval::compare_beats(truth, b.r_time_s);
+  EXPECT_GE(m.se(), 99.8);
+  EXPECT_GE(m.ppv(), 99.8);
+  const auto q = minute_quality(&ch, b, 60);
+  EXPECT_EQ(q[10].reason, "gap");
+  EXPECT_LT(q[10].score, 0.6f);
+}
+
 }  // namespace
 }  // namespace somna::dsp
