@@ -1,0 +1,72 @@
+// RR features for the networks (see rr_features.hpp).
+
+#include "features/rr_features.hpp"
+
+#include <algorithm>
+#include <cmath>
+
+namespace somna::features {
+
+namespace {
+float quantile(std::vector<float> v, double q) {
+  if (v.empty()) return 0;
+  const size_t k = std::min(v.size() - 1, static_cast<size_t>(q * double(v.size() - 1) + 0.5));
+  std::nth_element(v.begin(), v.begin() + static_cast<long>(k), v.end());
+  return v[k];
+}
+}  // namespace
+
+NightFeatures rr_features(const dsp::RRSeries& rr, size_t n_minutes, const RRFeatureSpec& spec) {
+  NightFeatures f;
+  f.n_minutes = n_minutes;
+  const size_t per_min = static_cast<size_t>(std::lround(60.0 * spec.fs));
+  f.n_samples = n_minutes * per_min;
+  f.values.assign(static_cast<size_t>(spec.channels) * f.n_samples, 0.f);
+  const size_t n = std::min(rr.t_s.size(), rr.rr_s.size());
+  if (n < 2 || f.n_samples == 0) return f;
+
+  std::vector<float> v(rr.rr_s.begin(), rr.rr_s.begin() + static_cast<long>(n));
+  const float q1 = quantile(v, 0.25), q3 = quantile(v, 0.75), med = quantile(v, 0.5);
+  const float iqr = std::max(q3 - q1, 0.01f);
+  const float lo = q1 - float(spec.clip_iqr) * iqr, hi = q3 + float(spec.clip_iqr) * iqr;
+  double s = 0, ss = 0;
+  for (float& x : v) {
+    x = std::clamp(x, lo, hi);
+    s += x;
+    ss += double(x) * x;
+  }
+  const double mean = s / double(n);
+  const double sd = std::max(std::sqrt(std::max(0.0, ss / double(n) - mean * mean)), 0.005);
+  f.rr_median = med, f.rr_mean = float(mean), f.rr_std = float(sd);
+
+  std::vector<double> t(rr.t_s.begin(), rr.t_s.begin() + static_cast<long>(n));
+  const double t1 = double(f.n_samples) / spec.fs;
+  const dsp::UniformSeries u = dsp::resample(t, v, spec.fs, 0.0, t1);
+  for (size_t i = 0; i < f.n_samples && i < u.value.size(); ++i) {
+    f.values[i] = std::clamp(float((u.value[i] - mean) / sd), -6.f, 6.f);
+  }
+  if (spec.channels >= 2) {
+    // Corrected fraction: each replaced interval spreads over +-2 s around its beat.
+    float* c = f.values.data() + f.n_samples;
+    for (size_t i = 0; i < n && i < rr.corrected.size(); ++i) {
+      if (!rr.corrected[i]) continue;
+      const long a = std::max(0L, long(std::floor((t[i] - 2.0) * spec.fs)));
+      const long b = std::min(long(f.n_samples), long(std::ceil((t[i] + 2.0) * spec.fs)));
+      for (long k = a; k < b; ++k) c[k] = 1.f;
+    }
+    // No beat at all in a stretch (gap > 4 s) is also marked.
+    for (size_t i = 1; i < n; ++i) {
+      if (t[i] - t[i - 1] <= 4.0) continue;
+      const long a = std::max(0L, long(t[i - 1] * spec.fs));
+      const long b = std::min(long(f.n_samples), long(std::ceil(t[i] * spec.fs)));
+      for (long k = a; k < b; ++k) c[k] = 1.f;
+    }
+    const long first = std::min(long(f.n_samples), long(t.front() * spec.fs));
+    for (long k = 0; k < first; ++k) c[k] = 1.f;
+    for (size_t k = std::max<size_t>(0, size_t(t.back() * spec.fs)); k < f.n_samples; ++k)
+      c[k] = 1.f;
+  }
+  return f;
+}
+
+}  // namespace somna::features

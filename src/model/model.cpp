@@ -1,0 +1,119 @@
+// Loading and saving Somna model files (see model.hpp).
+
+#include "model/model.hpp"
+
+#include <fmt/format.h>
+
+#include <cmath>
+#include <nlohmann/json.hpp>
+
+#include "common/error.hpp"
+
+namespace somna::model {
+
+std::string input_spec_json(const features::RRFeatureSpec& s) {
+  nlohmann::json j = {
+      {"series", "rr"},         {"fs", s.fs},
+      {"channels", s.channels}, {"channel_names", {"rr_z", "corrected"}},
+      {"clip_iqr", s.clip_iqr}, {"source", "dsp::clean_rr then dsp::resample (cubic spline)"}};
+  return j.dump();
+}
+
+features::RRFeatureSpec input_spec_from_json(const std::string& js, const std::string& file) {
+  features::RRFeatureSpec s;
+  try {
+    const auto j = nlohmann::json::parse(js);
+    s.fs = j.at("fs").get<double>();
+    s.channels = j.at("channels").get<int>();
+    s.clip_iqr = j.value("clip_iqr", 3.0);
+  } catch (const std::exception& e) {
+    throw ModelError(file, std::string("bad input metadata: ") + e.what());
+  }
+  if (!(s.fs >= 0.1 && s.fs <= 100) || s.channels < 1 || s.channels > 2) {
+    throw ModelError(file, "input spec: fs must be in 0.1..100 Hz and channels 1 or 2");
+  }
+  return s;
+}
+
+void save_rr_model(const std::string& path, RRNet& net, const features::RRFeatureSpec& spec,
+                   std::map<std::string, std::string> metadata) {
+  StFile f;
+  f.tensors = module_tensors(*net);
+  f.metadata = std::move(metadata);
+  f.metadata[meta::kFormat] = "somna-model/1";
+  f.metadata[meta::kFamily] = "rr-cnn";
+  f.metadata[meta::kArchitecture] = net->config().to_json();
+  f.metadata[meta::kInput] = input_spec_json(spec);
+  f.metadata[meta::kNormalisation] =
+      R"({"rr":"per record: clip to [Q1-k*IQR, Q3+k*IQR], then z-score with the clipped mean/SD","k":)" +
+      fmt::format("{}", spec.clip_iqr) + "}";
+  if (!f.metadata.count(meta::kThreshold)) f.metadata[meta::kThreshold] = "0.5";
+  write_safetensors(path, f);
+}
+
+RRDetector::RRDetector(RRNet net, features::RRFeatureSpec spec, analysis::DetectorInfo info)
+    : net_(std::move(net)), spec_(spec), info_(std::move(info)) {
+  net_->eval();
+}
+
+std::vector<float> RRDetector::logits(const analysis::NightInput& night) const {
+  torch::set_num_threads(1);
+  const features::NightFeatures f = features::rr_features(night.rr, night.n_minutes, spec_);
+  return night_logits(net_, f, spec_.channels);
+}
+
+analysis::MinuteScores RRDetector::score(const analysis::NightInput& night) const {
+  analysis::MinuteScores s;
+  s.logit = logits(night);
+  s.p_apnea.resize(s.logit.size());
+  for (size_t i = 0; i < s.logit.size(); ++i) s.p_apnea[i] = 1.f / (1.f + std::exp(-s.logit[i]));
+  return s;
+}
+
+std::unique_ptr<analysis::Detector> load_detector(const std::string& path) {
+  const StFile f = read_safetensors(path);
+  auto get = [&](const char* key) -> const std::string& {
+    auto it = f.metadata.find(key);
+    if (it == f.metadata.end()) {
+      throw ModelError(path, std::string("not a Somna model: metadata lacks '") + key + "'");
+    }
+    return it->second;
+  };
+  if (get(meta::kFormat) != "somna-model/1") {
+    throw ModelError(path, "unsupported model format '" + get(meta::kFormat) + "'");
+  }
+  if (get(meta::kFamily) != "rr-cnn") {
+    throw ModelError(path, "model family '" + get(meta::kFamily) + "' cannot score nights here");
+  }
+  const RRNetConfig cfg = RRNetConfig::from_json(get(meta::kArchitecture), path);
+  const features::RRFeatureSpec spec = input_spec_from_json(get(meta::kInput), path);
+  if (cfg.in_channels != spec.channels)
+    throw ModelError(path, "architecture and input disagree on channels");
+  RRNet net(cfg);
+  if (std::abs(net->samples_per_minute() - 60.0 * spec.fs) > 1e-6) {
+    throw ModelError(path, fmt::format("pools give {} samples per minute, the input has {}",
+                                       net->samples_per_minute(), 60.0 * spec.fs));
+  }
+  load_module_tensors(*net, f.tensors, path);
+  analysis::DetectorInfo info;
+  info.name = "rr-cnn";
+  info.kind = "learned";
+  info.version = f.metadata.count(meta::kVersion) ? f.metadata.at(meta::kVersion) : "";
+  if (f.metadata.count(meta::kProvenance)) {
+    try {
+      info.trained_on = nlohmann::json::parse(f.metadata.at(meta::kProvenance)).value("data", "");
+    } catch (const std::exception&) {
+      throw ModelError(path, "provenance metadata is not JSON");
+    }
+  }
+  try {
+    info.threshold = std::stod(get(meta::kThreshold));
+  } catch (const std::exception&) {
+    throw ModelError(path, "threshold metadata is not a number");
+  }
+  if (!(info.threshold > 0 && info.threshold < 1))
+    throw ModelError(path, "threshold outside (0,1)");
+  return std::make_unique<RRDetector>(std::move(net), spec, std::move(info));
+}
+
+}  // namespace somna::model

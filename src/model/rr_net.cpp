@@ -1,0 +1,161 @@
+// The RR network (see rr_net.hpp).
+
+#include "model/rr_net.hpp"
+
+#include <fmt/format.h>
+
+#include <cstring>
+#include <nlohmann/json.hpp>
+
+#include "common/error.hpp"
+
+namespace somna::model {
+
+std::string RRNetConfig::to_json() const {
+  nlohmann::json j = {{"in_channels", in_channels},
+                      {"widths", widths},
+                      {"pools", pools},
+                      {"dilations", dilations},
+                      {"se_reduction", se_reduction},
+                      {"dropout", dropout}};
+  return j.dump();
+}
+
+RRNetConfig RRNetConfig::from_json(const std::string& s, const std::string& file) {
+  RRNetConfig c;
+  try {
+    const auto j = nlohmann::json::parse(s);
+    c.in_channels = j.at("in_channels").get<int>();
+    c.widths = j.at("widths").get<std::vector<int>>();
+    c.pools = j.at("pools").get<std::vector<int>>();
+    c.dilations = j.at("dilations").get<std::vector<int>>();
+    c.se_reduction = j.at("se_reduction").get<int>();
+    c.dropout = j.value("dropout", 0.0);
+  } catch (const std::exception& e) {
+    throw ModelError(file, std::string("bad architecture metadata: ") + e.what());
+  }
+  auto bad = [&](const std::string& why) { throw ModelError(file, "bad architecture: " + why); };
+  if (c.in_channels < 1 || c.in_channels > 16) bad("in_channels outside 1..16");
+  if (c.widths.empty() || c.widths.size() != c.pools.size() || c.widths.size() > 8) {
+    bad("widths and pools must have the same 1..8 entries");
+  }
+  for (int w : c.widths) {
+    if (w < 3 || w > 1024 || w % 3) bad("widths must be multiples of 3 in 3..1024");
+  }
+  for (int p : c.pools) {
+    if (p < 1 || p > 64) bad("pools outside 1..64");
+  }
+  for (int d : c.dilations) {
+    if (d < 1 || d > 64) bad("dilations outside 1..64");
+  }
+  if (c.dilations.size() > 16) bad("more than 16 temporal blocks");
+  if (c.se_reduction < 1 || c.se_reduction > 64) bad("se_reduction outside 1..64");
+  return c;
+}
+
+MultiScaleBlockImpl::MultiScaleBlockImpl(int in, int out, int pool, int red) : pool_(pool) {
+  using torch::nn::Conv1dOptions;
+  const int b = out / 3;
+  b3 = register_module("b3", torch::nn::Conv1d(Conv1dOptions(in, b, 3).padding(1).bias(false)));
+  b7 = register_module("b7", torch::nn::Conv1d(Conv1dOptions(in, b, 7).padding(3).bias(false)));
+  b15 = register_module("b15", torch::nn::Conv1d(Conv1dOptions(in, b, 15).padding(7).bias(false)));
+  bn = register_module("bn", torch::nn::BatchNorm1d(out));
+  const int mid = std::max(1, out / red);
+  se1 = register_module("se1", torch::nn::Linear(out, mid));
+  se2 = register_module("se2", torch::nn::Linear(mid, out));
+}
+
+torch::Tensor MultiScaleBlockImpl::forward(torch::Tensor x) {
+  x = torch::relu(bn(torch::cat({b3(x), b7(x), b15(x)}, 1)));
+  // Squeeze-excitation: channel weights from the mean over time.
+  auto w = torch::sigmoid(se2(torch::relu(se1(x.mean(2)))));
+  x = x * w.unsqueeze(2);
+  if (pool_ > 1) x = torch::max_pool1d(x, pool_, pool_);
+  return x;
+}
+
+TemporalBlockImpl::TemporalBlockImpl(int ch, int d, double dropout) {
+  conv = register_module(
+      "conv", torch::nn::Conv1d(torch::nn::Conv1dOptions(ch, ch, 3).padding(d).dilation(d)));
+  bn = register_module("bn", torch::nn::BatchNorm1d(ch));
+  drop = register_module("drop", torch::nn::Dropout(dropout));
+}
+
+torch::Tensor TemporalBlockImpl::forward(torch::Tensor x) {
+  return x + drop(torch::relu(bn(conv(x))));
+}
+
+RRNetImpl::RRNetImpl(const RRNetConfig& c) : config_(c) {
+  blocks = register_module("blocks", torch::nn::ModuleList());
+  int in = c.in_channels;
+  for (size_t i = 0; i < c.widths.size(); ++i) {
+    blocks->push_back(MultiScaleBlock(in, c.widths[i], c.pools[i], c.se_reduction));
+    in = c.widths[i];
+  }
+  temporal = register_module("temporal", torch::nn::ModuleList());
+  for (int d : c.dilations) temporal->push_back(TemporalBlock(in, d, c.dropout));
+  head = register_module("head", torch::nn::Conv1d(torch::nn::Conv1dOptions(in, 1, 1)));
+}
+
+int RRNetImpl::samples_per_minute() const {
+  int s = 1;
+  for (int p : config_.pools) s *= p;
+  return s;
+}
+
+torch::Tensor RRNetImpl::forward(torch::Tensor x) {
+  for (auto& m : *blocks) x = m->as<MultiScaleBlock>()->forward(x);
+  for (auto& m : *temporal) x = m->as<TemporalBlock>()->forward(x);
+  return head(x).squeeze(1);
+}
+
+int64_t parameter_count(torch::nn::Module& m) {
+  int64_t n = 0;
+  for (const auto& p : m.parameters()) n += p.numel();
+  return n;
+}
+
+std::map<std::string, StTensor> module_tensors(torch::nn::Module& m) {
+  std::map<std::string, StTensor> out;
+  auto add = [&](const std::string& name, const torch::Tensor& t) {
+    if (!t.is_floating_point()) return;
+    auto c = t.detach().to(torch::kCPU, torch::kFloat32).contiguous();
+    out[name] = StTensor::from_f32(c.sizes().vec(), c.data_ptr<float>());
+  };
+  for (const auto& kv : m.named_parameters()) add(kv.key(), kv.value());
+  for (const auto& kv : m.named_buffers()) add(kv.key(), kv.value());
+  return out;
+}
+
+void load_module_tensors(torch::nn::Module& m, const std::map<std::string, StTensor>& tensors,
+                         const std::string& file, const std::string& prefix) {
+  torch::NoGradGuard ng;
+  auto load = [&](const std::string& name, torch::Tensor& t) {
+    if (!t.is_floating_point()) return;
+    auto it = tensors.find(prefix + name);
+    if (it == tensors.end()) throw ModelError(file, "missing tensor '" + prefix + name + "'");
+    const StTensor& s = it->second;
+    if (s.shape != t.sizes().vec()) {
+      throw ModelError(
+          file, fmt::format("tensor '{}' has shape [{}], the network needs [{}]", prefix + name,
+                            fmt::join(s.shape, ","), fmt::join(t.sizes().vec(), ",")));
+    }
+    const std::vector<float> v = s.as_f32(file, prefix + name);
+    t.copy_(torch::from_blob(const_cast<float*>(v.data()), t.sizes(), torch::kFloat32));
+  };
+  for (auto& kv : m.named_parameters()) load(kv.key(), kv.value());
+  for (auto& kv : m.named_buffers()) load(kv.key(), kv.value());
+}
+
+std::vector<float> night_logits(RRNet net, const features::NightFeatures& f, int channels) {
+  if (f.n_minutes == 0) return {};
+  c10::InferenceMode guard;
+  auto x = torch::from_blob(const_cast<float*>(f.values.data()),
+                            {1, channels, static_cast<int64_t>(f.n_samples)}, torch::kFloat32);
+  auto y = net->forward(x).contiguous();
+  std::vector<float> out(y.data_ptr<float>(), y.data_ptr<float>() + y.numel());
+  out.resize(f.n_minutes, 0.f);
+  return out;
+}
+
+}  // namespace somna::model

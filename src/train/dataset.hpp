@@ -1,0 +1,54 @@
+#pragma once
+// Labelled nights for training and evaluation: WFDB records with per-minute labels (PhysioNet
+// Apnea-ECG layout: REC.hea, beats in REC.qrs (or detected from REC's ECG), labels in REC.apn with
+// 'A' apnea / 'N' normal at the start of each minute) or records plus a label CSV
+// (record,minute,label). Reference AHIs come from learning-set-info.txt when present. Every
+// night becomes the same analysis::NightInput analyze_night() builds, and its network features.
+
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "analysis/detector.hpp"
+#include "features/rr_features.hpp"
+
+namespace somna::train {
+
+constexpr uint8_t kUnlabelled = 255;
+
+struct LabelledNight {
+  std::string name;             // record name, e.g. "a01"
+  std::string group;            // first letter for Apnea-ECG (a/b/c/x), used to balance folds
+  std::vector<uint8_t> labels;  // per minute: 0, 1 or kUnlabelled; size n_minutes
+  analysis::NightInput input;   // beats, cleaned RR, quality (no ECG kept)
+  features::NightFeatures features;
+  std::optional<double> ref_ahi;
+  size_t n_labelled() const;
+};
+
+struct DatasetOptions {
+  std::string beats = "qrs";       // annotation extension, or "detect" for Somna's QRS detector
+  std::string labels_ext = "apn";  // per-minute label annotations
+  std::string labels_csv;          // alternatively record,minute,label (label 0/1 or N/A)
+  std::vector<std::string> only;   // record names to keep (empty = all with labels)
+  features::RRFeatureSpec spec;
+};
+
+// Every record in `dir` with a label source; sorted by name. Throws DatasetError when none.
+std::vector<LabelledNight> load_dataset(const std::string& dir, const DatasetOptions& options);
+LabelledNight load_night(
+    const std::string& record_path, const DatasetOptions& options,
+    const std::map<std::string, std::map<size_t, uint8_t>>* csv_labels = nullptr);
+
+// Record -> AHI from a learning-set-info.txt table (empty map when the file is absent).
+std::map<std::string, double> read_reference_ahi(const std::string& path);
+// record -> minute -> label from a CSV with a header (record,minute,label).
+std::map<std::string, std::map<size_t, uint8_t>> read_label_csv(const std::string& path);
+
+// Record-level folds, balanced over groups (records of each group dealt round-robin after a
+// seeded shuffle). Returns, per fold, the indices of its validation records.
+std::vector<std::vector<size_t>> record_folds(const std::vector<LabelledNight>& nights, int k,
+                                              uint64_t seed);
+
+}  // namespace somna::train

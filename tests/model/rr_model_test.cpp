@@ -1,0 +1,102 @@
+// The RR network and its model file: shapes, one logit per minute, save/load gives identical
+// scores, bad model files raise ModelError, the detector scores a night through analyze_night's
+// NightInput.
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <filesystem>
+#include <fstream>
+
+#include "common/error.hpp"
+#include "dsp/beats.hpp"
+#include "model/model.hpp"
+#include "model/rr_net.hpp"
+
+using namespace somna;
+
+namespace {
+analysis::NightInput synthetic_input(size_t minutes) {
+  dsp::Beats b;
+  double t = 0.5;
+  while (t < 60.0 * double(minutes)) {
+    b.r_time_s.push_back(t);
+    t += 0.9 + 0.15 * std::sin(t / 20.0);
+  }
+  b.duration_s = 60.0 * double(minutes);
+  analysis::NightInput in;
+  in.rr = dsp::clean_rr(b);
+  in.n_minutes = minutes;
+  in.duration_s = b.duration_s;
+  in.beats = b;
+  return in;
+}
+std::string tmp(const std::string& name) {
+  return (std::filesystem::temp_directory_path() / ("somna_model_test_" + name)).string();
+}
+}  // namespace
+
+TEST(RRNet, OneLogitPerMinuteAndCompact) {
+  torch::manual_seed(0);
+  model::RRNet net(model::RRNetConfig{});
+  net->eval();
+  EXPECT_EQ(net->samples_per_minute(), 120);
+  const int64_t p = model::parameter_count(*net);
+  EXPECT_GT(p, 20000);
+  EXPECT_LT(p, 80000);
+  auto y = net->forward(torch::randn({2, 2, 7 * 120}));
+  EXPECT_EQ(y.sizes(), (std::vector<int64_t>{2, 7}));
+}
+
+TEST(RRModel, SaveLoadGivesIdenticalScores) {
+  torch::manual_seed(3);
+  model::RRNet net(model::RRNetConfig{});
+  net->eval();
+  const auto in = synthetic_input(30);
+  const features::RRFeatureSpec spec;
+  const auto f = features::rr_features(in.rr, in.n_minutes, spec);
+  const auto direct = model::night_logits(net, f, spec.channels);
+  const std::string path = tmp("roundtrip.safetensors");
+  model::save_rr_model(path, net, spec, {{model::meta::kThreshold, "0.4"}});
+  auto det = model::load_detector(path);
+  EXPECT_EQ(det->info().name, "rr-cnn");
+  EXPECT_DOUBLE_EQ(det->info().threshold, 0.4);
+  const auto s = det->score(in);
+  ASSERT_EQ(s.logit.size(), 30u);
+  ASSERT_EQ(s.p_apnea.size(), 30u);
+  for (size_t i = 0; i < 30; ++i) {
+    EXPECT_EQ(s.logit[i], direct[i]);
+    EXPECT_NEAR(s.p_apnea[i], 1 / (1 + std::exp(-direct[i])), 1e-6);
+  }
+  std::filesystem::remove(path);
+}
+
+TEST(RRModel, BadModelFilesRaiseModelError) {
+  model::RRNet net(model::RRNetConfig{});
+  const std::string path = tmp("bad.safetensors");
+  // Missing tensor.
+  model::StFile f;
+  f.tensors = model::module_tensors(*net);
+  f.tensors.erase(f.tensors.begin());
+  f.metadata = {{model::meta::kFormat, "somna-model/1"},
+                {model::meta::kFamily, "rr-cnn"},
+                {model::meta::kArchitecture, model::RRNetConfig{}.to_json()},
+                {model::meta::kInput, model::input_spec_json({})},
+                {model::meta::kThreshold, "0.5"}};
+  model::write_safetensors(path, f);
+  EXPECT_THROW(model::load_detector(path), model::ModelError);
+  // Not a Somna model.
+  f.metadata.erase(model::meta::kFormat);
+  model::write_safetensors(path, f);
+  EXPECT_THROW(model::load_detector(path), model::ModelError);
+  // Absurd architecture.
+  f.tensors = model::module_tensors(*net);
+  f.metadata[model::meta::kFormat] = "somna-model/1";
+  f.metadata[model::meta::kArchitecture] =
+      R"({"in_channels":2,"widths":[5],"pools":[120],"dilations":[],"se_reduction":4})";
+  model::write_safetensors(path, f);
+  EXPECT_THROW(model::load_detector(path), model::ModelError);
+  // Truncated file.
+  { std::ofstream(path, std::ios::binary) << "\x10\0\0\0"; }
+  EXPECT_THROW(model::load_detector(path), model::ModelError);
+  std::filesystem::remove(path);
+}

@@ -1,0 +1,181 @@
+// Training: record-level folds, determinism, resume, learning on synthetic nights where apnea
+// minutes carry cyclic heart-rate variation; the Apnea-ECG loader when the data is present.
+#include "train/trainer.hpp"
+
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <filesystem>
+#include <fstream>
+#include <random>
+#include <set>
+
+#include "common/error.hpp"
+#include "train/dataset.hpp"
+
+using namespace somna;
+
+namespace {
+// A night whose apnea minutes (runs of 5..15 min) show ~40 s cycles of bradycardia/tachycardia.
+train::LabelledNight synthetic_night(const std::string& name, size_t minutes, uint64_t seed) {
+  std::mt19937_64 rng(seed);
+  std::uniform_real_distribution<double> u(0, 1);
+  train::LabelledNight n;
+  n.name = name;
+  n.group = name.substr(0, 1);
+  n.labels.assign(minutes, 0);
+  for (size_t m = 0; m < minutes;) {
+    const size_t len = 5 + size_t(u(rng) * 10);
+    const bool ap = u(rng) < 0.45;
+    for (size_t k = m; k < std::min(minutes, m + len); ++k) n.labels[k] = ap;
+    m += len;
+  }
+  for (size_t k = 5; k < std::min<size_t>(minutes, 15); ++k) n.labels[k] = 1;  // both classes
+  for (size_t k = 15; k < std::min<size_t>(minutes, 25); ++k) n.labels[k] = 0;
+  dsp::Beats b;
+  double t = 0.3;
+  while (t < 60.0 * double(minutes)) {
+    b.r_time_s.push_back(t);
+    const size_t m = std::min(minutes - 1, size_t(t / 60));
+    double rr = 0.95 + 0.03 * std::sin(t / 4.0) + 0.02 * (u(rng) - 0.5);
+    if (n.labels[m]) rr += 0.12 * std::sin(6.283 * t / 40.0);
+    t += rr;
+  }
+  b.duration_s = 60.0 * double(minutes);
+  n.input.rr = dsp::clean_rr(b);
+  n.input.n_minutes = minutes;
+  n.input.duration_s = b.duration_s;
+  n.input.beats = b;
+  n.features = features::rr_features(n.input.rr, minutes, {});
+  return n;
+}
+
+std::vector<train::LabelledNight> synthetic_set(size_t count, size_t minutes) {
+  std::vector<train::LabelledNight> v;
+  for (size_t i = 0; i < count; ++i) {
+    v.push_back(
+        synthetic_night(std::string(1, "abc"[i % 3]) + std::to_string(i), minutes, 100 + i));
+  }
+  return v;
+}
+
+train::TrainOptions tiny() {
+  train::TrainOptions o;
+  o.epochs = 3;
+  o.batch = 4;
+  o.crop_minutes = 16;
+  o.steps_per_epoch = 4;
+  o.threads = 1;
+  o.patience = 0;
+  return o;
+}
+}  // namespace
+
+TEST(Folds, ByRecordBalancedOverGroups) {
+  std::vector<train::LabelledNight> v(35);
+  for (size_t i = 0; i < 35; ++i)
+    v[i].name = std::string(1, i < 20   ? 'a'
+                               : i < 25 ? 'b'
+                                        : 'c') +
+                std::to_string(i),
+    v[i].group = v[i].name.substr(0, 1);
+  const auto folds = train::record_folds(v, 5, 1);
+  ASSERT_EQ(folds.size(), 5u);
+  std::set<size_t> seen;
+  for (const auto& f : folds) {
+    EXPECT_EQ(f.size(), 7u);
+    size_t a = 0;
+    for (size_t i : f) {
+      EXPECT_TRUE(seen.insert(i).second);
+      a += v[i].group == "a";
+    }
+    EXPECT_EQ(a, 4u);  // 20 'a' records over 5 folds
+  }
+  EXPECT_EQ(seen.size(), 35u);
+  EXPECT_THROW(train::record_folds(v, 1, 1), somna::train::DatasetError);
+}
+
+TEST(Trainer, DeterministicForASeed) {
+  const auto data = synthetic_set(3, 40);
+  const auto r1 = train::train_rr(data, {0, 1}, {2}, tiny());
+  const auto r2 = train::train_rr(data, {0, 1}, {2}, tiny());
+  const auto p1 = train::predict_night(r1.net, data[2], 2).p;
+  const auto p2 = train::predict_night(r2.net, data[2], 2).p;
+  ASSERT_EQ(p1.size(), 40u);
+  EXPECT_EQ(p1, p2);
+  EXPECT_EQ(r1.curve.size(), 3u);
+}
+
+TEST(Trainer, ResumeContinuesExactly) {
+  const auto data = synthetic_set(3, 40);
+  const std::string ck = (std::filesystem::temp_directory_path() / "somna_train_test_ck").string();
+  auto clean = [&] {
+    for (const char* ext : {".json", ".net.pt", ".opt.pt", ".best.pt"})
+      std::filesystem::remove(ck + ext);
+  };
+  clean();
+  auto o = tiny();
+  const auto full = train::train_rr(data, {0, 1}, {2}, o);
+  o.checkpoint = ck;
+  auto interrupted = o;
+  interrupted.stop_after = 2;
+  const auto a = train::train_rr(data, {0, 1}, {2}, interrupted);
+  EXPECT_EQ(a.curve.size(), 2u);
+  auto resumed = o;
+  resumed.resume = true;
+  const auto b = train::train_rr(data, {0, 1}, {2}, resumed);
+  EXPECT_EQ(b.curve.size(), 3u);
+  EXPECT_EQ(b.best_epoch, full.best_epoch);
+  EXPECT_EQ(train::predict_night(b.net, data[2], 2).p,
+            train::predict_night(full.net, data[2], 2).p);
+  clean();
+}
+
+TEST(TrainerSlow, LearnsSyntheticNights) {
+  const auto data = synthetic_set(6, 90);
+  auto o = tiny();
+  o.epochs = 12;
+  o.steps_per_epoch = 8;
+  o.crop_minutes = 32;
+  o.batch = 8;
+  const auto r = train::train_rr(data, {0, 1, 2, 3}, {4, 5}, o);
+  std::vector<float> p;
+  std::vector<uint8_t> y;
+  for (size_t i : {4, 5}) {
+    auto pr = train::predict_night(r.net, data[i], 2);
+    p.insert(p.end(), pr.p.begin(), pr.p.end());
+    y.insert(y.end(), pr.label.begin(), pr.label.end());
+  }
+  const double auc = eval::roc_auc(p, y);
+  std::cout << "held-out synthetic AUC " << auc << "\n";
+  EXPECT_GT(auc, 0.85);
+}
+
+TEST(Dataset, LabelCsvErrorsNameTheLine) {
+  const std::string path = (std::filesystem::temp_directory_path() / "somna_labels.csv").string();
+  { std::ofstream(path) << "record,minute,label\nr1,0,N\nr1,1,X\n"; }
+  try {
+    train::read_label_csv(path);
+    FAIL();
+  } catch (const somna::train::DatasetError& e) {
+    EXPECT_EQ(e.where(), "line 3");
+  }
+  EXPECT_THROW(train::load_dataset("/nonexistent", {}), somna::train::DatasetError);
+}
+
+TEST(DatasetApneaEcg, LoadsRecordWithLabelsAndAhi) {
+  const std::string dir = std::string(SOMNA_SHARED_DATA) + "/apnea-ecg";
+  if (!std::filesystem::exists(dir + "/a01.qrs")) GTEST_SKIP() << "no Apnea-ECG data in " << dir;
+  train::DatasetOptions o;
+  o.only = {"a01", "c01"};
+  const auto d = train::load_dataset(dir, o);
+  ASSERT_EQ(d.size(), 2u);
+  EXPECT_EQ(d[0].name, "a01");
+  EXPECT_EQ(d[0].n_labelled(), 489u);  // learning-set-info says 490 minutes; a01.apn labels 489
+  size_t ap = 0;
+  for (uint8_t l : d[0].labels) ap += l == 1;
+  EXPECT_GT(ap, 450u);
+  ASSERT_TRUE(d[0].ref_ahi.has_value());
+  EXPECT_DOUBLE_EQ(*d[0].ref_ahi, 69.6);
+  EXPECT_EQ(d[0].features.n_samples, d[0].features.n_minutes * 120);
+}
