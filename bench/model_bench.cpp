@@ -1,0 +1,98 @@
+// The RR network: scoring a whole 8-hour night (480 minutes) on one core — the detector's score()
+// as analyze_night calls it (features from the cleaned RR series + one fully convolutional
+// forward pass), and the forward pass alone; training throughput (labelled minutes per second,
+// 2 threads) on synthetic 8-hour nights. Uses models/default.safetensors when present, else a
+// freshly initialised network of the default architecture (same cost).
+// Run: model_bench --benchmark_repetitions=5 --benchmark_report_aggregates_only
+
+#include <benchmark/benchmark.h>
+
+#include <cmath>
+#include <filesystem>
+#include <random>
+
+#include "model/model.hpp"
+#include "train/trainer.hpp"
+
+namespace {
+
+somna::analysis::NightInput night8h(uint64_t seed) {
+  std::mt19937_64 rng(seed);
+  std::normal_distribution<double> g(0, 0.02);
+  somna::dsp::Beats b;
+  double t = 0.4;
+  while (t < 8 * 3600.0) {
+    b.r_time_s.push_back(t);
+    t += 0.9 + 0.1 * std::sin(t / 30.0) + g(rng);
+  }
+  b.duration_s = 8 * 3600.0;
+  somna::analysis::NightInput in;
+  in.rr = somna::dsp::clean_rr(b);
+  in.n_minutes = 480;
+  in.duration_s = b.duration_s;
+  in.beats = std::move(b);
+  return in;
+}
+
+std::unique_ptr<somna::analysis::Detector> detector() {
+  const std::string path = std::string(SOMNA_SOURCE_DIR) + "/models/default.safetensors";
+  if (std::filesystem::exists(path)) return somna::model::load_detector(path);
+  const std::string tmp =
+      (std::filesystem::temp_directory_path() / "somna_bench_rr.safetensors").string();
+  somna::model::RRNet net(somna::model::RRNetConfig{});
+  somna::model::save_rr_model(tmp, net, {}, {});
+  return somna::model::load_detector(tmp);
+}
+
+void BM_RRScoreNight8h(benchmark::State& state) {
+  const auto in = night8h(1);
+  const auto det = detector();
+  for (auto _ : state) {
+    auto s = det->score(in);
+    benchmark::DoNotOptimize(s.p_apnea.data());
+  }
+  state.counters["minutes"] = 480;
+}
+BENCHMARK(BM_RRScoreNight8h)->Unit(benchmark::kMillisecond);
+
+void BM_RRForwardOnly8h(benchmark::State& state) {
+  const auto in = night8h(1);
+  const auto f = somna::features::rr_features(in.rr, in.n_minutes, {});
+  somna::model::RRNet net(somna::model::RRNetConfig{});
+  net->eval();
+  torch::set_num_threads(1);
+  for (auto _ : state) benchmark::DoNotOptimize(somna::model::night_logits(net, f, 2).data());
+}
+BENCHMARK(BM_RRForwardOnly8h)->Unit(benchmark::kMillisecond);
+
+void BM_RRTrainThroughput2Threads(benchmark::State& state) {
+  std::vector<somna::train::LabelledNight> data;
+  for (uint64_t s = 0; s < 4; ++s) {
+    somna::train::LabelledNight n;
+    n.name = "s" + std::to_string(s);
+    n.group = "s";
+    n.input = night8h(10 + s);
+    n.labels.assign(480, 0);
+    for (size_t m = 0; m < 480; ++m) n.labels[m] = (m / 20) % 2;
+    n.features = somna::features::rr_features(n.input.rr, 480, {});
+    data.push_back(std::move(n));
+  }
+  somna::train::TrainOptions o;
+  o.epochs = 1;
+  o.steps_per_epoch = 4;
+  o.threads = 2;
+  o.patience = 0;
+  double minutes = 0;
+  for (auto _ : state) {
+    auto r = somna::train::train_rr(data, {0, 1, 2, 3}, {}, o);
+    benchmark::DoNotOptimize(r.best_epoch);
+    minutes += double(o.steps_per_epoch * o.batch * o.crop_minutes);
+  }
+  state.counters["minutes_per_s"] = benchmark::Counter(minutes, benchmark::Counter::kIsRate);
+  torch::set_num_threads(1);
+}
+BENCHMARK(BM_RRTrainThroughput2Threads)->Unit(benchmark::kMillisecond)->UseRealTime();
+
+}  // namespace
+
+BENCHMARK_MAIN();
