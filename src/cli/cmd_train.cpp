@@ -135,7 +135,7 @@ std::string card(const TrainArgs& a, const std::string& command, const std::stri
       "AdamW (lr {}, weight decay 1e-2), cosine schedule, batch {} crops of {} "
       "minutes, {} BCE, augmentation {}, seed {}, {} threads; whole run "
       "{:.0f} s.\n\n",
-      a.lr, a.batch, a.crop,
+      a.lr, a.batch, a.crop, a.no_class_weight ? "unweighted" : "class-weighted",
       a.no_augment ? "off"
                    : "(amplitude scaling, Gaussian noise, baseline wander, ±2 s time jitter)",
       a.seed, a.threads, seconds);

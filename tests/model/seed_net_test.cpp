@@ -89,3 +89,4 @@ TEST(SeedNet, SaveLoadGivesIdenticalScores) {
   EXPECT_TRUE(torch::equal(a->forward(x).logit, b->forward(x).logit));
   std::filesystem::remove(path);
 }
+
