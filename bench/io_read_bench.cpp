@@ -51,8 +51,8 @@ struct Fixture {
         const char b[2] = {static_cast<char>(s & 0xFF), static_cast<char>((s >> 8) & 0xFF)};
         dat.write(b, 2);
       }
-      std::ofstream(dir / "n16.hea") << "n16 1 100 " << kFrames
-                                     << "\nn16.dat 16 200/mV 16 0 0 0 0 ECG\n";
+      std::ofstream(dir / "n16.hea")
+          << "n16 1 100 " << kFrames << "\nn16.dat 16 200/mV 16 0 0 0 0 ECG\n";
     }
     {
       std::ofstream dat(dir / "n212.dat", std::ios::binary);
@@ -64,8 +64,8 @@ struct Fixture {
                              static_cast<char>(b & 0xFF)};
         dat.write(out, 3);
       }
-      std::ofstream(dir / "n212.hea") << "n212 1 100 " << kFrames
-                                      << "\nn212.dat 212 200/mV 12 0 0 0 0 ECG\n";
+      std::ofstream(dir / "n212.hea")
+          << "n212 1 100 " << kFrames << "\nn212.dat 212 200/mV 12 0 0 0 0 ECG\n";
     }
     {
       std::ofstream dat(dir / "n12.dat", std::ios::binary);

@@ -15,11 +15,11 @@ namespace somna::analysis {
 
 // What a detector sees of a night. Built once by analyze_night(); detectors must not modify it.
 struct NightInput {
-  const io::Channel* ecg = nullptr;   // the ECG channel, null when beats came from annotations
-  dsp::Beats beats;                   // raw beats
-  dsp::RRSeries rr;                   // cleaned RR series (with amplitude/EDR when known)
+  const io::Channel* ecg = nullptr;  // the ECG channel, null when beats came from annotations
+  dsp::Beats beats;                  // raw beats
+  dsp::RRSeries rr;                  // cleaned RR series (with amplitude/EDR when known)
   std::vector<dsp::MinuteQuality> quality;  // one per minute
-  size_t n_minutes = 0;               // minutes from t = 0, the last partial minute included
+  size_t n_minutes = 0;                     // minutes from t = 0, the last partial minute included
   double duration_s = 0;
 };
 
@@ -30,9 +30,9 @@ struct Event {
 };
 
 struct MinuteScores {
-  std::vector<float> p_apnea;   // one per minute, in [0,1]
-  std::vector<float> logit;     // same length; log(p/(1-p)) before any calibration
-  std::vector<Event> events;    // detector's own events, when it finds events (CVHR does)
+  std::vector<float> p_apnea;  // one per minute, in [0,1]
+  std::vector<float> logit;    // same length; log(p/(1-p)) before any calibration
+  std::vector<Event> events;   // detector's own events, when it finds events (CVHR does)
   // Detector's own events-per-hour estimate over analysable time, when it has one.
   std::optional<double> events_per_hour;
   // Per-minute attention or other interpretation weights (optional).

@@ -35,7 +35,8 @@ struct TrainArgs {
   int bootstrap = 1000;
   double lr = 3e-3;
   uint64_t seed = 1;
-  bool resume = false, no_progress = false, bf16 = false, no_augment = false, no_class_weight = false;
+  bool resume = false, no_progress = false, bf16 = false, no_augment = false,
+       no_class_weight = false;
   std::string eval_json, eval_html;
 };
 
@@ -175,7 +176,8 @@ SOMNA_COMMAND(
        app.add_flag("--resume", a->resume, "resume from --checkpoint");
        app.add_flag("--bf16", a->bf16, "bfloat16 autocast on CPU");
        app.add_flag("--no-augment", a->no_augment, "no augmentation");
-                 app.add_flag("--no-class-weight", a->no_class_weight, "unweighted BCE (default: weight apnea minutes by negatives/positives)");
+       app.add_flag("--no-class-weight", a->no_class_weight,
+                    "unweighted BCE (default: weight apnea minutes by negatives/positives)");
        app.add_flag("--no-progress", a->no_progress, "no progress bar");
        app.add_option("--eval-json", a->eval_json, "write the CV evaluation (JSON)");
        app.add_option("--eval-html", a->eval_html, "write the CV evaluation (HTML)");
@@ -196,9 +198,9 @@ SOMNA_COMMAND(
                   {"--epochs", std::to_string(a->epochs)},
                   {"--seed", std::to_string(a->seed)},
                   {"--threads", std::to_string(a->threads)},
-                            {"--patience", std::to_string(a->patience)},
-                            {"--bootstrap", std::to_string(a->bootstrap)},
-                            {"--no-class-weight", a->no_class_weight ? " " : ""}}) {
+                  {"--patience", std::to_string(a->patience)},
+                  {"--bootstrap", std::to_string(a->bootstrap)},
+                  {"--no-class-weight", a->no_class_weight ? " " : ""}}) {
            if (!part.second.empty()) command += " " + part.first + " " + part.second;
          }
          const std::string date = utc_now(), commit = git_commit();
@@ -212,7 +214,8 @@ SOMNA_COMMAND(
          train::TrainOptions to;
          to.epochs = a->epochs, to.batch = a->batch, to.crop_minutes = a->crop, to.lr = a->lr;
          to.seed = a->seed, to.threads = a->threads, to.patience = a->patience;
-         to.augment = !a->no_augment, to.class_weight = !a->no_class_weight, to.bf16 = a->bf16, to.progress = !a->no_progress;
+         to.augment = !a->no_augment, to.class_weight = !a->no_class_weight, to.bf16 = a->bf16,
+         to.progress = !a->no_progress;
          to.checkpoint = a->checkpoint, to.resume = a->resume;
          const std::string curves = !a->curves.empty() ? a->curves
                                     : !a->out.empty()

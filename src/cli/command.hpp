@@ -23,7 +23,9 @@ struct CommandSpec {
 bool register_command(CommandSpec spec);
 
 // Lets SOMNA_COMMAND take either {"name", "description", setup} or "name", "description", setup.
-inline CommandSpec command_spec(CommandSpec spec) { return spec; }
+inline CommandSpec command_spec(CommandSpec spec) {
+  return spec;
+}
 inline CommandSpec command_spec(std::string name, std::string description, Setup setup) {
   return CommandSpec{std::move(name), std::move(description), std::move(setup)};
 }
@@ -37,6 +39,6 @@ constexpr int kExitBadInput = 2;  // bad file / bad arguments
 
 #define SOMNA_CONCAT_INNER(a, b) a##b
 #define SOMNA_CONCAT(a, b) SOMNA_CONCAT_INNER(a, b)
-#define SOMNA_COMMAND(...) \
+#define SOMNA_COMMAND(...)                                          \
   static const bool SOMNA_CONCAT(somna_cmd_registered_, __LINE__) = \
       ::somna::cli::register_command(::somna::cli::command_spec(__VA_ARGS__))

@@ -20,19 +20,19 @@ struct DateTime {
 };
 
 struct Channel {
-  std::string name;       // label as in the file ("MLII", "ECG", "EKG II")
-  std::string units;      // physical units as in the file ("mV", "uV", ...); samples are in these
-  double fs = 0;          // samples per second of this channel
-  double gain = 1;        // ADC units per physical unit (1 for CSV / float formats)
-  double baseline = 0;    // ADC value of physical zero
-  int adc_resolution = 0; // bits, 0 when unknown
-  std::string format;     // storage format, e.g. "212", "16", "EDF", "BDF", "CSV"
-  std::vector<float> samples;          // physical values; NaN where the file marks a gap
-  int64_t n_samples = 0;               // samples of this channel in the file (set also when
-                                       // ReadOptions::header_only leaves `samples` empty)
-  std::vector<int32_t> digital;        // raw ADC values, only when ReadOptions::keep_digital
-  std::optional<int64_t> checksum;     // WFDB header checksum, when given
-  int64_t skew = 0;                    // WFDB skew in samples (already applied)
+  std::string name;        // label as in the file ("MLII", "ECG", "EKG II")
+  std::string units;       // physical units as in the file ("mV", "uV", ...); samples are in these
+  double fs = 0;           // samples per second of this channel
+  double gain = 1;         // ADC units per physical unit (1 for CSV / float formats)
+  double baseline = 0;     // ADC value of physical zero
+  int adc_resolution = 0;  // bits, 0 when unknown
+  std::string format;      // storage format, e.g. "212", "16", "EDF", "BDF", "CSV"
+  std::vector<float> samples;       // physical values; NaN where the file marks a gap
+  int64_t n_samples = 0;            // samples of this channel in the file (set also when
+                                    // ReadOptions::header_only leaves `samples` empty)
+  std::vector<int32_t> digital;     // raw ADC values, only when ReadOptions::keep_digital
+  std::optional<int64_t> checksum;  // WFDB header checksum, when given
+  int64_t skew = 0;                 // WFDB skew in samples (already applied)
   double duration_s() const { return fs > 0 ? static_cast<double>(samples.size()) / fs : 0.0; }
 };
 
@@ -44,10 +44,10 @@ struct Event {
 };
 
 struct Record {
-  std::string name;         // record name (never used as a path)
-  std::string path;         // the file it was read from
-  std::string format;       // "WFDB", "WFDB multi-segment", "EDF", "EDF+C", "EDF+D", "BDF", "CSV"
-  double frame_fs = 0;      // record (frame) frequency; channels may be multiples of it
+  std::string name;     // record name (never used as a path)
+  std::string path;     // the file it was read from
+  std::string format;   // "WFDB", "WFDB multi-segment", "EDF", "EDF+C", "EDF+D", "BDF", "CSV"
+  double frame_fs = 0;  // record (frame) frequency; channels may be multiples of it
   std::optional<DateTime> start;
   std::vector<Channel> channels;
   std::vector<std::string> comments;  // header comments (e.g. age/sex lines)

@@ -75,10 +75,10 @@ TEST(CliTrain, TrainsEvaluatesAndWritesCard) {
     write_record(dir / "data", std::string(1, "abab"[i]) + std::to_string(i), 10 + i);
   const std::string model = (dir / "m.safetensors").string();
   CliRun r = run("train --data '" + (dir / "data").string() +
-                  "' --folds 2 --epochs 2 --crop 16 --batch 4 "
-                  "--threads 1 --bootstrap 50 --no-progress --out '" +
-                  model + "'",
-              dir);
+                     "' --folds 2 --epochs 2 --crop 16 --batch 4 "
+                     "--threads 1 --bootstrap 50 --no-progress --out '" +
+                     model + "'",
+                 dir);
   ASSERT_EQ(r.rc, 0) << r.err;
   EXPECT_NE(r.out.find("CV (2 folds by record"), std::string::npos) << r.out;
   ASSERT_TRUE(fs::exists(model));

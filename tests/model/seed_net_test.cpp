@@ -89,4 +89,3 @@ TEST(SeedNet, SaveLoadGivesIdenticalScores) {
   EXPECT_TRUE(torch::equal(a->forward(x).logit, b->forward(x).logit));
   std::filesystem::remove(path);
 }
-
