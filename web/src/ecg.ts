@@ -336,9 +336,9 @@ export class EcgViewer {
         // marker above the trace
         ctx.fillStyle = '#d62828';
         ctx.beginPath();
-        ctx.moveTo(x - 4 * dpr, top + 3 * dpr);
-        ctx.lineTo(x + 4 * dpr, top + 3 * dpr);
-        ctx.lineTo(x, top + 10 * dpr);
+        ctx.moveTo(x - 4 * dpr, top + 2 * dpr);
+        ctx.lineTo(x + 4 * dpr, top + 2 * dpr);
+        ctx.lineTo(x, top + 9 * dpr);
         ctx.closePath();
         ctx.fill();
         // dot on the R peak
@@ -349,11 +349,11 @@ export class EcgViewer {
           ctx.fill();
         }
       }
-      if (prevX !== null && prevT !== null && x - prevX >= 20 * dpr && t > x0 && prevT < x1) {
+      if (prevX !== null && prevT !== null && x - prevX >= 22 * dpr && t > x0 && prevT < x1) {
         const bpm = 60 / (t - prevT);
         if (bpm > 15 && bpm < 300) {
           ctx.fillStyle = '#5b6475';
-          ctx.fillText(String(Math.round(bpm)), (x + prevX) / 2, top + 2 * dpr);
+          ctx.fillText(String(Math.round(bpm)), (x + prevX) / 2, top + 11 * dpr);
         }
       }
       prevX = x;

@@ -216,6 +216,7 @@ async function run() {
   hideError();
   // What is on screen belongs to the last upload: hide it while the new one is analysed.
   ui.results.hidden = true;
+  ui.upload.classList.remove('compact');
   document.body.dataset.state = 'busy';
   ui.analyse.disabled = true;
   ui.upload.setAttribute('aria-busy', 'true');
@@ -356,6 +357,15 @@ function show(res: PredictResponse) {
     }
   };
   const common = { night, clock, onPick, onHover };
+  // Keyboard: on the timeline, ← → move the ECG viewer by one minute (and describe that minute).
+  timelineHost.onkeydown = (e) => {
+    if (!ecg || (e.key !== 'ArrowLeft' && e.key !== 'ArrowRight')) return;
+    e.preventDefault();
+    const cur = Number($('ecg').dataset.minute ?? 0);
+    const m = Math.min(night.minutes.length - 1, Math.max(0, cur + (e.key === 'ArrowRight' ? 1 : -1)));
+    ecg.goToMinute(m);
+    onHover(m);
+  };
   const charts = [
     timelineChart(timelineHost, chartWidth(timelineHost), common),
     heartRateChart(hrHost, chartWidth(hrHost), common),
