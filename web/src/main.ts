@@ -292,8 +292,24 @@ function show(res: PredictResponse) {
     .filter(Boolean)
     .join(' · ');
   const colour = severityColour(s.severity);
+  const download = el(
+    'button',
+    { type: 'button', class: 'btn btn-small btn-ghost', title: 'The night report as JSON (somna.night-report/1)' },
+    'Download JSON',
+  );
+  download.addEventListener('click', () => {
+    const { beats: _beats, ...report } = night; // the beat list is for the viewer; the file stays small
+    void _beats;
+    const url = URL.createObjectURL(new Blob([JSON.stringify(report, null, 2)], { type: 'application/json' }));
+    const a = el('a', { href: url, download: `${rec.name || 'night'}.night.json` });
+    document.body.append(a);
+    a.click();
+    a.remove();
+    setTimeout(() => URL.revokeObjectURL(url), 1000);
+  });
   $('diagnosis').replaceChildren(
     el('span', { class: 'badge', style: `background:${colour}` }, BADGE[s.severity ?? 'null']),
+    download,
   );
 
   // cards
