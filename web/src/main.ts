@@ -451,9 +451,12 @@ function show(res: PredictResponse) {
   $('results').scrollIntoView({ behavior: 'smooth', block: 'start' });
 }
 
-// Charts follow their containers' width.
+// Charts follow their containers' width (height changes of the page are ignored).
 let resizeTimer = 0;
+let lastWidth = document.body.clientWidth;
 new ResizeObserver(() => {
+  if (document.body.clientWidth === lastWidth) return;
+  lastWidth = document.body.clientWidth;
   clearTimeout(resizeTimer);
   resizeTimer = window.setTimeout(() => {
     if (!view) return;
