@@ -1,0 +1,38 @@
+#pragma once
+// Settings of `somna serve`: where it listens, the limits that keep it standing under load (upload
+// size, timeouts, analysis workers and their queue), who may call it (bearer token, CORS origins),
+// TLS, and where the web page is. Filled by src/cli/cmd_serve.cpp; the tests fill it directly.
+
+#include <string>
+#include <vector>
+
+namespace somna::server {
+
+struct ServerOptions {
+  std::string host = "127.0.0.1";
+  int port = 8080;  // 0: any free port (Server::bind() returns it)
+
+  double max_upload_mb = 128;  // request bodies above this get 413
+  int timeout_s = 60;          // socket read/write timeout of one request
+  int threads = 0;             // analysis workers; 0 = hardware threads
+  int queue = 0;               // analyses waiting for a worker beyond which /predict answers 503;
+                               // 0 = 2 x threads
+
+  std::string token;                      // bearer token for all but /health (empty: none)
+  std::vector<std::string> cors_origins;  // allowed Origin values ("*" = any)
+
+  std::string cert_file, key_file;  // both set: HTTPS
+
+  std::string web_root;    // built web page served at /; empty = none
+  std::string keep_dir;    // keep each request's uploads in keep_dir/<request id>/ (debugging)
+  std::string upload_dir;  // where the per-request private folders go; empty = system temp
+};
+
+// threads/queue with the defaults resolved.
+int resolved_threads(const ServerOptions& o);
+int resolved_queue(const ServerOptions& o);
+
+// The built web page of this source tree (web/dist), the default --web-root.
+std::string default_web_root();
+
+}  // namespace somna::server

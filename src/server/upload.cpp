@@ -1,0 +1,296 @@
+// Uploaded parts -> files in a private temporary folder under server-chosen names (upload.hpp).
+
+#include "server/upload.hpp"
+
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+#include <stdlib.h>
+#include <sys/stat.h>
+
+#include <algorithm>
+#include <cctype>
+#include <cmath>
+#include <filesystem>
+#include <fstream>
+#include <set>
+
+#include "common/error.hpp"
+#include "io/wfdb_header.hpp"
+#include "server/http_error.hpp"
+
+namespace somna::server {
+namespace {
+
+namespace fs = std::filesystem;
+
+bool is_wfdb_header(const std::string& ext) {
+  return ext == ".hea";
+}
+bool is_edf(const std::string& ext) {
+  return ext == ".edf" || ext == ".bdf" || ext == ".rec";
+}
+bool is_csv(const std::string& ext) {
+  return ext == ".csv" || ext == ".txt";
+}
+
+void write_file(const fs::path& p, std::string_view content) {
+  std::ofstream out(p, std::ios::binary | std::ios::trunc);
+  out.write(content.data(), static_cast<std::streamsize>(content.size()));
+  out.close();
+  if (!out) throw Error(p.string(), "cannot write the uploaded file");
+}
+
+std::string stem_of(const std::string& name) {
+  const size_t dot = name.rfind('.');
+  return dot == std::string::npos || dot == 0 ? name : name.substr(0, dot);
+}
+
+std::string join_names(const std::vector<std::string>& v) {
+  std::string o;
+  for (size_t i = 0; i < v.size(); ++i) o += (i ? ", " : "") + v[i];
+  return o;
+}
+
+// An extension kept on a staged signal file: letters and digits only, at most 8.
+std::string safe_extension(const std::string& name) {
+  const std::string ext = lower_extension(name);
+  if (ext.size() < 2 || ext.size() > 9) return ".dat";
+  for (size_t i = 1; i < ext.size(); ++i) {
+    if (!std::isalnum(static_cast<unsigned char>(ext[i]))) return ".dat";
+  }
+  return ext;
+}
+
+// Replaces the first whitespace-delimited token of `line` by `token`.
+std::string replace_first_token(const std::string& line, const std::string& token) {
+  const size_t b = line.find_first_not_of(" \t");
+  if (b == std::string::npos) return line;
+  size_t e = line.find_first_of(" \t\r", b);
+  if (e == std::string::npos) e = line.size();
+  return line.substr(0, b) + token + line.substr(e);
+}
+
+bool is_comment_or_blank(const std::string& line) {
+  const size_t b = line.find_first_not_of(" \t\r");
+  return b == std::string::npos || line[b] == '#';
+}
+
+// Stages a WFDB record: the header rewritten to name upload.hea's own signal files.
+StagedRecord stage_wfdb(const UploadedPart& hea, const std::vector<UploadedPart>& parts,
+                        const fs::path& dir) {
+  const std::string hea_name = client_file_name(hea.client_name);
+  io::WfdbHeader h;
+  try {
+    h = io::parse_wfdb_header(hea.content, hea_name);
+  } catch (const io::UnsupportedError& e) {
+    throw HttpError(415, e.what());
+  } catch (const Error& e) {
+    throw HttpError(400, e.what());
+  }
+  if (h.is_multi_segment()) {
+    throw HttpError(415, hea_name +
+                             ": multi-segment WFDB records cannot be uploaded; convert the "
+                             "record to a single segment (e.g. with wfdb's snip/xform)");
+  }
+  // Uploaded parts by plain file name.
+  std::map<std::string, const UploadedPart*> by_name;
+  for (const UploadedPart& p : parts) by_name[client_file_name(p.client_name)] = &p;
+
+  StagedRecord s;
+  std::map<std::string, std::string> staged_name;  // header's file name -> staged name
+  for (const io::WfdbSignalSpec& sig : h.signals) {
+    if (sig.file_name == "~" || staged_name.count(sig.file_name)) continue;
+    const std::string base = client_file_name(sig.file_name);
+    const auto it = by_name.find(base);
+    if (it == by_name.end()) {
+      throw HttpError(400,
+                      fmt::format("{} names {}, which was not uploaded", hea_name, sig.file_name));
+    }
+    const std::string name = fmt::format("signal{}{}", staged_name.size(), safe_extension(base));
+    write_file(dir / name, it->second->content);
+    s.bytes += it->second->content.size();
+    s.path_names[(dir / name).string()] = base;
+    staged_name[sig.file_name] = name;
+  }
+  // Rewrite the record line and the signal lines' file names.
+  std::string out;
+  out.reserve(hea.content.size() + 64);
+  size_t pos = 0;
+  int line_kind = 0;  // 0: record line next; then signal lines
+  int64_t signals_left = h.n_signals;
+  const std::string text(hea.content);
+  while (pos < text.size()) {
+    size_t nl = text.find('\n', pos);
+    const size_t end = nl == std::string::npos ? text.size() : nl + 1;
+    std::string line = text.substr(pos, end - pos);
+    pos = end;
+    if (!is_comment_or_blank(line)) {
+      if (line_kind == 0) {
+        // "name[/segments] nsig ..." -> "upload ..."
+        line = replace_first_token(line, "upload");
+        line_kind = 1;
+      } else if (signals_left > 0) {
+        const size_t b = line.find_first_not_of(" \t");
+        size_t e = line.find_first_of(" \t\r", b);
+        if (e == std::string::npos) e = line.size();
+        const std::string file = line.substr(b, e - b);
+        const auto it = staged_name.find(file);
+        if (it != staged_name.end()) line = replace_first_token(line, it->second);
+        --signals_left;
+      }
+    }
+    out += line;
+  }
+  // The rewritten header must describe the same record.
+  const io::WfdbHeader check = io::parse_wfdb_header(out, hea_name);
+  if (check.n_signals != h.n_signals || check.signals.size() != h.signals.size()) {
+    throw HttpError(400, hea_name + ": header could not be staged");
+  }
+  const fs::path hp = dir / "upload.hea";
+  write_file(hp, out);
+  s.bytes += out.size();
+  s.read_path = hp.string();
+  s.path_names[hp.string()] = hea_name;
+  s.record_name = h.record_name.substr(0, 128);
+  s.client_file = hea_name;
+  return s;
+}
+
+}  // namespace
+
+TempDir::TempDir(const std::string& base) {
+  const fs::path b = base.empty() ? fs::temp_directory_path() : fs::path(base);
+  std::string tmpl = (b / "somna-upload-XXXXXX").string();
+  std::vector<char> buf(tmpl.begin(), tmpl.end());
+  buf.push_back('\0');
+  if (!::mkdtemp(buf.data())) throw Error(b.string(), "cannot create a temporary folder");
+  path_ = buf.data();  // mkdtemp creates it with mode 0700
+}
+
+TempDir::~TempDir() {
+  if (path_.empty()) return;
+  std::error_code ec;
+  fs::remove_all(path_, ec);
+  if (ec) spdlog::warn("{}: could not remove temporary folder ({})", path_, ec.message());
+}
+
+void TempDir::keep_as(const std::string& dest) {
+  std::error_code ec;
+  fs::create_directories(fs::path(dest).parent_path(), ec);
+  fs::rename(path_, dest, ec);
+  if (ec) {
+    // Another file system: copy, then let the destructor remove the original.
+    fs::copy(path_, dest, fs::copy_options::recursive, ec);
+    if (ec) spdlog::warn("{}: could not keep uploads in {} ({})", path_, dest, ec.message());
+    return;
+  }
+  path_.clear();
+}
+
+std::string client_file_name(std::string_view raw) {
+  const size_t slash = raw.find_last_of("/\\");
+  if (slash != std::string_view::npos) raw.remove_prefix(slash + 1);
+  std::string out;
+  for (char c : raw) {
+    const auto u = static_cast<unsigned char>(c);
+    if (u < 0x20 || u == 0x7f) continue;
+    out += c;
+    if (out.size() >= 128) break;
+  }
+  if (out.empty() || out == "." || out == "..") return "unnamed";
+  return out;
+}
+
+std::string lower_extension(const std::string& name) {
+  const size_t dot = name.rfind('.');
+  if (dot == std::string::npos || dot == 0) return {};
+  std::string ext = name.substr(dot);
+  std::transform(ext.begin(), ext.end(), ext.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  return ext;
+}
+
+StagedRecord stage_upload(const std::vector<UploadedPart>& parts, const std::string& fs_field,
+                          const TempDir& tmp) {
+  if (parts.empty()) {
+    throw HttpError(400,
+                    "no files uploaded: send the recording as multipart field 'files' (a .hea "
+                    "with its .dat, one .edf/.bdf, or a .csv with fs)");
+  }
+  std::set<std::string> seen;
+  std::vector<const UploadedPart*> heads, edfs, csvs;
+  std::vector<std::string> primaries;
+  for (const UploadedPart& p : parts) {
+    const std::string name = client_file_name(p.client_name);
+    if (!seen.insert(name).second) throw HttpError(400, name + " was uploaded twice");
+    const std::string ext = lower_extension(name);
+    if (is_wfdb_header(ext)) heads.push_back(&p);
+    if (is_edf(ext)) edfs.push_back(&p);
+    if (is_csv(ext)) csvs.push_back(&p);
+    if (is_wfdb_header(ext) || is_edf(ext) || is_csv(ext)) primaries.push_back(name);
+  }
+  if (primaries.size() > 1) {
+    throw HttpError(400, "upload one record at a time; got " + join_names(primaries));
+  }
+  const fs::path dir(tmp.path());
+  if (!heads.empty()) return stage_wfdb(*heads[0], parts, dir);
+
+  if (primaries.empty()) {
+    // No record: a signal file without its header, or a type Somna does not read.
+    for (const UploadedPart& p : parts) {
+      const std::string name = client_file_name(p.client_name);
+      if (lower_extension(name) == ".dat") {
+        throw HttpError(400,
+                        name + " was uploaded without its WFDB header (" + stem_of(name) + ".hea)");
+      }
+    }
+    const std::string name = client_file_name(parts[0].client_name);
+    throw HttpError(415, name +
+                             ": unknown format; upload a WFDB record (.hea with its .dat), one "
+                             "EDF/BDF file (.edf, .bdf, .rec) or a CSV (.csv with fs)");
+  }
+  const UploadedPart& p = edfs.empty() ? *csvs[0] : *edfs[0];
+  const std::string name = client_file_name(p.client_name);
+  const std::string ext = lower_extension(name);
+  StagedRecord s;
+  if (!csvs.empty() && !fs_field.empty()) {
+    char* end = nullptr;
+    const double fs = std::strtod(fs_field.c_str(), &end);
+    if (end == fs_field.c_str() || *end != '\0' || !std::isfinite(fs) || fs <= 0 || fs > 1e6) {
+      throw HttpError(400, "fs must be a positive sampling frequency in Hz, got '" +
+                               fs_field.substr(0, 32) + "'");
+    }
+    s.read_options.fs = fs;
+  }
+  const fs::path target = dir / ("upload" + ext);
+  write_file(target, p.content);
+  s.bytes = p.content.size();
+  s.read_path = target.string();
+  s.path_names[target.string()] = name;
+  s.record_name = stem_of(name);
+  s.client_file = name;
+  return s;
+}
+
+std::string scrub_paths(const std::string& message, const StagedRecord& staged,
+                        const std::string& temp_dir) {
+  std::string m = message;
+  auto replace_all = [&m](const std::string& from, const std::string& to) {
+    if (from.empty()) return;
+    for (size_t p = m.find(from); p != std::string::npos; p = m.find(from, p + to.size())) {
+      m.replace(p, from.size(), to);
+    }
+  };
+  // Longest paths first, so a folder does not eat the start of a file path.
+  std::vector<std::pair<std::string, std::string>> v(staged.path_names.begin(),
+                                                     staged.path_names.end());
+  std::sort(v.begin(), v.end(),
+            [](const auto& a, const auto& b) { return a.first.size() > b.first.size(); });
+  for (const auto& [path, name] : v) replace_all(path, name);
+  for (const auto& [path, name] : v) replace_all(fs::path(path).filename().string(), name);
+  replace_all(temp_dir + "/", "");
+  replace_all(temp_dir, "upload");
+  return m;
+}
+
+}  // namespace somna::server

@@ -1,0 +1,72 @@
+// `somna serve` as a process: the startup line, serving, and a graceful stop on SIGTERM that
+// finishes the upload in flight before exiting 0.
+
+#include <gtest/gtest.h>
+
+#include <future>
+
+#include "server_harness.hpp"
+
+namespace somna::server::testing {
+namespace {
+
+TEST(ServeCli, StartsServesAndStopsGracefullyOnSigterm) {
+  ScratchDir d;
+  const std::string log = d.str() + "/serve.log";
+  ChildServer child({"--detector", "cvhr", "--threads", "1", "--web-root", d.str() + "/none"}, log);
+  ASSERT_TRUE(child.wait_ready(60)) << read_bytes(log);
+  const std::string out = read_bytes(log);
+  EXPECT_NE(
+      out.find("listening on http://127.0.0.1:" + std::to_string(child.port()) + " (detector cvhr"),
+      std::string::npos)
+      << out;
+  EXPECT_NE(out.find("web root " + d.str() + "/none (not built: run make)"), std::string::npos)
+      << out;
+  httplib::Client c("127.0.0.1", child.port());
+  c.set_read_timeout(60, 0);
+  auto h = c.Get("/health");
+  ASSERT_TRUE(h);
+  EXPECT_EQ(h->status, 200);
+  // An upload in flight when SIGTERM arrives still gets its answer.
+  auto pending = std::async(std::launch::async, [&] {
+    httplib::Client pc("127.0.0.1", child.port());
+    pc.set_read_timeout(60, 0);
+    auto r = pc.Post("/predict", sample_upload());
+    return r ? r->status : -1;
+  });
+  // Wait until the server is handling it (in flight: this /metrics request and the upload).
+  for (int i = 0; i < 400; ++i) {
+    auto m = c.Get("/metrics");
+    if (m && m->body.find("somna_http_in_flight 2") != std::string::npos) break;
+    if (pending.wait_for(std::chrono::milliseconds(0)) == std::future_status::ready) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  const int rc = child.stop(SIGTERM, 30);
+  EXPECT_EQ(pending.get(), 200);
+  EXPECT_EQ(rc, 0) << read_bytes(log);
+  const std::string after = read_bytes(log);
+  EXPECT_NE(after.find("stopped"), std::string::npos) << after;
+  // The access log has one line per request with its id, status, bytes and time.
+  EXPECT_NE(after.find("GET /health 200 "), std::string::npos) << after;
+  EXPECT_NE(after.find("POST /predict 200 "), std::string::npos) << after;
+}
+
+TEST(ServeCli, RefusesABusyPortAndBadTls) {
+  ScratchDir d;
+  httplib::Server blocker;
+  const int port = blocker.bind_to_any_port("127.0.0.1");
+  const std::string exe = std::getenv("SOMNA_BINARY") ? std::getenv("SOMNA_BINARY") : SOMNA_BINARY;
+  const std::string cmd = "timeout 60 " + exe + " serve --detector cvhr --port " +
+                          std::to_string(port) + " > " + d.str() + "/busy.log 2>&1";
+  EXPECT_EQ(WEXITSTATUS(std::system(cmd.c_str())), 2) << read_bytes(d.str() + "/busy.log");
+  EXPECT_NE(read_bytes(d.str() + "/busy.log").find("cannot listen"), std::string::npos);
+  write_bytes(d.str() + "/c.pem", "x");
+  const std::string tls = "timeout 60 " + exe + " serve --detector cvhr --port 0 --cert " +
+                          d.str() + "/c.pem --key " + d.str() + "/c.pem > " + d.str() +
+                          "/tls.log 2>&1";
+  EXPECT_EQ(WEXITSTATUS(std::system(tls.c_str())), 2) << read_bytes(d.str() + "/tls.log");
+  EXPECT_NE(read_bytes(d.str() + "/tls.log").find("cannot start TLS"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace somna::server::testing
