@@ -23,6 +23,7 @@
 #include "eval/metrics.hpp"
 #include "model/model.hpp"
 #include "train/dataset.hpp"
+#include "train/seed_run.hpp"
 #include "train/trainer.hpp"
 
 namespace somna::cli {
@@ -38,6 +39,9 @@ struct TrainArgs {
   bool resume = false, no_progress = false, bf16 = false, no_augment = false,
        no_class_weight = false;
   std::string eval_json, eval_html;
+  // --family seed (the raw-ECG network, src/train/seed_run.hpp):
+  std::string family = "rr", pretrained;
+  int context = 0, unfreeze_every = 0, windows_per_epoch = 0, pretrain_epochs = 0;
 };
 
 std::string git_commit() {
@@ -57,6 +61,48 @@ std::string utc_now() {
   char b[32];
   std::strftime(b, sizeof b, "%Y-%m-%dT%H:%M:%SZ", std::gmtime(&t));
   return b;
+}
+
+// --family seed: flags the user did not give take the seed trainer's defaults.
+int run_seed_family(const TrainArgs& a, const CLI::App& app, const std::string& date,
+                    const std::string& commit) {
+  train::SeedRunOptions r;
+  r.data = a.data;
+  r.dataset.labels_csv = a.labels_csv;
+  r.dataset.only = a.records;
+  r.out = a.out, r.card = a.card, r.curves = a.curves;
+  r.folds = app.count("--folds") ? a.folds : 0;
+  r.final_epochs = a.final_epochs;
+  r.bootstrap = size_t(a.bootstrap);
+  r.eval_json = a.eval_json, r.eval_html = a.eval_html;
+  r.date = date, r.git_commit = commit, r.version = SOMNA_VERSION;
+  train::SeedTrainOptions& t = r.train;
+  if (app.count("--epochs")) t.epochs = a.epochs;
+  if (app.count("--batch")) t.batch = a.batch;
+  if (app.count("--lr")) t.lr = a.lr;
+  if (app.count("--patience")) t.patience = a.patience;
+  t.seed = a.seed, t.threads = a.threads, t.bf16 = a.bf16, t.resume = a.resume;
+  t.augment = !a.no_augment, t.class_weight = !a.no_class_weight, t.progress = !a.no_progress;
+  t.checkpoint = a.checkpoint, t.pretrained = a.pretrained;
+  t.unfreeze_every = a.unfreeze_every > 0                             ? a.unfreeze_every
+                     : a.pretrained.empty() && a.pretrain_epochs == 0 ? 0
+                                                                      : 1;
+  t.windows_per_epoch = a.windows_per_epoch;
+  t.pretrain_epochs = a.pretrain_epochs;
+  r.dataset.beats = a.beats;
+  t.input.context_minutes = a.context;
+  if (a.context < 0 || a.context > 10) throw Error({}, "--context must be in 0..10 minutes");
+  r.command = fmt::format(
+      "somna train --family seed --data {}{}{} --folds {} --epochs {} --batch {} --lr {} "
+      "--patience {} --seed {} --threads {} --context {}{}{}",
+      a.data, a.labels_csv.empty() ? "" : " --labels-csv " + a.labels_csv,
+      a.out.empty() ? "" : " --out " + a.out, r.folds, t.epochs, t.batch, t.lr, t.patience, t.seed,
+      t.threads, a.context,
+      (t.pretrained.empty() ? "" : " --pretrained " + t.pretrained) +
+          (t.pretrain_epochs > 0 ? fmt::format(" --pretrain-epochs {}", t.pretrain_epochs) : ""),
+      t.unfreeze_every > 0 ? fmt::format(" --unfreeze-every {}", t.unfreeze_every) : "");
+  train::run_seed_training(r, std::cout);
+  return kExitOk;
 }
 
 std::string pct(const eval::Ci& c) {
@@ -151,7 +197,9 @@ std::string card(const TrainArgs& a, const std::string& command, const std::stri
 }  // namespace
 
 SOMNA_COMMAND(
-    {"train", "train the RR network on labelled nights (record-level CV, final model, card)",
+    {"train",
+     "train the RR network (or --family seed) on labelled nights (record-level CV, final model, "
+     "card)",
      [](CLI::App& app) -> Runner {
        auto a = std::make_shared<TrainArgs>();
        app.add_option("--data", a->data, "folder of records with labels (e.g. Apnea-ECG)")
@@ -181,7 +229,21 @@ SOMNA_COMMAND(
        app.add_flag("--no-progress", a->no_progress, "no progress bar");
        app.add_option("--eval-json", a->eval_json, "write the CV evaluation (JSON)");
        app.add_option("--eval-html", a->eval_html, "write the CV evaluation (HTML)");
-       return [a]() -> int {
+       app.add_option("--family", a->family,
+                      "rr (RR network on beats, default) or seed (raw-ECG network; needs the ECG; "
+                      "defaults: no CV unless --folds, 12 epochs, batch 32, lr 2e-3, patience 4)")
+           ->check(CLI::IsMember({"rr", "seed"}));
+       app.add_option("--context", a->context, "seed: minutes of context each side of the minute");
+       app.add_option("--pretrained", a->pretrained, "seed: backbone .safetensors (backbone.*)");
+       app.add_option(
+           "--unfreeze-every", a->unfreeze_every,
+           "seed: gradual unfreezing period in epochs (default 1 with a pretrained backbone)");
+       app.add_option("--pretrain-epochs", a->pretrain_epochs,
+                      "seed: epochs of backbone pretraining (local heart rate from the beats)");
+       app.add_option("--windows-per-epoch", a->windows_per_epoch,
+                      "seed: minutes drawn per epoch (0: all)");
+       CLI::App* app_ptr = &app;
+       return [a, app_ptr]() -> int {
          const auto t0 = std::chrono::steady_clock::now();
          if (a->out.empty() && a->folds < 2)
            throw Error({}, "nothing to do: give --out and/or --folds >= 2");
@@ -204,6 +266,9 @@ SOMNA_COMMAND(
            if (!part.second.empty()) command += " " + part.first + " " + part.second;
          }
          const std::string date = utc_now(), commit = git_commit();
+         if (a->family == "seed") {
+           return run_seed_family(*a, *app_ptr, date, commit);
+         }
          train::DatasetOptions dopt;
          dopt.beats = a->beats;
          dopt.labels_csv = a->labels_csv;

@@ -8,6 +8,7 @@
 #include <nlohmann/json.hpp>
 
 #include "common/error.hpp"
+#include "model/seed_model.hpp"
 
 namespace somna::model {
 
@@ -82,6 +83,7 @@ std::unique_ptr<analysis::Detector> load_detector(const std::string& path) {
   if (get(meta::kFormat) != "somna-model/1") {
     throw ModelError(path, "unsupported model format '" + get(meta::kFormat) + "'");
   }
+  if (get(meta::kFamily) == kSeedFamily) return load_seed_detector(path, f);  // raw-ECG network
   if (get(meta::kFamily) != "rr-cnn") {
     throw ModelError(path, "model family '" + get(meta::kFamily) + "' cannot score nights here");
   }

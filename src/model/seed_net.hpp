@@ -1,14 +1,15 @@
 #pragma once
-// The seed raw-ECG network (DESIGN.md "Seed architecture"): one ECG window (e.g. one minute) ->
-// apnea logit, a confidence score and attention weights over time. Lead projection 1->12 (1x1
-// conv); 1-D ConvNeXt-V2 backbone (depthwise conv 7, LayerNorm, pointwise MLP with GELU and
-// global response normalisation, residual; a strided downsampling layer per stage; sizes
-// configurable, small default); 2-layer BiLSTM; additive attention (tanh + softmax over time);
-// multi-scale pooling (attention-weighted + mean + max); MLP (1024 -> 256 -> 64 by default) with
-// LayerNorm, then the logit and a confidence head. The backbone can be loaded from a .safetensors
-// file by tensor name (pretrained weights) and unfrozen stage by stage during fine-tuning.
-// Status: architecture, loading and unfreezing are implemented and tested; training it on ECG
-// windows (somna train) is not wired yet — the RR network is the default detector.
+// The seed raw-ECG network (DESIGN.md "Seed architecture"): one ECG window (a minute, optionally
+// with neighbouring minutes as context) -> apnea logit, a confidence score and attention weights
+// over time. Lead projection 1->12 (1x1 conv); 1-D ConvNeXt-V2 backbone (a patchify stem — strided
+// conv + LayerNorm — then per stage a LayerNorm + strided downsampling conv and ConvNeXt-V2 blocks:
+// depthwise conv 7, LayerNorm, pointwise MLP with GELU and global response normalisation,
+// residual); 2-layer BiLSTM; additive attention (tanh + softmax over time); multi-scale pooling
+// (attention-weighted + mean + max); MLP with LayerNorm, then the logit and a confidence head.
+// The default size is small for CPU training (6000 samples -> 187 LSTM steps); paper_size() gives
+// the head sizes (BiLSTM 256, MLP 1024-256-64). The backbone can be loaded from a
+// .safetensors file by tensor name (pretrained weights) and unfrozen stage by stage.
+// Windows are normalised by normalise_window() (IQR clipping, then z-score) before the network.
 
 #include <torch/torch.h>
 
@@ -21,18 +22,41 @@ namespace somna::model {
 
 struct SeedNetConfig {
   int lead_channels = 12;
-  std::vector<int> dims = {32, 64, 128};  // per backbone stage
-  std::vector<int> depths = {1, 1, 2};    // ConvNeXt-V2 blocks per stage
-  int stem_stride = 4;                    // first downsampling; later stages downsample by 2
-  int lstm_hidden = 256;
+  std::vector<int> dims = {16, 32, 64};  // per backbone stage
+  std::vector<int> depths = {1, 1, 1};   // ConvNeXt-V2 blocks per stage
+  int stem_stride = 8;                   // first downsampling; later stages downsample by 2
+  int kernel = 7;                        // depthwise kernel of the ConvNeXt blocks (odd)
+  int lstm_hidden = 32;
   int lstm_layers = 2;
-  std::vector<int> mlp = {1024, 256, 64};
+  std::vector<int> mlp = {96, 32, 16};
+  double dropout = 0.1;  // before each MLP layer (training only)
   std::string to_json() const;
+  // ModelError naming `file` when the JSON is malformed or sizes are out of range.
+  static SeedNetConfig from_json(const std::string& json, const std::string& file = {});
+  // The sizes: BiLSTM 256 x 2 layers, MLP 1024 -> 256 -> 64, wider backbone (> 1 M
+  // parameters; too slow to train on a shared CPU, kept for a GPU or a pretrained backbone).
+  static SeedNetConfig paper_size();
+  // Total time downsampling of the backbone (samples per LSTM step).
+  int downsampling() const;
 };
+
+// How windows are cut from a night and normalised (stored in the model file's somna.input).
+struct SeedInputSpec {
+  double fs = 100;          // ECG is resampled to this rate
+  int context_minutes = 0;  // the window is minute m plus this many minutes on each side
+  double clip_iqr = 8;      // clip to [Q1 - k IQR, Q3 + k IQR] before the z-score
+  int64_t window_samples() const;
+  std::string to_json() const;
+  static SeedInputSpec from_json(const std::string& json, const std::string& file = {});
+};
+
+// In place: NaNs -> ignored for the statistics, clip to [Q1 - k IQR, Q3 + k IQR], z-score with
+// the clipped mean and SD (a flat window becomes zeros), NaNs -> 0.
+void normalise_window(float* x, size_t n, double clip_iqr);
 
 class ConvNeXtV2BlockImpl : public torch::nn::Module {
  public:
-  explicit ConvNeXtV2BlockImpl(int dim);
+  ConvNeXtV2BlockImpl(int dim, int kernel);
   torch::Tensor forward(torch::Tensor x);  // [B, C, T]
 
  private:
@@ -43,13 +67,15 @@ class ConvNeXtV2BlockImpl : public torch::nn::Module {
 };
 TORCH_MODULE(ConvNeXtV2Block);
 
-// One backbone stage: strided downsampling conv, channel LayerNorm, ConvNeXt-V2 blocks.
+// One backbone stage: (stage 0) strided patchify conv then LayerNorm, (later stages) LayerNorm
+// then strided conv — as in ConvNeXt — followed by ConvNeXt-V2 blocks.
 class SeedStageImpl : public torch::nn::Module {
  public:
-  SeedStageImpl(int in, int out, int stride, int depth);
+  SeedStageImpl(int in, int out, int stride, int depth, bool stem, int kernel);
   torch::Tensor forward(torch::Tensor x);
 
  private:
+  bool stem_;
   torch::nn::Conv1d down{nullptr};
   torch::nn::LayerNorm norm{nullptr};
   torch::nn::ModuleList blocks{nullptr};
@@ -67,7 +93,7 @@ TORCH_MODULE(SeedBackbone);
 
 struct SeedOutput {
   torch::Tensor logit;       // [B]
-  torch::Tensor confidence;  // [B], in (0,1)
+  torch::Tensor confidence;  // [B], in (0,1): predicted probability that the call is right
   torch::Tensor attention;   // [B, T'] (sums to 1 over T')
 };
 
@@ -79,8 +105,10 @@ class SeedNetImpl : public torch::nn::Module {
   // Backbone (lead projection + ConvNeXt stages) only; its tensors are named "backbone.*".
   SeedBackbone backbone() { return backbone_; }
   // Gradual unfreezing: the last `stages` backbone stages train, earlier ones (and the lead
-  // projection when stages < number of stages) are frozen; -1 unfreezes everything.
+  // projection when stages < number of stages) are frozen; -1 unfreezes everything. The head
+  // (LSTM, attention, MLP, outputs) always trains.
   void set_trainable_stages(int stages);
+  int n_stages() const { return int(config_.dims.size()); }
 
  private:
   SeedNetConfig config_;

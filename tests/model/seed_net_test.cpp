@@ -17,6 +17,7 @@ SeedNetConfig tiny() {
   SeedNetConfig c;
   c.dims = {8, 16};
   c.depths = {1, 1};
+  c.stem_stride = 4;
   c.lstm_hidden = 8;
   c.mlp = {32, 16, 8};
   return c;
@@ -37,8 +38,11 @@ TEST(SeedNet, ShapesAndAttention) {
   EXPECT_EQ(o.attention.sizes(), (std::vector<int64_t>{3, 100}));  // 800 / 4 / 2
   EXPECT_TRUE(torch::allclose(o.attention.sum(1), torch::ones({3})));
   EXPECT_TRUE((o.confidence > 0).all().item<bool>() && (o.confidence < 1).all().item<bool>());
-  SeedNet full(SeedNetConfig{});
+  SeedNet full(SeedNetConfig::paper_size());
   EXPECT_GT(parameter_count(*full), 1000000);  // BiLSTM 256 x 2 layers + MLP 1024
+  SeedNet small(SeedNetConfig{});              // the CPU default
+  EXPECT_LT(parameter_count(*small), 200000);
+  EXPECT_EQ(SeedNetConfig{}.downsampling(), 32);  // 6000 samples -> 187 LSTM steps
 }
 
 TEST(SeedNet, PretrainedBackboneLoadsByNameAndUnfreezes) {
@@ -88,4 +92,38 @@ TEST(SeedNet, SaveLoadGivesIdenticalScores) {
   const auto x = torch::randn({2, 1, 400});
   EXPECT_TRUE(torch::equal(a->forward(x).logit, b->forward(x).logit));
   std::filesystem::remove(path);
+}
+
+TEST(SeedNet, ConfigRoundTripAndBadConfigs) {
+  const SeedNetConfig c = SeedNetConfig::paper_size();
+  const SeedNetConfig d = SeedNetConfig::from_json(c.to_json(), "x");
+  EXPECT_EQ(d.to_json(), c.to_json());
+  EXPECT_THROW(SeedNetConfig::from_json("{", "m.safetensors"), ModelError);
+  SeedNetConfig bad = c;
+  bad.depths = {1};
+  EXPECT_THROW(SeedNetConfig::from_json(bad.to_json(), "m"), ModelError);
+  SeedInputSpec in;
+  EXPECT_EQ(in.window_samples(), 6000);  // one minute at 100 Hz
+  in.context_minutes = 1;
+  EXPECT_EQ(in.window_samples(), 18000);  // minute +- 1 minute
+  EXPECT_EQ(SeedInputSpec::from_json(in.to_json()).to_json(), in.to_json());
+  EXPECT_THROW(SeedInputSpec::from_json(R"({"fs":1,"context_minutes":0,"clip_iqr":5})", "m"),
+               ModelError);
+}
+
+TEST(SeedNet, NormaliseWindowClipsAndStandardises) {
+  std::vector<float> x(1000);
+  for (size_t i = 0; i < x.size(); ++i) x[i] = 3.f + float(i % 10);  // IQR ~ 5
+  x[500] = 1e6f;                                                     // artefact
+  x[7] = NAN;
+  normalise_window(x.data(), x.size(), 3.0);
+  double s = 0, s2 = 0;
+  for (float v : x) s += v, s2 += double(v) * v;
+  EXPECT_NEAR(s / 1000, 0, 0.01);
+  EXPECT_NEAR(std::sqrt(s2 / 1000), 1, 0.01);
+  EXPECT_LT(x[500], 7.f);  // clipped at Q3 + 3 IQR (= 25) before the z-score
+  EXPECT_EQ(x[7], 0.f);
+  std::vector<float> flat(100, 2.f);
+  normalise_window(flat.data(), flat.size(), 3.0);
+  for (float v : flat) EXPECT_EQ(v, 0.f);
 }

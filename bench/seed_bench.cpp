@@ -1,0 +1,55 @@
+// The seed raw-ECG network (default CPU size, one-minute windows at 100 Hz):
+// training throughput in labelled minutes per second on 2 threads (one epoch of 128 windows on
+// simulated nights: batch building with augmentation, per-window normalisation, forward,
+// backward, AdamW), and scoring a whole 8-hour night (480 windows) on one core, as the detector
+// does in analyze_night.
+// Run: seed_bench --benchmark_repetitions=3 --benchmark_report_aggregates_only
+
+#include <benchmark/benchmark.h>
+
+#include "model/seed_model.hpp"
+#include "train/seed_trainer.hpp"
+
+namespace {
+
+const std::vector<somna::train::SeedNight>& nights() {
+  static const auto v =
+      somna::train::synthetic_seed_nights(2, 1.0, 77, somna::model::SeedInputSpec{}, 0);
+  return v;
+}
+
+void BM_SeedTrainThroughput2Threads(benchmark::State& state) {
+  somna::train::SeedTrainOptions o;
+  o.epochs = 1;
+  o.windows_per_epoch = 128;
+  o.threads = 2;
+  o.patience = 0;
+  double minutes = 0;
+  for (auto _ : state) {
+    auto r = somna::train::train_seed(nights(), {0, 1}, {}, o);
+    benchmark::DoNotOptimize(r.best_epoch);
+    minutes += double(o.windows_per_epoch);
+  }
+  state.counters["minutes_per_s"] = benchmark::Counter(minutes, benchmark::Counter::kIsRate);
+  torch::set_num_threads(1);
+}
+BENCHMARK(BM_SeedTrainThroughput2Threads)->Unit(benchmark::kMillisecond)->UseRealTime();
+
+void BM_SeedScoreNight8h(benchmark::State& state) {
+  torch::set_num_threads(1);
+  torch::manual_seed(1);
+  somna::model::SeedNet net(somna::model::SeedNetConfig{});
+  const somna::model::SeedInputSpec spec;
+  std::vector<float> ecg;
+  for (int k = 0; k < 8; ++k) ecg.insert(ecg.end(), nights()[0].ecg.begin(), nights()[0].ecg.end());
+  for (auto _ : state) {
+    auto s = somna::model::seed_scores(net, ecg.data(), ecg.size(), 480, spec);
+    benchmark::DoNotOptimize(s.logit.data());
+  }
+  state.counters["minutes"] = 480;
+}
+BENCHMARK(BM_SeedScoreNight8h)->Unit(benchmark::kMillisecond);
+
+}  // namespace
+
+BENCHMARK_MAIN();

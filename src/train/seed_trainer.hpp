@@ -1,0 +1,91 @@
+#pragma once
+// Training of the seed raw-ECG network on labelled minutes: each step a batch of windows (the
+// minute plus context, model/seed_model.hpp cut_window) drawn from the training records after a
+// seeded shuffle, augmented (amplitude scaling, Gaussian noise, baseline wander, polarity flip,
+// +-2 s shift), normalised per window; class-weighted BCE on the logit plus a small BCE teaching
+// the confidence head whether the call is right; AdamW with linear warm-up then cosine decay;
+// gradient clipping; early stopping on the validation records' ROC-AUC (best epoch kept).
+// Gradual unfreezing (unfreeze_every > 0): the first epochs train the head only (backbone frozen,
+// frozen tensors get no update at all), then one more backbone stage every unfreeze_every epochs
+// from the last stage back, then the lead projection too. Deterministic for a seed (shuffles,
+// augmentation and dropout are reseeded every epoch, so a resumed run continues identically);
+// checkpoints after every epoch; per-epoch curves (train::EpochStats).
+
+#include <string>
+#include <vector>
+
+#include "eval/metrics.hpp"
+#include "model/seed_net.hpp"
+#include "train/seed_data.hpp"
+#include "train/trainer.hpp"
+
+namespace somna::train {
+
+struct SeedTrainOptions {
+  model::SeedNetConfig net;
+  model::SeedInputSpec input;
+  int epochs = 12;
+  int batch = 32;
+  int windows_per_epoch = 0;  // 0: every labelled training minute once
+  double lr = 2e-3, weight_decay = 0.05;
+  double warmup = 0.05;  // fraction of all steps with a linear warm-up
+  int patience = 4;      // epochs without validation-AUC gain before stopping (0: never)
+  bool augment = true;
+  bool class_weight = true;
+  double confidence_weight = 0.1;
+  uint64_t seed = 1;
+  int threads = 0;         // torch intra-op threads (0: leave as is)
+  bool bf16 = false;       // CPU autocast to bfloat16 (checked up front; clear error if not)
+  std::string pretrained;  // .safetensors with backbone.* tensors to start from
+  int unfreeze_every = 0;  // gradual unfreezing period in epochs (0: all trainable from start)
+  // Backbone pretraining before the apnea training (when no `pretrained` file is given): epochs
+  // of regressing the local heart rate (from the nights' beat times) at every backbone step
+  // through a linear read-out; no apnea label is used.
+  int pretrain_epochs = 0;
+  double pretrain_lr = 2e-3;
+  std::string checkpoint;  // file prefix; empty: none
+  bool resume = false;
+  int stop_after = 0;     // stop after this epoch (0: never); emulates an interruption
+  bool progress = false;  // progress bar on stderr
+  std::string label;      // prefix for progress lines
+};
+
+struct SeedTrainResult {
+  model::SeedNet net{nullptr};
+  std::vector<EpochStats> curve;
+  int best_epoch = 0;
+  double windows_per_second = 0;  // training throughput over the whole run (minutes/s)
+};
+
+// Backbone stages trainable at `epoch` (1-based) under unfreeze_every (set_trainable_stages arg).
+int seed_trainable_stages(int epoch, int unfreeze_every, int n_stages);
+
+SeedTrainResult train_seed(const std::vector<SeedNight>& data, const std::vector<size_t>& train_idx,
+                           const std::vector<size_t>& val_idx, const SeedTrainOptions& options);
+
+// Predictions of the labelled minutes of one night.
+eval::RecordPredictions predict_seed_night(model::SeedNet& net, const SeedNight& night,
+                                           const model::SeedInputSpec& spec);
+
+struct SeedCvResult {
+  std::vector<std::vector<size_t>> folds;
+  std::vector<int> best_epochs;
+  std::vector<std::vector<EpochStats>> curves;
+  std::vector<eval::RecordPredictions> predictions;  // out-of-fold, one per record
+};
+SeedCvResult cross_validate_seed(const std::vector<SeedNight>& data, int k,
+                                 const SeedTrainOptions& options);
+
+// The backbone pretext task (see SeedTrainOptions::pretrain_epochs) on the records idx that have
+// beat times; DatasetError when none has. Trains net's backbone in place.
+void pretrain_seed_backbone(model::SeedNet& net, const std::vector<SeedNight>& data,
+                            const std::vector<size_t>& idx, const SeedTrainOptions& options);
+// Writes net's backbone.* tensors (+ architecture and input metadata, family
+// "seed-ecg-backbone"): a file SeedTrainOptions::pretrained / load_pretrained_backbone accept.
+void save_seed_backbone(const std::string& path, model::SeedNet& net,
+                        const model::SeedInputSpec& spec);
+
+// Throws somna::Error with a clear message when bf16 autocast fails for this network here.
+void check_seed_bf16(const model::SeedNetConfig& net, const model::SeedInputSpec& input);
+
+}  // namespace somna::train
