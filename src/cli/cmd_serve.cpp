@@ -37,6 +37,10 @@ int run_serve(ServeArgs a) {
     if (const char* t = std::getenv("SOMNA_TOKEN")) a.opt.token = t;
   }
   std::shared_ptr<const analysis::Detector> det = choose_detector(a.detector);
+  // The model file behind it (its metadata describes the normalisation for /health).
+  if (det->info().kind == "learned") {
+    a.opt.model_file = a.detector.empty() ? default_model_path() : a.detector;
+  }
   server::Server srv(a.opt, det);
   srv.bind();
 

@@ -14,6 +14,8 @@
 #include "analysis/night_report.hpp"
 #include "common/error.hpp"
 #include "io/record.hpp"
+#include "model/model.hpp"
+#include "model/safetensors.hpp"
 #include "server/access_control.hpp"
 #include "server/access_log.hpp"
 #include "server/http_error.hpp"
@@ -57,12 +59,36 @@ bool truthy(const std::string& v) {
   return v == "1" || v == "true" || v == "yes" || v == "on";
 }
 
+// {mean, std} of the detector's input normalisation when it has global figures (null when it
+// normalises per record), plus the model file's own description of it when there is one.
+json normalization_of(const analysis::DetectorInfo& info, const std::string& model_file) {
+  json n = {{"mean", nullptr}, {"std", nullptr}};
+  if (info.norm_std > 0) n = {{"mean", info.norm_mean}, {"std", info.norm_std}};
+  if (model_file.empty()) return n;
+  try {
+    const model::StFile f = model::read_safetensors(model_file);
+    const auto it = f.metadata.find(model::meta::kNormalisation);
+    if (it == f.metadata.end()) return n;
+    json d = json::parse(it->second, nullptr, false);
+    if (d.is_discarded()) d = it->second;
+    if (d.is_object()) {
+      if (d.contains("mean") && d["mean"].is_number()) n["mean"] = d["mean"];
+      if (d.contains("std") && d["std"].is_number()) n["std"] = d["std"];
+    }
+    n["description"] = d;
+  } catch (const std::exception& e) {
+    spdlog::warn("{}: normalisation metadata not read ({})", model_file, e.what());
+  }
+  return n;
+}
+
 }  // namespace
 
 struct Server::Impl {
   ServerOptions opt;
   std::shared_ptr<const analysis::Detector> detector;
   analysis::DetectorInfo info;
+  json normalization;  // /health's normalization member
   bool gpu = false;
   bool tls = false;
   int port = -1;
@@ -77,6 +103,7 @@ struct Server::Impl {
     if (!detector) throw Error({}, "somna serve needs a detector");
     info = detector->info();
     gpu = torch::cuda::is_available();
+    normalization = normalization_of(info, opt.model_file);
     tls = !opt.cert_file.empty() || !opt.key_file.empty();
     if (tls) {
       if (opt.cert_file.empty() || opt.key_file.empty()) {
@@ -104,14 +131,12 @@ struct Server::Impl {
   }
 
   json health() const {
-    json norm = {{"mean", nullptr}, {"std", nullptr}};
-    if (info.norm_std > 0) norm = {{"mean", info.norm_mean}, {"std", info.norm_std}};
     return {
         {"status", "ok"},
         {"model_loaded", info.kind == "learned"},
         {"device", "cpu"},
         {"gpu_available", gpu},
-        {"normalization", norm},
+        {"normalization", normalization},
         {"version", SOMNA_VERSION},
         {"detector", {{"name", info.name}, {"kind", info.kind}, {"trained_on", info.trained_on}}}};
   }

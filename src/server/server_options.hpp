@@ -23,6 +23,9 @@ struct ServerOptions {
 
   std::string cert_file, key_file;  // both set: HTTPS
 
+  // The model file the detector came from (/health shows its normalisation metadata); empty for
+  // training-free detectors.
+  std::string model_file;
   std::string web_root;    // built web page served at /; empty = none
   std::string keep_dir;    // keep each request's uploads in keep_dir/<request id>/ (debugging)
   std::string upload_dir;  // where the per-request private folders go; empty = system temp

@@ -13,6 +13,7 @@
 #include <filesystem>
 #include <fstream>
 #include <set>
+#include <stdexcept>
 
 #include "common/error.hpp"
 #include "io/wfdb_header.hpp"
@@ -37,7 +38,8 @@ void write_file(const fs::path& p, std::string_view content) {
   std::ofstream out(p, std::ios::binary | std::ios::trunc);
   out.write(content.data(), static_cast<std::streamsize>(content.size()));
   out.close();
-  if (!out) throw Error(p.string(), "cannot write the uploaded file");
+  // The server's own disk, not the client's input: an internal error (500), details in the log.
+  if (!out) throw std::runtime_error(p.string() + ": cannot write the uploaded file");
 }
 
 std::string stem_of(const std::string& name) {
@@ -163,7 +165,9 @@ TempDir::TempDir(const std::string& base) {
   std::string tmpl = (b / "somna-upload-XXXXXX").string();
   std::vector<char> buf(tmpl.begin(), tmpl.end());
   buf.push_back('\0');
-  if (!::mkdtemp(buf.data())) throw Error(b.string(), "cannot create a temporary folder");
+  if (!::mkdtemp(buf.data())) {
+    throw std::runtime_error(b.string() + ": cannot create a temporary folder for the upload");
+  }
   path_ = buf.data();  // mkdtemp creates it with mode 0700
 }
 

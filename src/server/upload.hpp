@@ -17,7 +17,8 @@
 
 namespace somna::server {
 
-// A private temporary folder, removed (with what is in it) on destruction unless kept.
+// A private temporary folder, removed (with what is in it) on destruction unless kept. Failing to
+// create it is the server's problem: std::runtime_error (500), not a somna::Error (4xx).
 class TempDir {
  public:
   explicit TempDir(const std::string& base = {});  // base: default the system temp folder

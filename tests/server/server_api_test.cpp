@@ -22,7 +22,9 @@ namespace {
 
 TEST(ServerApi, HealthHasTheOriginalFieldsAndTheDetector) {
   auto det = default_detector();
-  TestServer ts({}, det);
+  ServerOptions o;
+  if (det->info().kind == "learned") o.model_file = source_dir() + "/models/default.safetensors";
+  TestServer ts(o, det);
   auto c = ts.client();
   auto r = to_reply(c->Get("/health"));
   ASSERT_EQ(r.status, 200) << r.raw;
@@ -39,6 +41,10 @@ TEST(ServerApi, HealthHasTheOriginalFieldsAndTheDetector) {
     EXPECT_DOUBLE_EQ(j["normalization"]["std"].get<double>(), info.norm_std);
   } else {
     EXPECT_TRUE(j["normalization"]["std"].is_null());
+  }
+  if (!o.model_file.empty()) {
+    // The model file's own description of its (per-record) normalisation.
+    EXPECT_TRUE(j["normalization"]["description"].is_object()) << j.dump();
   }
   EXPECT_TRUE(std::regex_match(j["version"].get<std::string>(), std::regex(R"(\d+\.\d+\.\d+.*)")));
   EXPECT_EQ(j["detector"]["name"], info.name);
@@ -275,6 +281,16 @@ TEST(ServerApi, InternalErrorIs500WithARequestIdAndNoDetails) {
   const std::string id = r.body["error"]["request_id"];
   EXPECT_NE(r.body["error"]["message"].get<std::string>().find(id), std::string::npos);
   EXPECT_EQ(r.headers.find("X-Request-Id")->second, id);
+}
+
+TEST(ServerApi, UnusableUploadFolderIs500NotTheClientsFault) {
+  ServerOptions o;
+  o.upload_dir = "/nonexistent/somna-uploads";
+  TestServer ts(o);
+  auto c = ts.client();
+  const Reply r = predict(*c, sample_upload());
+  expect_error(r, 500, "internal error");
+  EXPECT_EQ(r.raw.find("/nonexistent"), std::string::npos) << r.raw;
 }
 
 TEST(ServerApi, UnknownRouteIs404JsonAndWrongMethodIs405) {
