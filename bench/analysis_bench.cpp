@@ -5,6 +5,7 @@
 
 #include <benchmark/benchmark.h>
 
+#include <cmath>
 #include <filesystem>
 
 #include "analysis/cvhr_detector.hpp"
@@ -70,6 +71,35 @@ void BM_DetectBeats8h(benchmark::State& state) {
   }
 }
 BENCHMARK(BM_DetectBeats8h)->Unit(benchmark::kMillisecond)->UseRealTime();
+
+// The per-minute ECG quality checks alone (flat line, gaps, saturation, noise, beat checks).
+void BM_MinuteQuality8h(benchmark::State& state) {
+  const Fixture& f = fixture();
+  const somna::io::Channel& ch = f.record.channels[0];
+  const somna::dsp::Beats beats = somna::dsp::detect_beats(ch);
+  const size_t n_min = static_cast<size_t>(std::ceil(ch.duration_s() / 60));
+  for (auto _ : state) {
+    const auto q = somna::dsp::minute_quality(&ch, beats, n_min);
+    benchmark::DoNotOptimize(q.data());
+  }
+}
+BENCHMARK(BM_MinuteQuality8h)->Unit(benchmark::kMillisecond)->UseRealTime();
+
+// The CVHR detector alone, given the beats (its own RR preparation included).
+void BM_CvhrDetector8h(benchmark::State& state) {
+  const Fixture& f = fixture();
+  somna::analysis::NightInput in;
+  in.beats = somna::dsp::detect_beats(f.record.channels[0]);
+  in.rr = somna::dsp::clean_rr(in.beats);
+  in.duration_s = f.record.channels[0].duration_s();
+  in.n_minutes = static_cast<size_t>(std::ceil(in.duration_s / 60));
+  const somna::analysis::CvhrDetector det;
+  for (auto _ : state) {
+    const somna::analysis::MinuteScores s = det.score(in);
+    benchmark::DoNotOptimize(s.events_per_hour);
+  }
+}
+BENCHMARK(BM_CvhrDetector8h)->Unit(benchmark::kMillisecond)->UseRealTime();
 
 void BM_AnalyzeNight8hFromBeats(benchmark::State& state) {
   const Fixture& f = fixture();

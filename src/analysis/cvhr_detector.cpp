@@ -1,240 +1,319 @@
-// CVHR detector after Hayano et al. 2011 (ACAT). See cvhr_detector.hpp for the steps and
-// docs/report-schema.md for the parameters and how they relate to the paper.
+// CVHR detector: ACAT of Hayano et al. 2011. See cvhr_detector.hpp for the steps and
+// docs/report-schema.md for the parameters and where they come from.
 
 #include "analysis/cvhr_detector.hpp"
 
 #include <algorithm>
 #include <cmath>
-#include <deque>
-#include <numeric>
+#include <functional>
+#include <limits>
 
 namespace somna::analysis {
 namespace {
 
-// The RR series on a uniform grid, with a validity mask (false inside long beat gaps).
-struct Grid {
-  double hz = 2;
-  std::vector<double> v;  // RR in ms
-  std::vector<uint8_t> ok;
-  double t(size_t i) const { return static_cast<double>(i) / hz; }
-};
+constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
 
-Grid to_grid(const dsp::RRSeries& rr, double duration_s, const CvhrParams& p) {
-  Grid g;
-  g.hz = p.grid_hz;
-  const size_t n = static_cast<size_t>(std::max(0.0, std::floor(duration_s * p.grid_hz))) + 1;
-  g.v.assign(n, 0.0);
-  g.ok.assign(n, 0);
-  const size_t m = std::min(rr.t_s.size(), rr.rr_s.size());
-  if (m < 2) return g;
-  size_t j = 0;
-  for (size_t i = 0; i < n; ++i) {
-    const double t = g.t(i);
-    while (j + 1 < m && rr.t_s[j + 1] < t) ++j;
-    if (j + 1 >= m || t < rr.t_s[j]) continue;
-    const double t0 = rr.t_s[j], t1 = rr.t_s[j + 1];
-    if (t1 - t0 > p.max_gap_s || t1 <= t0) continue;
-    const double f = (t - t0) / (t1 - t0);
-    g.v[i] = 1000.0 * (rr.rr_s[j] * (1 - f) + rr.rr_s[j + 1] * f);
-    g.ok[i] = 1;
-  }
-  return g;
+// Median of the values of v in [a, b) (copied into buf).
+double window_median(const std::vector<double>& v, size_t a, size_t b, std::vector<double>& buf) {
+  buf.assign(v.begin() + long(a), v.begin() + long(b));
+  const size_t k = buf.size() / 2;
+  std::nth_element(buf.begin(), buf.begin() + long(k), buf.end());
+  return buf[k];
 }
 
-// Centred moving average over valid samples; valid where >= 60% of the window is.
-Grid smooth(const Grid& g, double window_s) {
-  Grid s = g;
-  const size_t n = g.v.size();
-  const long half = std::max(1L, std::lround(window_s * g.hz / 2));
-  std::vector<double> cs(n + 1, 0.0), cn(n + 1, 0.0);
+// Median of the window [i - half, i + half] (clipped) for every i, by a sorted copy of the window
+// updated by one removal and one insertion per step (small windows: plain shifting).
+std::vector<double> running_median(const std::vector<double>& v, size_t half) {
+  const size_t n = v.size();
+  std::vector<double> out(n), sorted(2 * half + 2);
+  size_t len = 0;         // values in sorted
+  size_t lo = 0, hi = 0;  // window [lo, hi) now in sorted
   for (size_t i = 0; i < n; ++i) {
-    cs[i + 1] = cs[i] + (g.ok[i] ? g.v[i] : 0.0);
-    cn[i + 1] = cn[i] + g.ok[i];
+    const size_t a = i > half ? i - half : 0, b = std::min(n, i + half + 1);
+    for (; lo < a; ++lo) {  // remove v[lo]
+      size_t k = 0;
+      while (sorted[k] != v[lo]) ++k;
+      for (; k + 1 < len; ++k) sorted[k] = sorted[k + 1];
+      --len;
+    }
+    for (; hi < b; ++hi) {  // insert v[hi]
+      size_t k = len++;
+      for (; k > 0 && sorted[k - 1] > v[hi]; --k) sorted[k] = sorted[k - 1];
+      sorted[k] = v[hi];
+    }
+    out[i] = sorted[len / 2];
   }
+  return out;
+}
+
+// The k first values of v in the order `before` (e.g. the k smallest, ascending), by insertion
+// into a short sorted array: one comparison for most values when k is small.
+template <class Before>
+void extreme_k(const std::vector<double>& v, size_t k, std::vector<double>& out, Before before) {
+  out.clear();
+  if (k == 0) return;
+  for (double x : v) {
+    if (out.size() == k && !before(x, out.back())) continue;
+    if (out.size() < k) out.push_back(x);
+    size_t j = out.size() - 1;
+    for (; j > 0 && before(x, out[j - 1]); --j) out[j] = out[j - 1];
+    out[j] = x;
+  }
+}
+
+// Step 1: (time of the beat ending the interval, RR in ms) of the intervals kept.
+struct RRPoints {
+  std::vector<double> t, rr;
+};
+
+RRPoints prepare_rr(const NightInput& night, const CvhrParams& p) {
+  RRPoints out;
+  std::vector<double> buf;
+  const std::vector<double>& beats = night.beats.r_time_s;
+  if (beats.size() >= 3) {
+    // Raw intervals, then missed beats filled: an interval close to k times the typical one
+    // (k = 2..4, within 15%) is k intervals (QRS detectors and sqrs miss beats; dropping the long
+    // interval instead would leave a hole of 2-4 beats). Typical: the median of the 64 intervals
+    // around the block of 32 the interval is in.
+    std::vector<double> rr(beats.size() - 1);
+    for (size_t i = 1; i < beats.size(); ++i) rr[i - 1] = 1000.0 * (beats[i] - beats[i - 1]);
+    constexpr size_t kBlock = 32, kAround = 16;
+    std::vector<double> block_ref((rr.size() + kBlock - 1) / kBlock);
+    for (size_t b = 0; b < block_ref.size(); ++b) {
+      const size_t a0 = b * kBlock > kAround ? b * kBlock - kAround : 0;
+      const size_t b0 = std::min(rr.size(), (b + 1) * kBlock + kAround);
+      block_ref[b] = window_median(rr, a0, b0, buf);
+    }
+    std::vector<double> t, v;
+    t.reserve(rr.size() + rr.size() / 8);
+    v.reserve(t.capacity());
+    for (size_t i = 0; i < rr.size(); ++i) {
+      const double ref = block_ref[i / kBlock];
+      const double k = ref > 0 ? std::round(rr[i] / ref) : 1;
+      if (k >= 2 && k <= 4 && std::fabs(rr[i] / ref - k) < 0.15 * k) {
+        for (int j = 1; j <= int(k); ++j) {
+          t.push_back(beats[i] + rr[i] / 1000.0 * j / k);
+          v.push_back(rr[i] / k);
+        }
+      } else {
+        t.push_back(beats[i + 1]);
+        v.push_back(rr[i]);
+      }
+    }
+    // Outliers (ectopic beats, artefacts) dropped: outside bounds or > 20% from the 11-beat
+    // median.
+    out.t.reserve(v.size());
+    out.rr.reserve(v.size());
+    const std::vector<double> med11 = running_median(v, 5);
+    for (size_t i = 0; i < v.size(); ++i) {
+      if (!(v[i] >= p.min_rr_ms && v[i] <= p.max_rr_ms)) continue;
+      const double med = med11[i];
+      if (std::fabs(v[i] - med) > p.outlier_rel * med) continue;
+      out.t.push_back(t[i]);
+      out.rr.push_back(v[i]);
+    }
+    return out;
+  }
+  // Only an RR series (already cleaned): its intervals that were not replaced.
+  const dsp::RRSeries& s = night.rr;
+  const size_t m = std::min(s.t_s.size(), s.rr_s.size());
+  for (size_t i = 0; i < m; ++i) {
+    if (i < s.corrected.size() && s.corrected[i]) continue;
+    const double v = 1000.0 * s.rr_s[i];
+    if (!(v >= p.min_rr_ms && v <= p.max_rr_ms)) continue;
+    out.t.push_back(s.t_s[i]);
+    out.rr.push_back(v);
+  }
+  return out;
+}
+
+// 1 Hz grid (sample i at t = i s), NaN in gaps and in minutes of low quality.
+std::vector<double> to_grid(const RRPoints& rr, double duration_s, const NightInput& night,
+                            const CvhrParams& p) {
+  const size_t n = static_cast<size_t>(std::max(0.0, std::floor(duration_s))) + 1;
+  std::vector<double> y(n, kNaN);
+  const size_t m = rr.t.size();
+  if (m < 2) return y;
+  size_t j = 0;
   for (size_t i = 0; i < n; ++i) {
-    const size_t a = static_cast<size_t>(std::max(0L, long(i) - half));
-    const size_t b = std::min(n, i + size_t(half) + 1);
-    const double cnt = cn[b] - cn[a];
-    s.ok[i] = g.ok[i] && cnt >= 0.6 * double(b - a);
-    s.v[i] = s.ok[i] ? (cs[b] - cs[a]) / cnt : 0.0;
+    const double t = double(i);
+    while (j + 1 < m && rr.t[j + 1] < t) ++j;
+    if (j + 1 >= m || t < rr.t[j]) continue;
+    const double t0 = rr.t[j], t1 = rr.t[j + 1];
+    if (t1 - t0 > p.max_gap_s || t1 <= t0) continue;
+    const double f = (t - t0) / (t1 - t0);
+    y[i] = rr.rr[j] * (1 - f) + rr.rr[j + 1] * f;
+  }
+  if (!night.quality.empty()) {
+    for (size_t mi = 0; mi < night.quality.size(); ++mi) {
+      if (night.quality[mi].score >= p.min_quality) continue;
+      for (size_t i = mi * 60; i < std::min(n, mi * 60 + 60); ++i) y[i] = kNaN;
+    }
+  }
+  return y;
+}
+
+// Step 2: quadratic Savitzky-Golay smoothing; NaN where the window holds a NaN.
+std::vector<double> smooth(const std::vector<double>& y, int h) {
+  const size_t n = y.size();
+  std::vector<double> s(n, kNaN);
+  if (h < 1) return y;
+  const double m = 2.0 * h + 1;
+  std::vector<double> w(size_t(2 * h + 1));
+  for (int k = -h; k <= h; ++k) {
+    w[size_t(k + h)] = 3 * (3 * m * m - 7 - 20.0 * k * k) / (4 * m * (m * m - 4));
+  }
+  size_t last_nan = std::numeric_limits<size_t>::max();  // last NaN index seen (or none)
+  const size_t width = size_t(2 * h + 1);
+  for (size_t i = 0; i < n; ++i) {
+    if (std::isnan(y[i])) last_nan = i;
+    if (i + 1 < width) continue;
+    if (last_nan != std::numeric_limits<size_t>::max() && last_nan + width > i) continue;
+    const size_t a = i + 1 - width;
+    double acc = 0;
+    for (size_t k = 0; k < width; ++k) acc += w[k] * y[a + k];
+    s[a + size_t(h)] = acc;
   }
   return s;
 }
 
-double median_of(std::vector<double>& x) {
-  const size_t k = x.size() / 2;
-  std::nth_element(x.begin(), x.begin() + long(k), x.end());
-  return x[k];
-}
-
-// Robust SD (1.4826 * MAD) of the smoothed series in blocks of block_s over a centred window,
-// from every other grid sample (the smoothed series has no content that would need more).
-std::vector<double> local_sd(const Grid& s, double window_s, double block_s) {
-  const size_t n = s.v.size();
-  const size_t block = std::max<size_t>(1, size_t(std::lround(block_s * s.hz)));
-  const long half = std::lround(window_s * s.hz / 2);
-  std::vector<double> out((n + block - 1) / block, 0.0);
-  std::vector<double> buf;
-  for (size_t b = 0; b < out.size(); ++b) {
-    const long c = long(b * block + block / 2);
-    buf.clear();
-    for (long i = std::max(0L, c - half); i < std::min(long(n), c + half); i += 2) {
-      if (s.ok[size_t(i)]) buf.push_back(s.v[size_t(i)]);
-    }
-    if (buf.size() < 10) continue;
-    const double med = median_of(buf);
-    for (double& x : buf) x = std::fabs(x - med);
-    out[b] = 1.4826 * median_of(buf);
+double pearson(const double* a, const double* b, size_t len) {
+  double sa = 0, sb = 0;
+  for (size_t k = 0; k < len; ++k) sa += a[k], sb += b[k];
+  const double ma = sa / double(len), mb = sb / double(len);
+  double sab = 0, saa = 0, sbb = 0;
+  for (size_t k = 0; k < len; ++k) {
+    const double x = a[k] - ma, y = b[k] - mb;
+    sab += x * y, saa += x * x, sbb += y * y;
   }
-  return out;
-}
-
-// is_min[i]: s[i] is valid and the lowest valid value within +-sep (ties: the first), by a
-// sliding-window minimum (monotonic deque) instead of scanning each window.
-std::vector<uint8_t> local_minima(const Grid& s, long sep) {
-  const long n = long(s.v.size());
-  std::vector<uint8_t> out(size_t(n), 0);
-  std::deque<long> dq;  // indices of valid samples with increasing values
-  long next = 0;        // next index to push
-  for (long i = 0; i < n; ++i) {
-    const long hi = std::min(n - 1, i + sep);
-    for (; next <= hi; ++next) {
-      if (!s.ok[size_t(next)]) continue;
-      // Pop larger-or-equal from the back only when strictly larger, so the first of equal
-      // values stays in front.
-      while (!dq.empty() && s.v[size_t(dq.back())] > s.v[size_t(next)]) dq.pop_back();
-      dq.push_back(next);
-    }
-    while (!dq.empty() && dq.front() < i - sep) dq.pop_front();
-    if (s.ok[size_t(i)] && !dq.empty() && dq.front() == i) out[size_t(i)] = 1;
-  }
-  return out;
-}
-
-double pearson(const Grid& s, long a0, long b0, long len) {
-  double sa = 0, sb = 0, saa = 0, sbb = 0, sab = 0;
-  for (long k = 0; k < len; ++k) {
-    const double x = s.v[size_t(a0 + k)], y = s.v[size_t(b0 + k)];
-    sa += x, sb += y, saa += x * x, sbb += y * y, sab += x * y;
-  }
-  const double n = double(len);
-  const double va = saa - sa * sa / n, vb = sbb - sb * sb / n;
-  if (va <= 1e-12 || vb <= 1e-12) return 0;
-  return (sab - sa * sb / n) / std::sqrt(va * vb);
-}
-
-bool all_ok(const Grid& s, long a, long len) {
-  if (a < 0 || a + len > long(s.v.size())) return false;
-  for (long k = 0; k < len; ++k) {
-    if (!s.ok[size_t(a + k)]) return false;
-  }
-  return true;
+  if (saa <= 1e-12 || sbb <= 1e-12) return kNaN;
+  return sab / std::sqrt(saa * sbb);
 }
 
 struct DipInternal {
   CvhrDip dip;
   long index = 0;
-  double interval_s = 0;  // to the neighbour in its run
+  double cycle_s = 0;  // interval to the neighbouring dip in its periodic run
 };
 
 std::vector<DipInternal> find_dips(const NightInput& night, const CvhrParams& p) {
   const double duration =
       night.duration_s > 0 ? night.duration_s : (night.rr.t_s.empty() ? 0 : night.rr.t_s.back());
-  const Grid g = to_grid(night.rr, duration, p);
-  const Grid s = smooth(g, p.smooth_s);
-  const double block_s = 60;
-  const std::vector<double> sd = local_sd(s, p.local_window_s, block_s);
-  const long n = long(s.v.size());
-  const long sep = std::lround(p.min_separation_s * s.hz);
-  const long sh = std::lround(p.shoulder_s * s.hz);
-
-  auto minute_ok = [&](double t) {
-    if (night.quality.empty()) return true;
-    const size_t m = static_cast<size_t>(t / 60);
-    return m >= night.quality.size() || night.quality[m].score >= p.min_quality;
-  };
-
-  const std::vector<uint8_t> is_min = local_minima(s, sep);
+  const RRPoints rr = prepare_rr(night, p);
   std::vector<DipInternal> dips;
-  for (long i = 0; i < n; ++i) {
-    if (!is_min[size_t(i)]) continue;
-    // Shoulders within the contiguous valid stretch.
-    double lmax = s.v[size_t(i)], rmax = s.v[size_t(i)];
-    for (long k = i - 1; k >= std::max(0L, i - sh) && s.ok[size_t(k)]; --k) {
-      lmax = std::max(lmax, s.v[size_t(k)]);
+  if (rr.t.size() < 200) return dips;  // too short for a night
+  const std::vector<double> y = to_grid(rr, duration, night, p);
+  const std::vector<double> s = smooth(y, p.smooth_half_width);
+  const long n = long(s.size());
+
+  // Step 3: local minima and maxima of the smoothed series.
+  std::vector<long> mins, maxs;
+  for (long i = 1; i + 1 < n; ++i) {
+    const double a = s[size_t(i - 1)], b = s[size_t(i)], c = s[size_t(i + 1)];
+    if (std::isnan(a) || std::isnan(b) || std::isnan(c)) continue;
+    if (b < a && b <= c) {
+      mins.push_back(i);
+    } else if (b > a && b >= c) {
+      maxs.push_back(i);
     }
-    for (long k = i + 1; k <= std::min(n - 1, i + sh) && s.ok[size_t(k)]; ++k) {
-      rmax = std::max(rmax, s.v[size_t(k)]);
+  }
+  std::vector<double> env, lowest, highest;
+  size_t mx = 0;
+  const long env_half = std::lround(p.envelope_half_s);
+  for (long m : mins) {
+    while (mx < maxs.size() && maxs[mx] < m) ++mx;
+    if (mx == 0 || mx >= maxs.size()) continue;
+    const long l = maxs[mx - 1], r = maxs[mx];
+    const double width = double(r - l);
+    if (width < p.min_width_s || width > p.max_width_s) continue;
+    bool gap = false;
+    for (long k = l; k <= r && !gap; ++k) gap = std::isnan(s[size_t(k)]);
+    if (gap) continue;
+    const double depth = std::min(s[size_t(l)], s[size_t(r)]) - s[size_t(m)];
+    if (!(depth / width > p.min_depth_per_width)) continue;
+    // Step 4: adaptive threshold from the 5th-95th percentile range of the RR around the dip.
+    env.clear();
+    for (long k = std::max(0L, m - env_half); k <= std::min(n - 1, m + env_half); ++k) {
+      if (!std::isnan(y[size_t(k)])) env.push_back(y[size_t(k)]);
     }
-    const double depth = std::min(lmax, rmax) - s.v[size_t(i)];
-    if (depth <= 0) continue;
-    const double half_level = s.v[size_t(i)] + depth / 2;
-    long a = i, b = i;
-    while (a - 1 >= 0 && s.ok[size_t(a - 1)] && s.v[size_t(a - 1)] <= half_level) --a;
-    while (b + 1 < n && s.ok[size_t(b + 1)] && s.v[size_t(b + 1)] <= half_level) ++b;
-    const double width = double(b - a + 1) / s.hz;
-    const size_t blk = std::min(sd.size() - 1, size_t(double(i) / s.hz / block_s));
-    const double threshold = std::max(p.min_depth_ms, p.depth_sd_factor * sd[blk]);
-    if (depth < threshold || width < p.min_width_s || width > p.max_width_s) continue;
-    if (!minute_ok(s.t(size_t(i)))) continue;
+    if (env.size() < 10) continue;
+    // Percentiles with linear interpolation between order statistics (as numpy's default); the
+    // order statistics needed are among the few lowest and highest of the ~130 values.
+    const size_t ne = env.size();
+    const double pos5 = 0.05 * double(ne - 1), pos95 = 0.95 * double(ne - 1);
+    const size_t k_lo = size_t(pos5) + 2, k_hi = ne - size_t(pos95);  // order stats needed
+    extreme_k(env, std::min(ne, k_lo), lowest, std::less<double>());
+    extreme_k(env, std::min(ne, k_hi), highest, std::greater<double>());
+    auto order_stat = [&](size_t r) {  // r-th smallest, 0-based
+      return r < lowest.size() ? lowest[r] : highest[ne - 1 - r];
+    };
+    auto pct = [&](double pos) {
+      const size_t lo = size_t(pos), hi = std::min(lo + 1, ne - 1);
+      return order_stat(lo) + (order_stat(hi) - order_stat(lo)) * (pos - double(lo));
+    };
+    const double range = pct(pos95) - pct(pos5);
+    const double threshold = p.min_relative_depth * range;
+    if (!(range > 0) || depth < threshold) continue;
     DipInternal d;
-    d.index = i;
-    d.dip.t_s = s.t(size_t(i));
+    d.index = m;
+    d.dip.t_s = double(m);
     d.dip.depth_ms = depth;
     d.dip.width_s = width;
     d.dip.threshold_ms = threshold;
     dips.push_back(d);
   }
 
-  // Cycles cannot be shorter than min_interval_s: of two closer dips keep the deeper.
-  for (bool changed = true; changed;) {
-    changed = false;
-    for (size_t k = 0; k + 1 < dips.size(); ++k) {
-      if (dips[k + 1].dip.t_s - dips[k].dip.t_s < p.min_interval_s) {
-        dips.erase(dips.begin() +
-                   long(dips[k].dip.depth_ms >= dips[k + 1].dip.depth_ms ? k + 1 : k));
-        changed = true;
+  // Step 5: waveform auto-correlation with the 2 preceding and 2 following dips.
+  const long mh = std::lround(p.morphology_half_s);
+  const size_t len = size_t(2 * mh + 1);
+  auto segment = [&](size_t i) -> const double* {
+    const long a = dips[i].index - mh;
+    if (a < 0 || a + long(len) > n) return nullptr;
+    for (size_t k = 0; k < len; ++k) {
+      if (std::isnan(s[size_t(a) + k])) return nullptr;
+    }
+    return s.data() + a;
+  };
+  std::vector<const double*> seg(dips.size());
+  for (size_t i = 0; i < dips.size(); ++i) seg[i] = segment(i);
+  const long nd = long(dips.size());
+  std::vector<uint8_t> correlated(dips.size(), 0);
+  for (long i = 0; i < nd; ++i) {
+    if (!seg[size_t(i)]) continue;
+    double sum = 0;
+    int cnt = 0;
+    for (long j : {i - 2, i - 1, i + 1, i + 2}) {
+      if (j < 0 || j >= nd || !seg[size_t(j)]) continue;
+      const double r = pearson(seg[size_t(i)], seg[size_t(j)], len);
+      if (std::isnan(r)) continue;
+      sum += r, ++cnt;
+    }
+    if (cnt < 2) continue;
+    dips[size_t(i)].dip.correlation = sum / cnt;
+    correlated[size_t(i)] = sum / cnt > p.min_morphology_r;
+  }
+
+  // Step 6: periodicity of a run of 4 consecutive dips that contains the dip.
+  auto t = [&](long i) { return dips[size_t(i)].dip.t_s; };
+  for (long i = 0; i < nd; ++i) {
+    if (!correlated[size_t(i)]) continue;
+    for (long st = std::max(0L, i - 3); st <= i && st + 3 < nd; ++st) {
+      double L[3], mean = 0;
+      bool in_range = true;
+      for (int k = 0; k < 3; ++k) {
+        L[k] = t(st + k + 1) - t(st + k);
+        in_range = in_range && L[k] >= p.min_cycle_s && L[k] <= p.max_cycle_s;
+        mean += L[k] / 3;
+      }
+      if (!in_range) continue;
+      const double eq = (3 - 2 * L[0] / mean) * (3 - 2 * L[1] / mean) * (3 - 2 * L[2] / mean);
+      if (eq > p.min_equivalence) {
+        DipInternal& d = dips[size_t(i)];
+        d.dip.cvhr = true;
+        d.cycle_s = i > st ? t(i) - t(i - 1) : t(i + 1) - t(i);
         break;
       }
     }
-  }
-
-  // Links between consecutive dips: periodic and auto-correlated.
-  const size_t nd = dips.size();
-  std::vector<uint8_t> link(nd > 0 ? nd - 1 : 0, 0);
-  std::vector<double> link_r(link.size(), 0.0);
-  for (size_t k = 0; k + 1 < nd; ++k) {
-    const double dt = dips[k + 1].dip.t_s - dips[k].dip.t_s;
-    if (dt < p.min_interval_s || dt > p.max_interval_s) continue;
-    const long len = std::lround(dt * s.hz);
-    const long a0 = dips[k].index - len / 2, b0 = dips[k + 1].index - len / 2;
-    if (!all_ok(s, a0, len) || !all_ok(s, b0, len)) continue;
-    link_r[k] = pearson(s, a0, b0, len);
-    link[k] = link_r[k] >= p.min_correlation;
-  }
-  // Runs of linked dips.
-  for (size_t k = 0; k < nd;) {
-    size_t e = k;
-    // dips k..e are one run: linked, with regular cycle lengths.
-    while (e < link.size() && link[e]) {
-      if (e > k) {
-        const double prev = dips[e].dip.t_s - dips[e - 1].dip.t_s;
-        const double next = dips[e + 1].dip.t_s - dips[e].dip.t_s;
-        if (next > p.max_interval_ratio * prev || prev > p.max_interval_ratio * next) break;
-      }
-      ++e;
-    }
-    const size_t run = e - k + 1;
-    for (size_t j = k; j <= e; ++j) {
-      double best = 0;
-      if (j > k) best = std::max(best, link_r[j - 1]);
-      if (j < e) best = std::max(best, link_r[j]);
-      dips[j].dip.correlation = best;
-      dips[j].dip.cvhr = run >= static_cast<size_t>(std::max(1, p.min_run));
-      dips[j].interval_s = j > k ? dips[j].dip.t_s - dips[j - 1].dip.t_s
-                                 : (j < e ? dips[j + 1].dip.t_s - dips[j].dip.t_s : 0);
-    }
-    k = e + 1;
   }
   return dips;
 }
@@ -245,7 +324,7 @@ DetectorInfo CvhrDetector::info() const {
   DetectorInfo i;
   i.name = "cvhr-acat";
   i.kind = "training-free";
-  i.version = "1";
+  i.version = "2";
   i.threshold = 0.5;
   return i;
 }
@@ -266,11 +345,10 @@ MinuteScores CvhrDetector::score(const NightInput& night) const {
   out.p_apnea.assign(n_min, 0.f);
   out.logit.assign(n_min, 0.f);
 
-  const std::vector<DipInternal> dips = find_dips(night, p);
-  for (const DipInternal& d : dips) {
+  for (const DipInternal& d : find_dips(night, p)) {
     if (!d.dip.cvhr) continue;
     // The apnea precedes its tachycardia: the event spans most of the cycle before the dip.
-    const double cycle = std::clamp(d.interval_s, p.min_interval_s, 90.0);
+    const double cycle = std::clamp(d.cycle_s, p.min_cycle_s, 90.0);
     Event e;
     e.start_s = std::max(0.0, d.dip.t_s - 0.75 * cycle);
     e.end_s = d.dip.t_s;
@@ -301,7 +379,7 @@ MinuteScores CvhrDetector::score(const NightInput& night) const {
     out.p_apnea[m] = static_cast<float>(p_m);
     out.logit[m] = static_cast<float>(std::log(pc / (1 - pc)));
   }
-  // Events per hour of analysable time (minutes whose quality passes).
+  // CVHR per hour of analysable time (minutes whose quality passes): Fcv.
   double analysable_s = 0;
   for (size_t m = 0; m < n_min; ++m) {
     const bool ok = night.quality.empty() || m >= night.quality.size() ||

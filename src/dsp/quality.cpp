@@ -5,6 +5,8 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdint>
+#include <limits>
 #include <vector>
 
 #include "dsp/beats.hpp"
@@ -28,6 +30,95 @@ float median_of(std::vector<float>& v) {
   return v[v.size() / 2];
 }
 
+// Second pass over one minute: samples at the rails, and how many of the subsampled |second
+// differences| are <= each of two levels. The median |second difference| (the element of rank
+// n/2 of the n finite ones) exceeds a level exactly when at most n/2 of them are <= it, so the
+// noise checks need these counts only — no buffer, no selection.
+// The largest float <= v (so that, for a float d, d <= v exactly when d <= lower_float(v)).
+float lower_float(double v) {
+  float f = static_cast<float>(v);
+  if (static_cast<double>(f) > v) f = std::nextafter(f, -INFINITY);
+  return f;
+}
+
+struct SecondPass {
+  int64_t at_rail = 0;
+  int64_t n_d2 = 0;   // finite second differences
+  int64_t le_lo = 0;  // of those, <= lo
+  int64_t le_hi = 0;  // of those, <= hi
+};
+
+constexpr int kLanes = 8;  // independent accumulators: no loop-carried dependency, vectorisable
+
+// First pass over one minute: non-finite samples, and min/max of the finite ones.
+void first_pass(const float* x, int64_t a, int64_t b, int64_t& n_nan, float& mn, float& mx) {
+  constexpr float big = std::numeric_limits<float>::max();
+  float lmn[kLanes], lmx[kLanes];
+  int32_t lnan[kLanes];
+  for (int j = 0; j < kLanes; ++j) lmn[j] = INFINITY, lmx[j] = -INFINITY, lnan[j] = 0;
+  int64_t i = a;
+  for (; i + kLanes <= b; i += kLanes) {
+    for (int j = 0; j < kLanes; ++j) {
+      // Branch-free (vectorises): a non-finite sample counts as +inf for the minimum and -inf
+      // for the maximum, i.e. it is left out.
+      const float v = x[i + j];
+      const bool finite = std::fabs(v) <= big;
+      lnan[j] += !finite;
+      const float v_mn = finite ? v : INFINITY, v_mx = finite ? v : -INFINITY;
+      lmn[j] = v_mn < lmn[j] ? v_mn : lmn[j];
+      lmx[j] = v_mx > lmx[j] ? v_mx : lmx[j];
+    }
+  }
+  for (; i < b; ++i) {
+    const float v = x[i];
+    const bool finite = std::fabs(v) <= big;
+    lnan[0] += !finite;
+    lmn[0] = finite && v < lmn[0] ? v : lmn[0];
+    lmx[0] = finite && v > lmx[0] ? v : lmx[0];
+  }
+  for (int j = 0; j < kLanes; ++j) {
+    n_nan += lnan[j];
+    mn = std::min(mn, lmn[j]);
+    mx = std::max(mx, lmx[j]);
+  }
+}
+
+SecondPass second_pass(const float* x, int64_t a, int64_t b, float mn, float mx, int64_t step,
+                       double lo, double hi) {
+  SecondPass r;
+  const float eps = (mx - mn) * 1e-4f;
+  const float top = mx - eps, bottom = mn + eps;
+  constexpr float big = std::numeric_limits<float>::max();
+  int32_t rail[kLanes] = {};
+  int64_t i = a;
+  for (; i + kLanes <= b; i += kLanes) {
+    for (int j = 0; j < kLanes; ++j) rail[j] += (x[i + j] >= top) | (x[i + j] <= bottom);
+  }
+  for (; i < b; ++i) rail[0] += (x[i] >= top) | (x[i] <= bottom);
+  for (int j = 0; j < kLanes; ++j) r.at_rail += rail[j];
+  // Levels as floats: d2 <= level (double) <=> d2 <= the largest float <= level.
+  const float flo = lower_float(lo), fhi = lower_float(hi);
+  int32_t n[kLanes] = {}, c_lo[kLanes] = {}, c_hi[kLanes] = {};
+  auto count = [&](int j, int64_t k) {
+    const float d2 = std::fabs(x[k + 1] - 2 * x[k] + x[k - 1]);
+    const bool finite = d2 <= big;
+    n[j] += finite;
+    c_lo[j] += finite & (d2 <= flo);
+    c_hi[j] += finite & (d2 <= fhi);
+  };
+  if (step == 1) {
+    int64_t k = a + 1;
+    for (; k + kLanes < b; k += kLanes) {
+      for (int j = 0; j < kLanes; ++j) count(j, k + j);
+    }
+    for (; k + 1 < b; ++k) count(0, k);
+  } else {
+    for (int64_t k = a + 1; k + 1 < b; k += step) count(0, k);
+  }
+  for (int j = 0; j < kLanes; ++j) r.n_d2 += n[j], r.le_lo += c_lo[j], r.le_hi += c_hi[j];
+  return r;
+}
+
 }  // namespace
 
 std::vector<MinuteQuality> minute_quality(const io::Channel* ecg, const Beats& beats,
@@ -35,31 +126,49 @@ std::vector<MinuteQuality> minute_quality(const io::Channel* ecg, const Beats& b
   std::vector<MinuteQuality> q(n_minutes);
   if (n_minutes == 0) return q;
 
-  // Beats per minute and the record's typical RR (for "too few beats").
-  std::vector<std::vector<size_t>> idx(n_minutes);
-  for (size_t i = 0; i < beats.r_time_s.size(); ++i) {
+  // Beats per minute (a counting sort into one flat array: beats of minute m are
+  // order[first[m] .. first[m + 1]), in time order) and the record's typical RR.
+  const size_t nbeats = beats.r_time_s.size();
+  std::vector<size_t> first(n_minutes + 1, 0);
+  for (size_t i = 0; i < nbeats; ++i) {
     const double t = beats.r_time_s[i];
     if (!(t >= 0)) continue;
     const size_t mi = static_cast<size_t>(t / 60.0);
-    if (mi < n_minutes) idx[mi].push_back(i);
+    if (mi < n_minutes) ++first[mi + 1];
   }
-  std::vector<float> all_rr;
-  for (size_t i = 1; i < beats.r_time_s.size(); ++i)
-    all_rr.push_back(static_cast<float>(beats.r_time_s[i] - beats.r_time_s[i - 1]));
-  const float typical_rr = all_rr.empty() ? 1.0f : std::clamp(median_of(all_rr), 0.3f, 2.0f);
+  for (size_t m = 0; m < n_minutes; ++m) first[m + 1] += first[m];
+  std::vector<size_t> order(first[n_minutes]);
+  {
+    std::vector<size_t> fill(first.begin(), first.end() - 1);
+    for (size_t i = 0; i < nbeats; ++i) {
+      const double t = beats.r_time_s[i];
+      if (!(t >= 0)) continue;
+      const size_t mi = static_cast<size_t>(t / 60.0);
+      if (mi < n_minutes) order[fill[mi]++] = i;
+    }
+  }
+  std::vector<float> buf;
+  buf.reserve(nbeats);
+  for (size_t i = 1; i < nbeats; ++i)
+    buf.push_back(static_cast<float>(beats.r_time_s[i] - beats.r_time_s[i - 1]));
+  const float typical_rr = buf.empty() ? 1.0f : std::clamp(median_of(buf), 0.3f, 2.0f);
   const float expected = 60.0f / typical_rr;
-  const bool has_amp = beats.r_amp_mv.size() == beats.r_time_s.size();
+  const bool has_amp = beats.r_amp_mv.size() == nbeats;
 
   const double fs = ecg ? ecg->fs : 0;
   const int64_t ns = ecg ? static_cast<int64_t>(ecg->samples.size()) : 0;
   const double to_mv = ecg ? to_millivolts(ecg->units) : 1.0;
-  std::vector<float> buf;
+  // sigma = median|d2| / (0.6745 sqrt 6) * to_mv; the checks are ref / sigma < 3 and < 6.
+  const double sigma_per_d2 = to_mv / (0.6745 * std::sqrt(6.0));
+  std::vector<float> rr;
   for (size_t mi = 0; mi < n_minutes; ++mi) {
     MinuteQuality& mq = q[mi];
+    const size_t* beat = order.data() + first[mi];
+    const size_t nb = first[mi + 1] - first[mi];
     float amp_med = 0;
-    if (has_amp && !idx[mi].empty()) {
+    if (has_amp && nb > 0) {
       buf.clear();
-      for (size_t i : idx[mi]) buf.push_back(std::fabs(beats.r_amp_mv[i]));
+      for (size_t j = 0; j < nb; ++j) buf.push_back(std::fabs(beats.r_amp_mv[beat[j]]));
       amp_med = median_of(buf);
     }
     if (ecg && fs > 0) {
@@ -72,15 +181,7 @@ std::vector<MinuteQuality> minute_quality(const io::Channel* ecg, const Beats& b
       const float* x = ecg->samples.data();
       int64_t n_nan = 0;
       float mn = INFINITY, mx = -INFINITY;
-      for (int64_t i = a; i < b; ++i) {
-        const float v = x[i];
-        if (!std::isfinite(v)) {
-          ++n_nan;
-          continue;
-        }
-        mn = std::min(mn, v);
-        mx = std::max(mx, v);
-      }
+      first_pass(x, a, b, n_nan, mn, mx);
       const double n = static_cast<double>(b - a);
       if (n_nan > 0.5 * n) {
         lower(mq, 0, "gap");
@@ -91,30 +192,23 @@ std::vector<MinuteQuality> minute_quality(const io::Channel* ecg, const Beats& b
         lower(mq, 0, "flat line");
         continue;
       }
-      int64_t at_rail = 0;
-      const float eps = (mx - mn) * 1e-4f;
-      for (int64_t i = a; i < b; ++i) at_rail += (x[i] >= mx - eps || x[i] <= mn + eps) ? 1 : 0;
-      const double rail = at_rail / n;
-      if (rail > 0.03) lower(mq, static_cast<float>(std::max(0.0, 1.0 - 5 * rail)), "saturation");
       // High-frequency noise: robust sigma from the median |second difference| (white noise:
       // variance 6 sigma^2), against the median R amplitude of the minute.
-      buf.clear();
-      const int64_t step = std::max<int64_t>(1, static_cast<int64_t>(fs / 128));
-      for (int64_t i = a + 1; i + 1 < b; i += step) {
-        const float d2 = x[i + 1] - 2 * x[i] + x[i - 1];
-        if (std::isfinite(d2)) buf.push_back(std::fabs(d2));
-      }
-      const double sigma = median_of(buf) / (0.6745 * std::sqrt(6.0)) * to_mv;
       const double ref = amp_med > 0 ? amp_med : 0.5 * (mx - mn) * to_mv;
-      if (sigma > 0) {
-        const double snr = ref / sigma;
-        if (snr < 3)
+      const int64_t step = std::max<int64_t>(1, static_cast<int64_t>(fs / 128));
+      // snr < 6 <=> median|d2| > ref / 6 / sigma_per_d2; snr < 3 <=> > ref / 3 / sigma_per_d2.
+      const double lo = ref / 6.0 / sigma_per_d2, hi = ref / 3.0 / sigma_per_d2;
+      const SecondPass sp = second_pass(x, a, b, mn, mx, step, lo, hi);
+      const double rail = sp.at_rail / n;
+      if (rail > 0.03) lower(mq, static_cast<float>(std::max(0.0, 1.0 - 5 * rail)), "saturation");
+      if (sp.n_d2 > 0) {
+        const int64_t k = sp.n_d2 / 2;  // rank of the median
+        if (sp.le_hi <= k)
           lower(mq, 0.2f, "noise");
-        else if (snr < 6)
+        else if (sp.le_lo <= k)
           lower(mq, 0.6f, "noise");
       }
     }
-    const size_t nb = idx[mi].size();
     const double covered =
         ecg && fs > 0
             ? std::min(60.0, ns / fs - mi * 60.0)
@@ -125,11 +219,10 @@ std::vector<MinuteQuality> minute_quality(const io::Channel* ecg, const Beats& b
       continue;
     }
     if (nb < 0.5 * exp_here) lower(mq, static_cast<float>(nb / exp_here), "too few beats");
-    buf.clear();
+    rr.clear();
     for (size_t j = 1; j < nb; ++j)
-      buf.push_back(
-          static_cast<float>(beats.r_time_s[idx[mi][j]] - beats.r_time_s[idx[mi][j - 1]]));
-    std::vector<float> rr = buf;
+      rr.push_back(static_cast<float>(beats.r_time_s[beat[j]] - beats.r_time_s[beat[j - 1]]));
+    buf.assign(rr.begin(), rr.end());
     const float rr_med = median_of(buf);
     const float hr = rr_med > 0 ? 60.0f / rr_med : 0.0f;
     if (hr < 25 || hr > 220) lower(mq, 0.1f, "implausible heart rate");
