@@ -156,7 +156,7 @@ struct Server::Impl {
       int yes = 1;
       setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, reinterpret_cast<const void*>(&yes), sizeof yes);
     });
-    s.set_keep_alive_timeout(5);
+    s.set_keep_alive_timeout(std::min(5, std::max(1, opt.timeout_s)));
     s.set_keep_alive_max_count(100);
 
     s.set_pre_routing_handler([this](const httplib::Request& req, httplib::Response& res) {
