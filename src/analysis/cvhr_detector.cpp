@@ -32,7 +32,7 @@ std::vector<double> running_median(const std::vector<double>& v, size_t half) {
     const size_t a = i > half ? i - half : 0, b = std::min(n, i + half + 1);
     for (; lo < a; ++lo) {  // remove v[lo]
       size_t k = 0;
-      while (sorted[k] != v[lo]) ++k;
+      while (k + 1 < len && sorted[k] != v[lo]) ++k;
       for (; k + 1 < len; ++k) sorted[k] = sorted[k + 1];
       --len;
     }
@@ -69,7 +69,12 @@ struct RRPoints {
 RRPoints prepare_rr(const NightInput& night, const CvhrParams& p) {
   RRPoints out;
   std::vector<double> buf;
-  const std::vector<double>& beats = night.beats.r_time_s;
+  // Beat times that are finite and increasing (anything else cannot be an interval).
+  std::vector<double> beats;
+  beats.reserve(night.beats.r_time_s.size());
+  for (double t : night.beats.r_time_s) {
+    if (std::isfinite(t) && (beats.empty() || t > beats.back())) beats.push_back(t);
+  }
   if (beats.size() >= 3) {
     // Raw intervals, then missed beats filled: an interval close to k times the typical one
     // (k = 2..4, within 15%) is k intervals (QRS detectors and sqrs miss beats; dropping the long
