@@ -3,6 +3,9 @@
 // finishing the requests in flight.
 
 #include <signal.h>
+#ifdef __GLIBC__
+#include <malloc.h>
+#endif
 #include <spdlog/spdlog.h>
 
 #include <atomic>
@@ -33,6 +36,12 @@ struct ServeArgs {
 
 int run_serve(ServeArgs a) {
   spdlog::set_level(spdlog::level::from_str(a.log_level));
+#ifdef __GLIBC__
+  // Upload bodies and parsed parts are megabytes each: with a fixed mmap threshold they are
+  // always mapped and given back on free, instead of glibc's sliding threshold moving them into
+  // the per-thread heaps, where they would keep the RSS of every connection thread high.
+  mallopt(M_MMAP_THRESHOLD, 256 * 1024);
+#endif
   if (a.opt.token.empty()) {
     if (const char* t = std::getenv("SOMNA_TOKEN")) a.opt.token = t;
   }

@@ -97,6 +97,17 @@ TEST(ServerLoad, SteadyMixOfValidAndMalformedUploads) {
   }
   const uint64_t rss_before = child.rss_bytes();
 
+  // RSS of the server every second during the run: a leak grows steadily, warm-up does not.
+  std::vector<uint64_t> rss_trace;
+  std::atomic<bool> running{true};
+  std::thread rss_monitor([&] {
+    while (running.load()) {
+      rss_trace.push_back(child.rss_bytes());
+      for (int i = 0; i < 20 && running.load(); ++i) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(50));
+      }
+    }
+  });
   std::mutex mu;
   std::vector<Sample> samples;
   std::atomic<int> failures{0};
@@ -136,6 +147,8 @@ TEST(ServerLoad, SteadyMixOfValidAndMalformedUploads) {
     });
   }
   for (auto& t : th) t.join();
+  running.store(false);
+  rss_monitor.join();
   const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   const uint64_t rss_after = child.rss_bytes();
 
@@ -154,6 +167,10 @@ TEST(ServerLoad, SteadyMixOfValidAndMalformedUploads) {
     const size_t i = std::min(v.size() - 1, static_cast<size_t>(q * double(v.size())));
     return v[i];
   };
+  // RSS at the middle of the run: growth in the second half shows a leak rather than warm-up.
+  const uint64_t rss_mid = rss_trace.empty() ? rss_before : rss_trace[rss_trace.size() / 2];
+  const uint64_t rss_peak =
+      rss_trace.empty() ? rss_after : *std::max_element(rss_trace.begin(), rss_trace.end());
   std::string statuses;
   for (const auto& [st, n] : by_status) statuses += fmt::format(" {}:{}", st, n);
   const std::string report = fmt::format(
@@ -163,11 +180,14 @@ TEST(ServerLoad, SteadyMixOfValidAndMalformedUploads) {
       "  latency all   p50 {:.1f} ms  p99 {:.1f} ms  max {:.1f} ms\n"
       "  latency valid p50 {:.1f} ms  p99 {:.1f} ms\n"
       "  statuses{}  5xx {}\n"
-      "  server RSS after warm-up {:.1f} MB, after the run {:.1f} MB ({:+.1f} MB)\n",
+      "  server RSS after warm-up {:.1f} MB, after the run {:.1f} MB ({:+.1f} MB; mid-run {:.1f} "
+      "MB, "
+      "peak {:.1f} MB)\n",
       seconds, clients, rate, threads, samples.size(), valid.size(), failures.load(),
       double(samples.size()) / wall, double(valid.size()) / wall, pct(all, 0.5), pct(all, 0.99),
       pct(all, 1.0), pct(valid, 0.5), pct(valid, 0.99), statuses, s5xx, rss_before / 1048576.0,
-      rss_after / 1048576.0, (double(rss_after) - double(rss_before)) / 1048576.0);
+      rss_after / 1048576.0, (double(rss_after) - double(rss_before)) / 1048576.0,
+      rss_mid / 1048576.0, rss_peak / 1048576.0);
   std::cout << report << std::flush;
   if (const char* path = std::getenv("SOMNA_LOAD_REPORT"); path && *path) {
     const json j = {{"seconds", seconds},
@@ -184,7 +204,9 @@ TEST(ServerLoad, SteadyMixOfValidAndMalformedUploads) {
                     {"valid_p99_ms", pct(valid, 0.99)},
                     {"status_5xx", s5xx},
                     {"rss_before_mb", rss_before / 1048576.0},
-                    {"rss_after_mb", rss_after / 1048576.0}};
+                    {"rss_after_mb", rss_after / 1048576.0},
+                    {"rss_mid_mb", rss_mid / 1048576.0},
+                    {"rss_peak_mb", rss_peak / 1048576.0}};
     write_bytes(path, j.dump(2) + "\n");
   }
 
