@@ -5,6 +5,7 @@
 // end-to-end and load tests.
 
 #include <arpa/inet.h>
+#include <fcntl.h>
 #include <gtest/gtest.h>
 #include <httplib.h>
 #include <netinet/in.h>
@@ -236,16 +237,17 @@ class ChildServer {
     std::vector<std::string> argv = {exe,         "serve",  "--host",
                                      "127.0.0.1", "--port", std::to_string(port_)};
     argv.insert(argv.end(), args.begin(), args.end());
+    std::vector<char*> cargv;
+    for (auto& a : argv) cargv.push_back(a.data());
+    cargv.push_back(nullptr);
     pid_ = ::fork();
     if (pid_ == 0) {
-      std::FILE* f = std::fopen(log_path.c_str(), "w");
-      if (f) {
-        ::dup2(fileno(f), 1);
-        ::dup2(fileno(f), 2);
+      // Only async-signal-safe calls between fork and exec.
+      const int fd = ::open(log_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
+      if (fd >= 0) {
+        ::dup2(fd, 1);
+        ::dup2(fd, 2);
       }
-      std::vector<char*> cargv;
-      for (auto& a : argv) cargv.push_back(a.data());
-      cargv.push_back(nullptr);
       ::execv(exe.c_str(), cargv.data());
       ::_exit(127);
     }
