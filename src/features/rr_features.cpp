@@ -14,7 +14,52 @@ float quantile(std::vector<float> v, double q) {
   std::nth_element(v.begin(), v.begin() + static_cast<long>(k), v.end());
   return v[k];
 }
+
+// x minus its moving median over `win` samples, the median evaluated every `step` samples and
+// interpolated linearly (an exact per-sample median would cost ~30 ms a night).
+void detrend_median(const float* x, size_t n, size_t win, float* out) {
+  if (n == 0) return;
+  const size_t step = std::max<size_t>(1, win / 30), half = win / 2;
+  std::vector<size_t> at;
+  std::vector<float> med, buf;
+  for (size_t c = 0; c < n + step; c += step) {
+    const size_t k = std::min(c, n - 1);
+    const size_t a = k > half ? k - half : 0, b = std::min(n, k + half + 1);
+    buf.assign(x + a, x + b);
+    std::nth_element(buf.begin(), buf.begin() + long(buf.size() / 2), buf.end());
+    at.push_back(k);
+    med.push_back(buf[buf.size() / 2]);
+    if (k == n - 1) break;
+  }
+  size_t j = 0;
+  for (size_t i = 0; i < n; ++i) {
+    while (j + 1 < at.size() && at[j + 1] <= i) ++j;
+    float m = med[j];
+    if (j + 1 < at.size() && at[j + 1] > at[j]) {
+      const float w = float(i - at[j]) / float(at[j + 1] - at[j]);
+      m = med[j] * (1 - w) + med[j + 1] * w;
+    }
+    out[i] = std::clamp(x[i] - m, -6.f, 6.f);
+  }
+}
+
+// Standard deviation of x over a centred window of `win` samples (prefix sums, O(n)).
+void moving_sd(const float* x, size_t n, size_t win, float* out) {
+  std::vector<double> s(n + 1, 0), ss(n + 1, 0);
+  for (size_t i = 0; i < n; ++i) s[i + 1] = s[i] + x[i], ss[i + 1] = ss[i] + double(x[i]) * x[i];
+  const size_t half = win / 2;
+  for (size_t i = 0; i < n; ++i) {
+    const size_t a = i > half ? i - half : 0, b = std::min(n, i + half + 1);
+    const double c = double(b - a), m = (s[b] - s[a]) / c;
+    out[i] = std::min(6.f, float(std::sqrt(std::max(0.0, (ss[b] - ss[a]) / c - m * m))));
+  }
+}
 }  // namespace
+
+std::vector<std::string> rr_channel_names(int channels) {
+  static const std::vector<std::string> all = {"rr_z", "corrected", "rr_detr", "rr_var"};
+  return {all.begin(), all.begin() + std::clamp(channels, 0, kMaxRRChannels)};
+}
 
 NightFeatures rr_features(const dsp::RRSeries& rr, size_t n_minutes, const RRFeatureSpec& spec) {
   NightFeatures f;
@@ -65,6 +110,14 @@ NightFeatures rr_features(const dsp::RRSeries& rr, size_t n_minutes, const RRFea
     for (long k = 0; k < first; ++k) c[k] = 1.f;
     for (size_t k = std::max<size_t>(0, size_t(t.back() * spec.fs)); k < f.n_samples; ++k)
       c[k] = 1.f;
+  }
+  if (spec.channels >= 3) {
+    const size_t win = std::max<size_t>(3, size_t(std::lround(spec.detrend_s * spec.fs)));
+    detrend_median(f.values.data(), f.n_samples, win, f.values.data() + 2 * f.n_samples);
+  }
+  if (spec.channels >= 4) {
+    const size_t win = std::max<size_t>(3, size_t(std::lround(spec.var_s * spec.fs)));
+    moving_sd(f.values.data(), f.n_samples, win, f.values.data() + 3 * f.n_samples);
   }
   return f;
 }

@@ -1,22 +1,35 @@
 #pragma once
 // Network input from one night's cleaned RR series: channels sampled uniformly at fs over the
 // whole night (n_minutes * 60 * fs samples, minute m = samples [m*60*fs, (m+1)*60*fs)), so a
-// fully convolutional network scores every minute in one pass. Channels: 0 = RR interval after
-// robust per-record normalisation (clipped at the quartiles -/+ 3 IQR, then z-scored), 1 = the
-// fraction of the neighbourhood whose intervals dsp::clean_rr replaced (ectopic/artefact; lets
-// the network discount them). Training and inference both build their input here.
+// fully convolutional network scores every minute in one pass. Channels (the first `channels`
+// of this list, so a 2-channel model reads the same input as before):
+//   0 rr_z       RR interval after robust per-record normalisation (clipped at the quartiles
+//                -/+ 3 IQR, then z-scored with the clipped mean/SD): subject differences vanish;
+//   1 corrected  1 where dsp::clean_rr replaced intervals (ectopic/artefact), in beat gaps and
+//                outside the beats (lets the network discount them);
+//   2 rr_detr    rr_z minus its 5-minute moving median: the cyclic variation of apnea without the
+//                slow drifts of sleep stages;
+//   3 rr_var     local variability: SD of rr_z over +-5 s (fast beat-to-beat changes).
+// Training and inference both build their input here.
 
 #include <cstddef>
+#include <string>
 #include <vector>
 
 #include "dsp/beats.hpp"
 
 namespace somna::features {
 
+constexpr int kMaxRRChannels = 4;
+// Names of the channels in order (model metadata: somna.input channel_names).
+std::vector<std::string> rr_channel_names(int channels);
+
 struct RRFeatureSpec {
-  double fs = 2.0;        // samples per second of the uniform series
-  int channels = 2;       // rr, corrected
-  double clip_iqr = 3.0;  // outlier clipping beyond the quartiles, in IQRs
+  double fs = 2.0;         // samples per second of the uniform series
+  int channels = 2;        // the first `channels` of rr_z, corrected, rr_detr, rr_var
+  double clip_iqr = 3.0;   // outlier clipping beyond the quartiles, in IQRs
+  double detrend_s = 300;  // moving-median window of rr_detr
+  double var_s = 10;       // window of rr_var
 };
 
 struct NightFeatures {

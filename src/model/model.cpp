@@ -15,8 +15,9 @@ namespace somna::model {
 std::string input_spec_json(const features::RRFeatureSpec& s) {
   nlohmann::json j = {
       {"series", "rr"},         {"fs", s.fs},
-      {"channels", s.channels}, {"channel_names", {"rr_z", "corrected"}},
-      {"clip_iqr", s.clip_iqr}, {"source", "dsp::clean_rr then dsp::resample (cubic spline)"}};
+      {"channels", s.channels}, {"channel_names", features::rr_channel_names(s.channels)},
+      {"clip_iqr", s.clip_iqr}, {"detrend_s", s.detrend_s},
+      {"var_s", s.var_s},       {"source", "dsp::clean_rr then dsp::resample (cubic spline)"}};
   return j.dump();
 }
 
@@ -27,11 +28,17 @@ features::RRFeatureSpec input_spec_from_json(const std::string& js, const std::s
     s.fs = j.at("fs").get<double>();
     s.channels = j.at("channels").get<int>();
     s.clip_iqr = j.value("clip_iqr", 3.0);
+    s.detrend_s = j.value("detrend_s", 300.0);
+    s.var_s = j.value("var_s", 10.0);
   } catch (const std::exception& e) {
     throw ModelError(file, std::string("bad input metadata: ") + e.what());
   }
-  if (!(s.fs >= 0.1 && s.fs <= 100) || s.channels < 1 || s.channels > 2) {
-    throw ModelError(file, "input spec: fs must be in 0.1..100 Hz and channels 1 or 2");
+  if (!(s.fs >= 0.1 && s.fs <= 100) || s.channels < 1 || s.channels > features::kMaxRRChannels) {
+    throw ModelError(file, fmt::format("input spec: fs must be in 0.1..100 Hz and channels 1..{}",
+                                       features::kMaxRRChannels));
+  }
+  if (!(s.detrend_s >= 1 && s.detrend_s <= 3600) || !(s.var_s >= 1 && s.var_s <= 600)) {
+    throw ModelError(file, "input spec: detrend_s must be in 1..3600 s and var_s in 1..600 s");
   }
   return s;
 }
@@ -46,8 +53,9 @@ void save_rr_model(const std::string& path, RRNet& net, const features::RRFeatur
   f.metadata[meta::kArchitecture] = net->config().to_json();
   f.metadata[meta::kInput] = input_spec_json(spec);
   f.metadata[meta::kNormalisation] =
-      R"({"rr":"per record: clip to [Q1-k*IQR, Q3+k*IQR], then z-score with the clipped mean/SD","k":)" +
-      fmt::format("{}", spec.clip_iqr) + "}";
+      R"({"rr":"per record: clip to [Q1-k*IQR, Q3+k*IQR], then z-score with the clipped mean/SD, clamp +-6","k":)" +
+      fmt::format("{}", spec.clip_iqr) +
+      R"(,"rr_detr":"rr_z minus its moving median over detrend_s","rr_var":"SD of rr_z over var_s"})";
   if (!f.metadata.count(meta::kThreshold)) f.metadata[meta::kThreshold] = "0.5";
   write_safetensors(path, f);
 }

@@ -17,7 +17,8 @@ std::string RRNetConfig::to_json() const {
                       {"pools", pools},
                       {"dilations", dilations},
                       {"se_reduction", se_reduction},
-                      {"dropout", dropout}};
+                      {"dropout", dropout},
+                      {"gru_hidden", gru_hidden}};
   return j.dump();
 }
 
@@ -31,6 +32,7 @@ RRNetConfig RRNetConfig::from_json(const std::string& s, const std::string& file
     c.dilations = j.at("dilations").get<std::vector<int>>();
     c.se_reduction = j.at("se_reduction").get<int>();
     c.dropout = j.value("dropout", 0.0);
+    c.gru_hidden = j.value("gru_hidden", 0);
   } catch (const std::exception& e) {
     throw ModelError(file, std::string("bad architecture metadata: ") + e.what());
   }
@@ -49,6 +51,8 @@ RRNetConfig RRNetConfig::from_json(const std::string& s, const std::string& file
     if (d < 1 || d > 64) bad("dilations outside 1..64");
   }
   if (c.dilations.size() > 16) bad("more than 16 temporal blocks");
+  if (c.gru_hidden < 0 || c.gru_hidden > 512) bad("gru_hidden outside 0..512");
+  if (!(c.dropout >= 0 && c.dropout < 1)) bad("dropout outside [0,1)");
   if (c.se_reduction < 1 || c.se_reduction > 64) bad("se_reduction outside 1..64");
   return c;
 }
@@ -94,6 +98,12 @@ RRNetImpl::RRNetImpl(const RRNetConfig& c) : config_(c) {
   }
   temporal = register_module("temporal", torch::nn::ModuleList());
   for (int d : c.dilations) temporal->push_back(TemporalBlock(in, d, c.dropout));
+  if (c.gru_hidden > 0) {
+    gru = register_module(
+        "gru", torch::nn::GRU(torch::nn::GRUOptions(in, c.gru_hidden).bidirectional(true)));
+    gru_drop = register_module("gru_drop", torch::nn::Dropout(c.dropout));
+    in = 2 * c.gru_hidden;
+  }
   head = register_module("head", torch::nn::Conv1d(torch::nn::Conv1dOptions(in, 1, 1)));
 }
 
@@ -106,6 +116,11 @@ int RRNetImpl::samples_per_minute() const {
 torch::Tensor RRNetImpl::forward(torch::Tensor x) {
   for (auto& m : *blocks) x = m->as<MultiScaleBlock>()->forward(x);
   for (auto& m : *temporal) x = m->as<TemporalBlock>()->forward(x);
+  if (config_.gru_hidden > 0) {
+    // [batch, ch, minutes] -> GRU over minutes (sequence-first layout) -> [batch, 2h, minutes]
+    auto seq = std::get<0>(gru->forward(x.permute({2, 0, 1}).contiguous()));
+    x = gru_drop(seq.permute({1, 2, 0}));
+  }
   return head(x).squeeze(1);
 }
 

@@ -1,9 +1,11 @@
 #pragma once
 // The RR network ("rr-cnn"): a compact multi-scale 1-D CNN with squeeze-excitation over the
 // uniformly resampled RR series (features/rr_features.hpp), pooled down to exactly one vector per
-// minute, then a light temporal model (dilated residual convolutions across neighbouring minutes,
-// receptive field about +-7 min) and a 1x1 head giving one logit per minute. It is fully
-// convolutional: a whole night is scored in one forward pass, and training uses crops of nights.
+// minute, then a temporal model across neighbouring minutes (dilated residual convolutions,
+// receptive field +-(sum of dilations) min, optionally followed by a bidirectional GRU over the
+// whole night's sequence of minute vectors) and a 1x1 head giving one logit per minute. The
+// CNN is fully convolutional: a whole night is scored in one forward pass, and training uses
+// crops of nights.
 
 #include <torch/torch.h>
 
@@ -23,6 +25,7 @@ struct RRNetConfig {
   std::vector<int> dilations = {1, 2, 4};  // temporal residual blocks across minutes
   int se_reduction = 4;
   double dropout = 0.1;
+  int gru_hidden = 0;  // > 0: a bidirectional GRU (this hidden size) after the temporal convs
   std::string to_json() const;
   static RRNetConfig from_json(const std::string& json, const std::string& file = {});
 };
@@ -63,6 +66,8 @@ class RRNetImpl : public torch::nn::Module {
  private:
   RRNetConfig config_;
   torch::nn::ModuleList blocks{nullptr}, temporal{nullptr};
+  torch::nn::GRU gru{nullptr};
+  torch::nn::Dropout gru_drop{nullptr};
   torch::nn::Conv1d head{nullptr};
 };
 TORCH_MODULE(RRNet);

@@ -27,7 +27,8 @@ struct Batch {
 };
 
 Batch make_batch(const std::vector<LabelledNight>& data, const std::vector<size_t>& idx, int crop,
-                 int batch, int channels, bool augment, double pos_weight, std::mt19937_64& rng) {
+                 int batch, int channels, bool augment, double pos_weight, double smooth,
+                 std::mt19937_64& rng) {
   const int64_t spm = int64_t(data[idx[0]].features.n_samples / data[idx[0]].features.n_minutes);
   auto x = torch::zeros({batch, channels, crop * spm});
   auto y = torch::zeros({batch, crop});
@@ -57,6 +58,8 @@ Batch make_batch(const std::vector<LabelledNight>& data, const std::vector<size_
           const double t = double(i) / double(spm) * 60.0;
           v = v * scale + noise * g(rng) +
               float(wander_a * std::sin(6.283 * t / wander_p + wander_ph));
+        } else if (c >= 2 && augment) {
+          v *= scale;  // rr_detr, rr_var: derived from rr_z, scale with it
         }
         dst[i] = v;
       }
@@ -64,7 +67,7 @@ Batch make_batch(const std::vector<LabelledNight>& data, const std::vector<size_
     for (int m = 0; m < crop; ++m) {
       const uint8_t l = n.labels[start + size_t(m)];
       if (l == kUnlabelled) continue;
-      yp[b * crop + m] = float(l);
+      yp[b * crop + m] = l ? float(1 - smooth / 2) : float(smooth / 2);
       wp[b * crop + m] = l ? float(pos_weight) : 1.f;
     }
   }
@@ -185,7 +188,8 @@ TrainResult train_rr(const std::vector<LabelledNight>& data, const std::vector<s
       const double lr = o.lr * 0.5 * (1 + std::cos(M_PI * double(gstep) / double(total_steps)));
       set_lr(opt, lr);
       st.lr = lr;
-      Batch b = make_batch(data, tr, crop, o.batch, channels, o.augment, pos_weight, rng);
+      Batch b = make_batch(data, tr, crop, o.batch, channels, o.augment, pos_weight,
+                           o.label_smoothing, rng);
       opt.zero_grad();
       torch::Tensor logits;
       if (o.bf16) {
@@ -226,7 +230,7 @@ TrainResult train_rr(const std::vector<LabelledNight>& data, const std::vector<s
     }
     st.seconds = std::chrono::duration<double>(Clock::now() - t0).count();
     res.curve.push_back(st);
-    const double score = va.empty() ? double(epoch) : st.val_auc;
+    const double score = va.empty() || !o.select_best ? double(epoch) : st.val_auc;
     if (std::isfinite(score) && score > best_auc) {
       best_auc = score, res.best_epoch = epoch, best = snapshot(*res.net), since_best = 0;
     } else {

@@ -25,6 +25,10 @@ struct TrainOptions {
   int steps_per_epoch = 0;  // 0: enough crops to cover the training minutes once
   double lr = 3e-3, weight_decay = 1e-2;
   int patience = 8;  // epochs without validation-AUC gain before stopping (0: never)
+  // Keep the epoch with the best validation AUC (true) or the last epoch (false: no model
+  // selection on the validation records, so CV figures carry no selection bias).
+  bool select_best = true;
+  double label_smoothing = 0;  // targets become eps/2 and 1 - eps/2
   bool augment = true;
   bool class_weight = true;
   uint64_t seed = 1;

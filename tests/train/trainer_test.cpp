@@ -179,3 +179,33 @@ TEST(DatasetApneaEcg, LoadsRecordWithLabelsAndAhi) {
   EXPECT_DOUBLE_EQ(*d[0].ref_ahi, 69.6);
   EXPECT_EQ(d[0].features.n_samples, d[0].features.n_minutes * 120);
 }
+
+TEST(Trainer, LastEpochKeepsTheLastEpochNotTheBestOnValidation) {
+  const auto data = synthetic_set(3, 40);
+  auto o = tiny();
+  o.epochs = 4;
+  o.select_best = false;
+  o.patience = 1;  // no early stopping either: nothing is chosen on the validation record
+  const auto r = train::train_rr(data, {0, 1}, {2}, o);
+  EXPECT_EQ(r.curve.size(), 4u);
+  EXPECT_EQ(r.best_epoch, 4);
+}
+
+TEST(Trainer, FourChannelsGruAndLabelSmoothing) {
+  std::vector<train::LabelledNight> data = synthetic_set(3, 40);
+  features::RRFeatureSpec spec;
+  spec.channels = 4;
+  for (auto& n : data) n.features = features::rr_features(n.input.rr, n.input.n_minutes, spec);
+  auto o = tiny();
+  o.net.in_channels = 4;
+  o.net.gru_hidden = 8;
+  o.label_smoothing = 0.1;
+  const auto r1 = train::train_rr(data, {0, 1}, {2}, o);
+  const auto r2 = train::train_rr(data, {0, 1}, {2}, o);
+  const auto p = train::predict_night(r1.net, data[2], 4).p;
+  ASSERT_EQ(p.size(), 40u);
+  EXPECT_EQ(p, train::predict_night(r2.net, data[2], 4).p);  // still deterministic
+  for (const auto& e : r1.curve) EXPECT_TRUE(std::isfinite(e.train_loss));
+  // A network of 2 channels refuses 4-channel features.
+  EXPECT_THROW(train::train_rr(data, {0, 1}, {2}, tiny()), somna::train::DatasetError);
+}
