@@ -25,7 +25,8 @@ struct SeedNetConfig {
   std::vector<int> dims = {16, 32, 64};  // per backbone stage
   std::vector<int> depths = {1, 1, 1};   // ConvNeXt-V2 blocks per stage
   int stem_stride = 8;                   // first downsampling; later stages downsample by 2
-  int kernel = 7;                        // depthwise kernel of the ConvNeXt blocks (odd)
+  int kernel = 31;  // depthwise kernel of the ConvNeXt blocks (odd; 31 at stride 8 = +-1.2 s:
+                    // two beats, so a block can see one RR interval)
   int lstm_hidden = 32;
   int lstm_layers = 2;
   std::vector<int> mlp = {96, 32, 16};

@@ -9,6 +9,7 @@
 #include <filesystem>
 
 #include "common/error.hpp"
+#include "dsp/beats.hpp"
 #include "io/annotations.hpp"
 #include "io/record.hpp"
 #include "model/seed_model.hpp"
@@ -96,6 +97,8 @@ SeedNight load_seed_night(const std::string& base, const DatasetOptions& o,
         n.r_time_s.push_back(t);
       }
     }
+  } else {
+    n.r_time_s = dsp::detect_beats(ecg).r_time_s;  // for the backbone pretraining only
   }
   return n;
 }

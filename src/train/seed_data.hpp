@@ -34,9 +34,9 @@ std::vector<SeedNight> synthetic_seed_nights(size_t count, double hours, uint64_
                                              size_t no_apnea_every = 4);
 
 // Every record in dir with labels (DatasetOptions::labels_ext / labels_csv / only; `beats` is
-// used for beat times when the annotation file exists); the ECG channel is chosen like analyze
-// does. DatasetError naming the record when it has no ECG samples or no labelled minute, or when
-// the folder has no labelled record.
+// used for beat times when the annotation file exists, else Somna's QRS detector); the ECG channel
+// is chosen like analyze does. DatasetError naming the record when it has no ECG samples or no
+// labelled minute, or when the folder has no labelled record.
 std::vector<SeedNight> load_seed_dataset(const std::string& dir, const DatasetOptions& options,
                                          const model::SeedInputSpec& spec);
 

@@ -175,14 +175,24 @@ void pretrain_seed_backbone(model::SeedNet& net, const std::vector<SeedNight>& d
   torch::optim::AdamW opt(params, torch::optim::AdamWOptions(o.pretrain_lr).weight_decay(0.01));
   net->set_trainable_stages(-1);
   net->train();
-  const size_t per_epoch = o.windows_per_epoch > 0
-                               ? std::min(windows.size(), size_t(o.windows_per_epoch))
-                               : windows.size();
+  // Short crops (kCrop s, kCropsPerMinute per minute and epoch): many cheap steps with a dense
+  // target at every backbone step.
+  constexpr double kCrop = 10;
+  constexpr int kCropsPerMinute = 6;
+  const int64_t P = std::max<int64_t>(ds, int64_t(std::llround(kCrop * fs)) / ds * ds);
+  const int64_t spm = int64_t(std::llround(60.0 * fs));
+  size_t per_epoch = windows.size() * kCropsPerMinute;
+  if (o.windows_per_epoch > 0) per_epoch = std::min(per_epoch, size_t(o.windows_per_epoch) * 6);
   const int steps = int((per_epoch + size_t(o.batch) - 1) / size_t(o.batch));
   const int total = steps * o.pretrain_epochs;
   for (int epoch = 1; epoch <= o.pretrain_epochs; ++epoch) {
     std::mt19937_64 rng(o.seed * 2000003ULL + uint64_t(epoch));
-    std::vector<WindowRef> order = windows;
+    std::uniform_real_distribution<double> u(0, 1);
+    std::normal_distribution<float> gauss(0, 1);
+    std::vector<WindowRef> order;
+    order.reserve(per_epoch);
+    for (int c = 0; c < kCropsPerMinute; ++c)
+      order.insert(order.end(), windows.begin(), windows.end());
     std::shuffle(order.begin(), order.end(), rng);
     order.resize(per_epoch);
     double loss_sum = 0;
@@ -191,9 +201,24 @@ void pretrain_seed_backbone(model::SeedNet& net, const std::vector<SeedNight>& d
       set_lr(opt, o.pretrain_lr * 0.5 * (1 + std::cos(M_PI * double(g) / double(total))));
       const size_t first = size_t(s) * size_t(o.batch);
       const int64_t b = int64_t(std::min(size_t(o.batch), per_epoch - first));
-      torch::Tensor x, y, w;
+      auto x = torch::empty({b, 1, P});
+      float* xp = x.data_ptr<float>();
       std::vector<int64_t> starts;
-      make_batch(data, order, first, b, o, 1.0, rng, x, y, w, &starts);
+      for (int64_t k = 0; k < b; ++k) {
+        const WindowRef r = order[first + size_t(k)];
+        const auto& ecg = data[r.night].ecg;
+        const int64_t start = int64_t(r.minute) * spm + int64_t(u(rng) * double(spm - P));
+        starts.push_back(start);
+        const float scale = float(std::exp((u(rng) - 0.5) * 0.6)) * (u(rng) < 0.3 ? -1.f : 1.f);
+        const float noise = o.augment ? float(0.05 * u(rng)) : 0.f;
+        float* dst = xp + k * P;
+        for (int64_t i = 0; i < P; ++i) {
+          const int64_t j = start + i;
+          dst[i] =
+              j >= 0 && j < int64_t(ecg.size()) ? ecg[size_t(j)] * scale + noise * gauss(rng) : NAN;
+        }
+        model::normalise_window(dst, size_t(P), o.input.clip_iqr);
+      }
       const auto f = net->backbone()->forward(x).transpose(1, 2);  // [B, T', C]
       const int64_t T = f.size(1);
       auto target = torch::zeros({b, T});

@@ -27,7 +27,7 @@ struct SeedTrainOptions {
   int epochs = 12;
   int batch = 32;
   int windows_per_epoch = 0;  // 0: every labelled training minute once
-  double lr = 2e-3, weight_decay = 0.05;
+  double lr = 1e-3, weight_decay = 0.05;
   double warmup = 0.05;  // fraction of all steps with a linear warm-up
   int patience = 4;      // epochs without validation-AUC gain before stopping (0: never)
   bool augment = true;
@@ -37,11 +37,11 @@ struct SeedTrainOptions {
   int threads = 0;         // torch intra-op threads (0: leave as is)
   bool bf16 = false;       // CPU autocast to bfloat16 (checked up front; clear error if not)
   std::string pretrained;  // .safetensors with backbone.* tensors to start from
-  int unfreeze_every = 0;  // gradual unfreezing period in epochs (0: all trainable from start)
+  int unfreeze_every = 1;  // gradual unfreezing period in epochs (0: all trainable from start)
   // Backbone pretraining before the apnea training (when no `pretrained` file is given): epochs
   // of regressing the local heart rate (from the nights' beat times) at every backbone step
   // through a linear read-out; no apnea label is used.
-  int pretrain_epochs = 0;
+  int pretrain_epochs = 3;
   double pretrain_lr = 2e-3;
   std::string checkpoint;  // file prefix; empty: none
   bool resume = false;

@@ -36,6 +36,8 @@ train::SeedTrainOptions tiny_options() {
   o.windows_per_epoch = 16;
   o.patience = 0;
   o.threads = 1;
+  o.unfreeze_every = 0;
+  o.pretrain_epochs = 0;
   return o;
 }
 
@@ -166,9 +168,11 @@ TEST(SeedTrainer, Bf16EitherTrainsOrSaysWhy) {
 
 // The proof: trained on 9 simulated nights, scored on 3 other nights.
 TEST(SeedTrainerSlow, LearnsOnHeldOutSyntheticNights) {
-  train::SeedTrainOptions o;  // the default (CPU-sized) network and input
+  // The defaults: CPU-sized network, one-minute windows, 3 epochs of backbone pretraining on the
+  // local heart rate, then head first and one more backbone stage per epoch.
+  train::SeedTrainOptions o;
   o.threads = 2;
-  o.epochs = 6;
+  o.epochs = 4;
   o.patience = 0;
   const auto data = train::synthetic_seed_nights(12, 2.0, 1000, o.input, 4);
   std::vector<size_t> tr, va;
