@@ -39,6 +39,12 @@ struct TrainArgs {
   bool resume = false, no_progress = false, bf16 = false, no_augment = false,
        no_class_weight = false;
   std::string eval_json, eval_html;
+  // RR network: architecture overrides (JSON merged over RRNetConfig), input channels, label
+  // smoothing, no model selection on the validation folds.
+  std::string arch;
+  int channels = 2;
+  double label_smoothing = 0;
+  bool last_epoch = false;
   // --family seed (the raw-ECG network, src/train/seed_run.hpp):
   std::string family = "rr", pretrained;
   int context = 0, unfreeze_every = 0, windows_per_epoch = 0, pretrain_epochs = 0;
@@ -117,15 +123,24 @@ std::string dec(const eval::Ci& c) {
 std::string card(const TrainArgs& a, const std::string& command, const std::string& date,
                  const std::string& commit, const std::vector<train::LabelledNight>& data,
                  const train::CvResult* cv, const eval::EvalResult* ev, int final_epochs,
-                 int64_t params, double seconds) {
+                 int64_t params, double seconds, const model::RRNetConfig& net) {
   size_t minutes = 0, apnea = 0;
   for (const auto& n : data) {
     for (uint8_t l : n.labels) minutes += l != train::kUnlabelled, apnea += l == 1;
   }
   std::string s = "# Somna model: " + std::filesystem::path(a.out).filename().string() + "\n\n";
-  s += "RR network (`rr-cnn`): multi-scale 1-D CNN with squeeze-excitation over the cleaned RR "
-       "series resampled at 2 Hz, pooled to one vector per minute, dilated temporal convolutions "
-       "across neighbouring minutes, one logit per minute (docs/models.md). ";
+  s += fmt::format(
+      "RR network (`rr-cnn`): multi-scale 1-D CNN with squeeze-excitation over {} beat-derived "
+      "channels ({}) resampled at 2 Hz over the whole night, pooled to one vector per minute, "
+      "dilated temporal convolutions across neighbouring minutes (dilations {}){}, one logit per "
+      "minute (docs/models.md); architecture `{}`. ",
+      a.channels, fmt::join(features::rr_channel_names(a.channels), ", "),
+      fmt::join(net.dilations, ", "),
+      net.gru_hidden > 0
+          ? fmt::format(", a bidirectional GRU ({} hidden) over the night's minute sequence",
+                        net.gru_hidden)
+          : "",
+      net.to_json());
   s += fmt::format(
       "{} parameters. Produced by `somna train`; every figure below was computed by "
       "that run.\n\n",
@@ -147,16 +162,27 @@ std::string card(const TrainArgs& a, const std::string& command, const std::stri
     for (size_t f = 0; f < cv->folds.size(); ++f) {
       std::vector<std::string> names;
       for (size_t i : cv->folds[f]) names.push_back(data[i].name);
-      s += fmt::format("- fold {}: {} (best epoch {})\n", f + 1, fmt::join(names, " "),
-                       cv->best_epochs[f]);
+      s += fmt::format("- fold {}: {} ({} epoch {})\n", f + 1, fmt::join(names, " "),
+                       a.last_epoch ? "last" : "best", cv->best_epochs[f]);
     }
-    s += fmt::format(
-        "\nEvery labelled minute is scored (no minute excluded for noise or at the "
-        "edges). Early stopping on each fold's validation ROC-AUC (patience {}). The "
-        "final model is trained on all {} nights for {} epochs (median of the folds' "
-        "best epochs), so the figures below are those of the procedure, estimated "
-        "out of fold.\n\n",
-        a.patience, data.size(), final_epochs);
+    if (a.last_epoch) {
+      s += fmt::format(
+          "\nEvery labelled minute is scored (no minute excluded for noise or at the "
+          "edges). No early stopping and no model selection on the validation records: each "
+          "fold trains for a fixed {} epochs (cosine schedule to zero) and its last epoch "
+          "scores the held-out nights. The final model is trained the same way on all {} "
+          "nights for {} epochs, so the figures below are those of the procedure, estimated "
+          "out of fold.\n\n",
+          a.epochs, data.size(), final_epochs);
+    } else {
+      s += fmt::format(
+          "\nEvery labelled minute is scored (no minute excluded for noise or at the "
+          "edges). Early stopping on each fold's validation ROC-AUC (patience {}). The "
+          "final model is trained on all {} nights for {} epochs (median of the folds' "
+          "best epochs), so the figures below are those of the procedure, estimated "
+          "out of fold.\n\n",
+          a.patience, data.size(), final_epochs);
+    }
     s += "## Cross-validated figures (out-of-fold, threshold 0.5)\n\n";
     s += fmt::format("95 % CIs by bootstrap over records ({} replicates).\n\n", ev->bootstrap);
     s += "| per minute | value |\n|---|---|\n";
@@ -182,9 +208,10 @@ std::string card(const TrainArgs& a, const std::string& command, const std::stri
   s += "## Training\n\n";
   s += fmt::format(
       "AdamW (lr {}, weight decay 1e-2), cosine schedule, batch {} crops of {} "
-      "minutes, {} BCE, augmentation {}, seed {}, {} threads; whole run "
+      "minutes, {} BCE{}, augmentation {}, seed {}, {} threads; whole run "
       "{:.0f} s.\n\n",
       a.lr, a.batch, a.crop, a.no_class_weight ? "unweighted" : "class-weighted",
+      a.label_smoothing > 0 ? fmt::format(" (label smoothing {})", a.label_smoothing) : "",
       a.no_augment ? "off"
                    : "(amplitude scaling, Gaussian noise, baseline wander, ±2 s time jitter)",
       a.seed, a.threads, seconds);
@@ -231,6 +258,17 @@ SOMNA_COMMAND(
        app.add_flag("--no-progress", a->no_progress, "no progress bar");
        app.add_option("--eval-json", a->eval_json, "write the CV evaluation (JSON)");
        app.add_option("--eval-html", a->eval_html, "write the CV evaluation (HTML)");
+       app.add_option("--arch", a->arch,
+                      "RR network architecture overrides, JSON merged over the defaults, e.g. "
+                      "'{\"dilations\":[1,2,4,8],\"gru_hidden\":24}' (docs/models.md)");
+       app.add_option("--channels", a->channels,
+                      "RR input channels: the first N of rr_z, corrected, rr_detr, rr_var")
+           ->check(CLI::Range(1, features::kMaxRRChannels));
+       app.add_option("--label-smoothing", a->label_smoothing, "label smoothing epsilon (0..0.5)")
+           ->check(CLI::Range(0.0, 0.5));
+       app.add_flag("--last-epoch", a->last_epoch,
+                    "keep each fold's last epoch (no early stopping or model selection on the "
+                    "validation records; the final model trains for --epochs)");
        app.add_option("--family", a->family,
                       "rr (RR network on beats, default) or seed (raw-ECG network; needs the ECG; "
                       "defaults: no CV unless --folds, 12 epochs, batch 32, lr 1e-3, patience 4, "
@@ -265,6 +303,14 @@ SOMNA_COMMAND(
                   {"--seed", std::to_string(a->seed)},
                   {"--threads", std::to_string(a->threads)},
                   {"--patience", std::to_string(a->patience)},
+                  {"--batch", std::to_string(a->batch)},
+                  {"--crop", std::to_string(a->crop)},
+                  {"--lr", fmt::format("{}", a->lr)},
+                  {"--channels", std::to_string(a->channels)},
+                  {"--arch", a->arch.empty() ? "" : "'" + a->arch + "'"},
+                  {"--label-smoothing",
+                   a->label_smoothing > 0 ? fmt::format("{}", a->label_smoothing) : ""},
+                  {"--last-epoch", a->last_epoch ? " " : ""},
                   {"--bootstrap", std::to_string(a->bootstrap)},
                   {"--no-class-weight", a->no_class_weight ? " " : ""}}) {
            if (!part.second.empty()) command += " " + part.first + " " + part.second;
@@ -277,6 +323,7 @@ SOMNA_COMMAND(
          dopt.beats = a->beats;
          dopt.labels_csv = a->labels_csv;
          dopt.only = a->records;
+         dopt.spec.channels = a->channels;
          std::cerr << "loading " << a->data << " ...\n";
          const auto data = train::load_dataset(a->data, dopt);
          std::cerr << fmt::format("{} labelled nights\n", data.size());
@@ -286,6 +333,19 @@ SOMNA_COMMAND(
          to.augment = !a->no_augment, to.class_weight = !a->no_class_weight, to.bf16 = a->bf16,
          to.progress = !a->no_progress;
          to.checkpoint = a->checkpoint, to.resume = a->resume;
+         {
+           nlohmann::json arch = nlohmann::json::parse(to.net.to_json());
+           if (!a->arch.empty()) {
+             try {
+               arch.merge_patch(nlohmann::json::parse(a->arch));
+             } catch (const std::exception& e) {
+               throw Error({}, std::string("--arch is not JSON: ") + e.what());
+             }
+           }
+           arch["in_channels"] = a->channels;
+           to.net = model::RRNetConfig::from_json(arch.dump(), "--arch");
+         }
+         to.label_smoothing = a->label_smoothing, to.select_best = !a->last_epoch;
          const std::string curves = !a->curves.empty() ? a->curves
                                     : !a->out.empty()
                                         ? std::filesystem::path(a->out).replace_extension().string()
@@ -366,7 +426,7 @@ SOMNA_COMMAND(
                                 : std::filesystem::path(a->out).replace_extension(".md").string();
            std::ofstream(card_path)
                << card(*a, command, date, commit, data, cv ? &*cv : nullptr, ev ? &*ev : nullptr,
-                       final_epochs, model::parameter_count(*r.net), secs);
+                       final_epochs, model::parameter_count(*r.net), secs, to.net);
            std::cout << "wrote " << a->out << " and " << card_path << "\n";
          }
          std::ofstream(curves + ".curves.csv") << csv;
