@@ -1,8 +1,8 @@
 // The RR network: scoring a whole 8-hour night (480 minutes) on one core — the detector's score()
 // as analyze_night calls it (features from the cleaned RR series + one fully convolutional
 // forward pass), and the forward pass alone; training throughput (labelled minutes per second,
-// 2 threads) on synthetic 8-hour nights. Uses models/default.safetensors when present, else a
-// freshly initialised network of the default architecture (same cost).
+// 2 threads) on synthetic 8-hour nights, features alone. Uses models/default.safetensors (and its
+// architecture and input spec) when present, else a fresh network of the default architecture.
 // Run: model_bench --benchmark_repetitions=5 --benchmark_report_aggregates_only
 
 #include <benchmark/benchmark.h>
@@ -55,13 +55,34 @@ void BM_RRScoreNight8h(benchmark::State& state) {
 }
 BENCHMARK(BM_RRScoreNight8h)->Unit(benchmark::kMillisecond);
 
+// The shipped model's architecture and input spec (weights do not change the cost).
+std::pair<somna::model::RRNetConfig, somna::features::RRFeatureSpec> default_arch() {
+  const std::string path = std::string(SOMNA_SOURCE_DIR) + "/models/default.safetensors";
+  if (!std::filesystem::exists(path)) return {};
+  const auto f = somna::model::read_safetensors(path);
+  return {somna::model::RRNetConfig::from_json(f.metadata.at(somna::model::meta::kArchitecture)),
+          somna::model::input_spec_from_json(f.metadata.at(somna::model::meta::kInput), path)};
+}
+
+void BM_RRFeatures8h(benchmark::State& state) {
+  const auto in = night8h(1);
+  const auto spec = default_arch().second;
+  for (auto _ : state) {
+    auto f = somna::features::rr_features(in.rr, in.n_minutes, spec);
+    benchmark::DoNotOptimize(f.values.data());
+  }
+}
+BENCHMARK(BM_RRFeatures8h)->Unit(benchmark::kMillisecond);
+
 void BM_RRForwardOnly8h(benchmark::State& state) {
   const auto in = night8h(1);
-  const auto f = somna::features::rr_features(in.rr, in.n_minutes, {});
-  somna::model::RRNet net(somna::model::RRNetConfig{});
+  const auto [cfg, spec] = default_arch();
+  const auto f = somna::features::rr_features(in.rr, in.n_minutes, spec);
+  somna::model::RRNet net(cfg);
   net->eval();
   torch::set_num_threads(1);
-  for (auto _ : state) benchmark::DoNotOptimize(somna::model::night_logits(net, f, 2).data());
+  for (auto _ : state)
+    benchmark::DoNotOptimize(somna::model::night_logits(net, f, spec.channels).data());
 }
 BENCHMARK(BM_RRForwardOnly8h)->Unit(benchmark::kMillisecond);
 
@@ -74,10 +95,12 @@ void BM_RRTrainThroughput2Threads(benchmark::State& state) {
     n.input = night8h(10 + s);
     n.labels.assign(480, 0);
     for (size_t m = 0; m < 480; ++m) n.labels[m] = (m / 20) % 2;
-    n.features = somna::features::rr_features(n.input.rr, 480, {});
+    n.features = somna::features::rr_features(n.input.rr, 480, default_arch().second);
     data.push_back(std::move(n));
   }
   somna::train::TrainOptions o;
+  o.net = default_arch().first;
+  o.crop_minutes = 128;
   o.epochs = 1;
   o.steps_per_epoch = 4;
   o.threads = 2;
