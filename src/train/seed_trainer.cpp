@@ -275,9 +275,14 @@ void check_seed_bf16(const model::SeedNetConfig& cfg, const model::SeedInputSpec
     (o.logit.sum() + o.confidence.sum()).backward();
     if (!torch::isfinite(o.logit).all().item<bool>()) throw std::runtime_error("non-finite output");
   } catch (const std::exception& e) {
-    throw Error({}, std::string("--bf16: bfloat16 autocast on CPU does not work for the seed "
-                                "network with this LibTorch (" TORCH_VERSION "): ") +
-                        e.what() + "; train without --bf16");
+    // c10::Error's what() carries a C++ backtrace: keep the first line only.
+    const auto* c10e = dynamic_cast<const c10::Error*>(&e);
+    std::string why = c10e ? c10e->what_without_backtrace() : e.what();
+    why = why.substr(0, why.find('\n'));
+    throw Error({},
+                "--bf16: bfloat16 autocast on CPU does not work for the seed network with "
+                "this LibTorch (" TORCH_VERSION "): " +
+                    why + "; train without --bf16");
   }
 }
 
