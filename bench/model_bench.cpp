@@ -6,6 +6,7 @@
 // Run: model_bench --benchmark_repetitions=5 --benchmark_report_aggregates_only
 
 #include <benchmark/benchmark.h>
+#include <unistd.h>
 
 #include <cmath>
 #include <filesystem>
@@ -37,11 +38,15 @@ somna::analysis::NightInput night8h(uint64_t seed) {
 std::unique_ptr<somna::analysis::Detector> detector() {
   const std::string path = std::string(SOMNA_SOURCE_DIR) + "/models/default.safetensors";
   if (std::filesystem::exists(path)) return somna::model::load_detector(path);
-  const std::string tmp =
-      (std::filesystem::temp_directory_path() / "somna_bench_rr.safetensors").string();
+  const std::string tmp = (std::filesystem::temp_directory_path() /
+                           ("somna-bench-rr-" + std::to_string(::getpid()) + ".safetensors"))
+                              .string();
   somna::model::RRNet net(somna::model::RRNetConfig{});
   somna::model::save_rr_model(tmp, net, {}, {});
-  return somna::model::load_detector(tmp);
+  auto det = somna::model::load_detector(tmp);
+  std::error_code ec;
+  std::filesystem::remove(tmp, ec);
+  return det;
 }
 
 void BM_RRScoreNight8h(benchmark::State& state) {

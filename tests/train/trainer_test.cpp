@@ -4,6 +4,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <filesystem>
 #include <fstream>
@@ -59,6 +60,11 @@ std::vector<train::LabelledNight> synthetic_set(size_t count, size_t minutes) {
   return v;
 }
 
+void remove_checkpoint(const std::string& ck) {
+  for (const char* ext : {".json", ".net.pt", ".opt.pt", ".best.pt"})
+    std::filesystem::remove(ck + ext);
+}
+
 train::TrainOptions tiny() {
   train::TrainOptions o;
   o.epochs = 3;
@@ -106,29 +112,47 @@ TEST(Trainer, DeterministicForASeed) {
   EXPECT_EQ(r1.curve.size(), 3u);
 }
 
-TEST(Trainer, ResumeContinuesExactly) {
-  const auto data = synthetic_set(3, 40);
-  const std::string ck = (std::filesystem::temp_directory_path() / "somna_train_test_ck").string();
-  auto clean = [&] {
-    for (const char* ext : {".json", ".net.pt", ".opt.pt", ".best.pt"})
-      std::filesystem::remove(ck + ext);
-  };
-  clean();
+namespace {
+// Three epochs straight through; then two epochs with a checkpoint, stopped, and resumed from it.
+struct ResumeRuns {
+  train::TrainResult full, interrupted, resumed;
+};
+ResumeRuns train_straight_and_resumed(const std::vector<train::LabelledNight>& data,
+                                      const std::string& name) {
+  const std::string ck = (std::filesystem::temp_directory_path() / name).string();
+  remove_checkpoint(ck);
   auto o = tiny();
-  const auto full = train::train_rr(data, {0, 1}, {2}, o);
+  auto full = train::train_rr(data, {0, 1}, {2}, o);
   o.checkpoint = ck;
   auto interrupted = o;
   interrupted.stop_after = 2;
-  const auto a = train::train_rr(data, {0, 1}, {2}, interrupted);
-  EXPECT_EQ(a.curve.size(), 2u);
-  auto resumed = o;
-  resumed.resume = true;
-  const auto b = train::train_rr(data, {0, 1}, {2}, resumed);
-  EXPECT_EQ(b.curve.size(), 3u);
-  EXPECT_EQ(b.best_epoch, full.best_epoch);
-  EXPECT_EQ(train::predict_night(b.net, data[2], 2).p,
-            train::predict_night(full.net, data[2], 2).p);
-  clean();
+  auto stopped = train::train_rr(data, {0, 1}, {2}, interrupted);
+  o.resume = true;
+  auto resumed = train::train_rr(data, {0, 1}, {2}, o);
+  remove_checkpoint(ck);
+  return {std::move(full), std::move(stopped), std::move(resumed)};
+}
+}  // namespace
+
+TEST(Trainer, ResumeContinuesExactly) {
+  const auto data = synthetic_set(3, 40);
+  const auto r = train_straight_and_resumed(data, "somna_train_test_ck");
+  EXPECT_EQ(r.interrupted.curve.size(), 2u);
+  EXPECT_EQ(r.resumed.curve.size(), 3u);
+  EXPECT_EQ(r.resumed.best_epoch, r.full.best_epoch);
+  EXPECT_EQ(train::predict_night(r.resumed.net, data[2], 2).p,
+            train::predict_night(r.full.net, data[2], 2).p);
+}
+
+TEST(Trainer, ResumeBeforeAnyDefinedValidationAucKeepsNoBestEpoch) {
+  // One-class validation night: AUC is undefined every epoch, so no epoch is "best" and the
+  // result is the last epoch's weights, resumed or not.
+  auto data = synthetic_set(3, 40);
+  std::fill(data[2].labels.begin(), data[2].labels.end(), uint8_t(0));
+  const auto r = train_straight_and_resumed(data, "somna_train_test_ck_nobest");
+  EXPECT_EQ(r.resumed.curve.size(), 3u);
+  EXPECT_EQ(train::predict_night(r.resumed.net, data[2], 2).p,
+            train::predict_night(r.full.net, data[2], 2).p);
 }
 
 TEST(TrainerSlow, LearnsSyntheticNights) {
