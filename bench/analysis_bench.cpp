@@ -4,14 +4,13 @@
 // Report the median: analysis_bench --benchmark_repetitions=10 --benchmark_report_aggregates_only
 
 #include <benchmark/benchmark.h>
-#include <unistd.h>
 
 #include <cmath>
-#include <filesystem>
 #include <string>
 
 #include "analysis/cvhr_detector.hpp"
 #include "analysis/night_report.hpp"
+#include "common/temp_dir.hpp"
 #include "dsp/beats.hpp"
 #include "io/record.hpp"
 #include "report/html_report.hpp"
@@ -22,27 +21,17 @@
 namespace {
 
 struct Fixture {
-  std::filesystem::path dir;
+  somna::TempDir dir{{}, "somna-analysis-bench-"};  // removed at exit
   std::string path;
   somna::io::Record record;
   Fixture() {
     somna::sim::NightSpec spec = somna::sim::random_night_spec(42, true, 8);
     const somna::sim::SimulatedNight n = somna::sim::simulate_night(spec);
-    // One folder per process: two benchmark runs at once never share files.
-    dir = std::filesystem::temp_directory_path() /
-          ("somna-analysis-bench-" + std::to_string(::getpid()));
-    std::filesystem::create_directories(dir);
-    const std::string base = (dir / "night8h").string();
+    const std::string base = dir.path() + "/night8h";
     somna::sim::write_wfdb_record(base, n.record);
     path = base + ".hea";
     record = somna::io::read_record(path);
   }
-  ~Fixture() {
-    std::error_code ec;
-    std::filesystem::remove_all(dir, ec);
-  }
-  Fixture(const Fixture&) = delete;
-  Fixture& operator=(const Fixture&) = delete;
 };
 
 const Fixture& fixture() {

@@ -4,7 +4,6 @@
 // and a 12-lead format-16 record. Bytes processed = the .dat file's size per read.
 
 #include <benchmark/benchmark.h>
-#include <unistd.h>
 
 #include <cmath>
 #include <cstdint>
@@ -14,6 +13,7 @@
 #include <string>
 #include <vector>
 
+#include "common/temp_dir.hpp"
 #include "io/wfdb_record.hpp"
 
 namespace {
@@ -37,13 +37,12 @@ std::vector<int16_t> trace(int64_t n, unsigned seed) {
 }
 
 struct Fixture {
-  fs::path dir;
+  somna::TempDir tmp{{}, "somna-bench-"};  // removed at exit
+  fs::path dir{tmp.path()};
   std::string rec16, rec212, rec16x12;
   uint64_t bytes16 = 0, bytes212 = 0, bytes16x12 = 0;
 
   Fixture() {
-    dir = fs::temp_directory_path() / ("somna-bench-" + std::to_string(::getpid()));
-    fs::create_directories(dir);
     const std::vector<int16_t> ecg = trace(kFrames, 1);
     {
       std::ofstream dat(dir / "n16.dat", std::ios::binary);
@@ -88,10 +87,6 @@ struct Fixture {
     bytes16 = fs::file_size(dir / "n16.dat");
     bytes212 = fs::file_size(dir / "n212.dat");
     bytes16x12 = fs::file_size(dir / "n12.dat");
-  }
-  ~Fixture() {
-    std::error_code ec;
-    fs::remove_all(dir, ec);
   }
 };
 

@@ -6,12 +6,12 @@
 // Run: model_bench --benchmark_repetitions=5 --benchmark_report_aggregates_only
 
 #include <benchmark/benchmark.h>
-#include <unistd.h>
 
 #include <cmath>
 #include <filesystem>
 #include <random>
 
+#include "common/temp_dir.hpp"
 #include "model/model.hpp"
 #include "train/trainer.hpp"
 
@@ -38,15 +38,11 @@ somna::analysis::NightInput night8h(uint64_t seed) {
 std::unique_ptr<somna::analysis::Detector> detector() {
   const std::string path = std::string(SOMNA_SOURCE_DIR) + "/models/default.safetensors";
   if (std::filesystem::exists(path)) return somna::model::load_detector(path);
-  const std::string tmp = (std::filesystem::temp_directory_path() /
-                           ("somna-bench-rr-" + std::to_string(::getpid()) + ".safetensors"))
-                              .string();
+  const somna::TempDir tmp({}, "somna-bench-rr-");
+  const std::string file = tmp.path() + "/rr.safetensors";
   somna::model::RRNet net(somna::model::RRNetConfig{});
-  somna::model::save_rr_model(tmp, net, {}, {});
-  auto det = somna::model::load_detector(tmp);
-  std::error_code ec;
-  std::filesystem::remove(tmp, ec);
-  return det;
+  somna::model::save_rr_model(file, net, {}, {});
+  return somna::model::load_detector(file);
 }
 
 void BM_RRScoreNight8h(benchmark::State& state) {

@@ -289,7 +289,7 @@ struct Server::Impl {
     std::unique_ptr<TempDir> tmp;
     StagedRecord staged;
     try {
-      tmp = std::make_unique<TempDir>(opt.upload_dir);
+      tmp = std::make_unique<TempDir>(opt.upload_dir, "somna-upload-");
       staged = stage_upload(parts, fs_field, *tmp);
       std::string body;
       auto job = [&] {

@@ -3,13 +3,11 @@
 #include "server/upload.hpp"
 
 #include <fmt/format.h>
-#include <spdlog/spdlog.h>
-#include <stdlib.h>
-#include <sys/stat.h>
 
 #include <algorithm>
 #include <cctype>
 #include <cmath>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <set>
@@ -159,37 +157,6 @@ StagedRecord stage_wfdb(const UploadedPart& hea, const std::vector<UploadedPart>
 }
 
 }  // namespace
-
-TempDir::TempDir(const std::string& base) {
-  const fs::path b = base.empty() ? fs::temp_directory_path() : fs::path(base);
-  std::string tmpl = (b / "somna-upload-XXXXXX").string();
-  std::vector<char> buf(tmpl.begin(), tmpl.end());
-  buf.push_back('\0');
-  if (!::mkdtemp(buf.data())) {
-    throw std::runtime_error(b.string() + ": cannot create a temporary folder for the upload");
-  }
-  path_ = buf.data();  // mkdtemp creates it with mode 0700
-}
-
-TempDir::~TempDir() {
-  if (path_.empty()) return;
-  std::error_code ec;
-  fs::remove_all(path_, ec);
-  if (ec) spdlog::warn("{}: could not remove temporary folder ({})", path_, ec.message());
-}
-
-void TempDir::keep_as(const std::string& dest) {
-  std::error_code ec;
-  fs::create_directories(fs::path(dest).parent_path(), ec);
-  fs::rename(path_, dest, ec);
-  if (ec) {
-    // Another file system: copy, then let the destructor remove the original.
-    fs::copy(path_, dest, fs::copy_options::recursive, ec);
-    if (ec) spdlog::warn("{}: could not keep uploads in {} ({})", path_, dest, ec.message());
-    return;
-  }
-  path_.clear();
-}
 
 std::string client_file_name(std::string_view raw) {
   const size_t slash = raw.find_last_of("/\\");

@@ -13,25 +13,10 @@
 #include <string_view>
 #include <vector>
 
+#include "common/temp_dir.hpp"
 #include "io/record.hpp"
 
 namespace somna::server {
-
-// A private temporary folder, removed (with what is in it) on destruction unless kept. Failing to
-// create it is the server's problem: std::runtime_error (500), not a somna::Error (4xx).
-class TempDir {
- public:
-  explicit TempDir(const std::string& base = {});  // base: default the system temp folder
-  ~TempDir();
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
-  const std::string& path() const { return path_; }
-  // Moves the folder to `dest` (created; parents too) instead of deleting it later.
-  void keep_as(const std::string& dest);
-
- private:
-  std::string path_;
-};
 
 struct UploadedPart {
   std::string client_name;   // as sent (may hold folders or worse; never used as a path)
