@@ -348,7 +348,7 @@ SeedTrainResult train_seed(const std::vector<SeedNight>& data, const std::vector
       }
       torch::load(res.net, ck_net);
       torch::load(opt, ck_opt);
-      if (j.value("has_best", false)) {
+      if (res.best_epoch > 0) {  // else no validation AUC was defined yet: nothing saved as best
         model::SeedNet b(o.net);
         torch::load(b, ck_best);
         best = snapshot(*b);
@@ -444,12 +444,13 @@ SeedTrainResult train_seed(const std::vector<SeedNight>& data, const std::vector
     if (!o.checkpoint.empty()) {
       torch::save(res.net, ck_net);
       torch::save(opt, ck_opt);
-      model::SeedNet b(o.net);
-      restore(*b, best.empty() ? snapshot(*res.net) : best);
-      torch::save(b, ck_best);
+      if (!best.empty()) {
+        model::SeedNet b(o.net);
+        restore(*b, best);
+        torch::save(b, ck_best);
+      }
       nlohmann::json j;
       j["epoch"] = epoch, j["best_auc"] = best_auc, j["best_epoch"] = res.best_epoch;
-      j["has_best"] = !best.empty();  // no best yet when validation AUC is undefined
       j["curve"] = nlohmann::json::array();
       for (const auto& s : res.curve) {
         j["curve"].push_back(

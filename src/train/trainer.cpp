@@ -166,9 +166,8 @@ TrainResult train_rr(const std::vector<LabelledNight>& data, const std::vector<s
     }
     torch::load(res.net, ck_net);
     torch::load(opt, ck_opt);
-    // Without a best epoch yet (validation AUC undefined so far) the saved "best" is only the
-    // current weights: keep best empty so a later finite AUC is compared with nothing.
-    if (j.value("has_best", true)) {
+    // No best epoch yet (validation AUC undefined so far): nothing was saved as best.
+    if (res.best_epoch > 0) {
       model::RRNet b(o.net);
       torch::load(b, ck_best);
       best = snapshot(*b);
@@ -250,12 +249,13 @@ TrainResult train_rr(const std::vector<LabelledNight>& data, const std::vector<s
     if (!o.checkpoint.empty()) {
       torch::save(res.net, ck_net);
       torch::save(opt, ck_opt);
-      model::RRNet b(o.net);
-      restore(*b, best.empty() ? snapshot(*res.net) : best);
-      torch::save(b, ck_best);
+      if (!best.empty()) {
+        model::RRNet b(o.net);
+        restore(*b, best);
+        torch::save(b, ck_best);
+      }
       nlohmann::json j;
       j["epoch"] = epoch, j["best_auc"] = best_auc, j["best_epoch"] = res.best_epoch;
-      j["has_best"] = !best.empty();
       j["curve"] = nlohmann::json::array();
       for (const auto& s : res.curve) {
         j["curve"].push_back(
