@@ -66,7 +66,6 @@ RRDetector::RRDetector(RRNet net, features::RRFeatureSpec spec, analysis::Detect
 }
 
 std::vector<float> RRDetector::logits(const analysis::NightInput& night) const {
-  torch::set_num_threads(1);
   const features::NightFeatures f = features::rr_features(night.rr, night.n_minutes, spec_);
   return night_logits(net_, f, spec_.channels);
 }

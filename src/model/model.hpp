@@ -1,7 +1,8 @@
 #pragma once
 // Learned detectors from a Somna model file (.safetensors with Somna metadata, see
 // docs/models.md): load_detector() reads the file, checks the architecture and input spec, and
-// returns an analysis::Detector that scores a whole night in one forward pass, single-threaded.
+// returns an analysis::Detector that scores a whole night in one forward pass, single-threaded
+// (model/threads.hpp: the same scores whatever thread count the process has).
 // save_rr_model() writes the RR network with its metadata (the train stage calls it).
 
 #include <map>

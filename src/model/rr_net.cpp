@@ -8,6 +8,7 @@
 #include <nlohmann/json.hpp>
 
 #include "common/error.hpp"
+#include "model/threads.hpp"
 
 namespace somna::model {
 
@@ -164,6 +165,7 @@ void load_module_tensors(torch::nn::Module& m, const std::map<std::string, StTen
 
 std::vector<float> night_logits(RRNet net, const features::NightFeatures& f, int channels) {
   if (f.n_minutes == 0) return {};
+  const ScoringThreads threads;
   c10::InferenceMode guard;
   auto x = torch::from_blob(const_cast<float*>(f.values.data()),
                             {1, channels, static_cast<int64_t>(f.n_samples)}, torch::kFloat32);

@@ -80,7 +80,8 @@ std::map<std::string, StTensor> module_tensors(torch::nn::Module& m);
 void load_module_tensors(torch::nn::Module& m, const std::map<std::string, StTensor>& tensors,
                          const std::string& file, const std::string& prefix = {});
 
-// Logits for every minute of one night, in one forward pass (eval mode, no autograd).
+// Logits for every minute of one night, in one forward pass (eval mode, no autograd), with
+// kScoringThreads intra-op threads (model/threads.hpp) whatever the process is set to.
 std::vector<float> night_logits(RRNet net, const features::NightFeatures& f, int channels);
 
 }  // namespace somna::model

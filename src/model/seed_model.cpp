@@ -12,6 +12,7 @@
 #include "common/error.hpp"
 #include "model/model.hpp"
 #include "model/rr_net.hpp"
+#include "model/threads.hpp"
 
 namespace somna::model {
 
@@ -43,6 +44,7 @@ SeedScores seed_scores(SeedNet& net, const float* ecg, size_t n, size_t n_minute
   SeedScores s;
   if (n_minutes == 0) return s;
   net->eval();
+  const ScoringThreads threads;
   c10::InferenceMode guard;
   const int64_t w = spec.window_samples();
   batch = std::max(1, batch);
@@ -91,7 +93,6 @@ analysis::MinuteScores SeedDetector::score(const analysis::NightInput& night) co
                      "the seed-ecg network scores the raw ECG; this night has beats "
                      "only (no ECG channel)");
   }
-  torch::set_num_threads(1);
   const std::vector<float> ecg = resample_linear(night.ecg->samples, night.ecg->fs, spec_.fs);
   const SeedScores sc = seed_scores(net_, ecg.data(), ecg.size(), night.n_minutes, spec_);
   analysis::MinuteScores s;

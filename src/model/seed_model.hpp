@@ -31,7 +31,8 @@ struct SeedScores {
   std::vector<float> attention_peak;  // per minute: largest attention weight (interpretation)
 };
 
-// Scores minutes [0, n_minutes) of an ECG already at spec.fs, `batch` windows per forward.
+// Scores minutes [0, n_minutes) of an ECG already at spec.fs, `batch` windows per forward, with
+// kScoringThreads intra-op threads (model/threads.hpp) whatever the process is set to.
 SeedScores seed_scores(SeedNet& net, const float* ecg, size_t n, size_t n_minutes,
                        const SeedInputSpec& spec, int batch = 32);
 

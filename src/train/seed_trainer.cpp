@@ -18,6 +18,7 @@
 #include "model/rr_net.hpp"
 #include "model/safetensors.hpp"
 #include "model/seed_model.hpp"
+#include "model/threads.hpp"
 
 namespace somna::train {
 
@@ -289,7 +290,7 @@ void check_seed_bf16(const model::SeedNetConfig& cfg, const model::SeedInputSpec
 SeedTrainResult train_seed(const std::vector<SeedNight>& data, const std::vector<size_t>& tr,
                            const std::vector<size_t>& va, const SeedTrainOptions& o) {
   if (tr.empty()) throw DatasetError({}, "no training records");
-  if (o.threads > 0) torch::set_num_threads(o.threads);
+  const model::TorchThreads threads(o.threads);  // put back on return
   if (o.input.window_samples() < o.net.downsampling()) {
     throw DatasetError({}, "the input window is shorter than the backbone's downsampling");
   }

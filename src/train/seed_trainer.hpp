@@ -34,7 +34,7 @@ struct SeedTrainOptions {
   bool class_weight = true;
   double confidence_weight = 0.1;
   uint64_t seed = 1;
-  int threads = 0;         // torch intra-op threads (0: leave as is)
+  int threads = 0;         // torch intra-op threads while training (0: leave as is)
   bool bf16 = false;       // CPU autocast to bfloat16 (checked up front; clear error if not)
   std::string pretrained;  // .safetensors with backbone.* tensors to start from
   int unfreeze_every = 1;  // gradual unfreezing period in epochs (0: all trainable from start)

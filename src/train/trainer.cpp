@@ -15,6 +15,7 @@
 #include <random>
 
 #include "common/error.hpp"
+#include "model/threads.hpp"
 
 namespace somna::train {
 
@@ -117,7 +118,7 @@ eval::RecordPredictions predict_night(model::RRNet net, const LabelledNight& n, 
 TrainResult train_rr(const std::vector<LabelledNight>& data, const std::vector<size_t>& tr,
                      const std::vector<size_t>& va, const TrainOptions& o) {
   if (tr.empty()) throw DatasetError({}, "no training records");
-  if (o.threads > 0) torch::set_num_threads(o.threads);
+  const model::TorchThreads threads(o.threads);  // put back on return
   const int channels = o.net.in_channels;
   int crop = o.crop_minutes;
   size_t n_pos = 0, n_neg = 0, n_min = 0;

@@ -32,7 +32,7 @@ struct TrainOptions {
   bool augment = true;
   bool class_weight = true;
   uint64_t seed = 1;
-  int threads = 0;         // torch intra-op threads (0: leave as is)
+  int threads = 0;         // torch intra-op threads while training (0: leave as is)
   bool bf16 = false;       // CPU autocast to bfloat16
   std::string checkpoint;  // file prefix; empty: none
   bool resume = false;

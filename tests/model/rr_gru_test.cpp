@@ -10,6 +10,7 @@
 #include "common/error.hpp"
 #include "model/model.hpp"
 #include "model/rr_net.hpp"
+#include "model/threads.hpp"
 
 using namespace somna;
 
@@ -76,7 +77,13 @@ TEST(RRModelGru, SaveLoadIdenticalAndMetadataDescribesIt) {
   features::RRFeatureSpec spec;
   spec.channels = 4;
   const auto in = input(50);
-  const auto direct = model::night_logits(net, features::rr_features(in.rr, 50, spec), 4);
+  std::vector<float> direct;
+  {
+    // The caller's thread count differs from the process's: scoring sets its own
+    // (model/threads.hpp), so the comparison below is exact on any machine.
+    const model::TorchThreads other(at::get_num_threads() + 1);
+    direct = model::night_logits(net, features::rr_features(in.rr, 50, spec), 4);
+  }
   const std::string path =
       (std::filesystem::temp_directory_path() / "somna_rr_gru_test.safetensors").string();
   model::save_rr_model(path, net, spec, {});

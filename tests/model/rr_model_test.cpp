@@ -11,6 +11,7 @@
 #include "dsp/beats.hpp"
 #include "model/model.hpp"
 #include "model/rr_net.hpp"
+#include "model/threads.hpp"
 
 using namespace somna;
 
@@ -54,7 +55,11 @@ TEST(RRModel, SaveLoadGivesIdenticalScores) {
   const auto in = synthetic_input(30);
   const features::RRFeatureSpec spec;
   const auto f = features::rr_features(in.rr, in.n_minutes, spec);
-  const auto direct = model::night_logits(net, f, spec.channels);
+  std::vector<float> direct;
+  {
+    const model::TorchThreads other(at::get_num_threads() + 1);  // scoring sets its own
+    direct = model::night_logits(net, f, spec.channels);
+  }
   const std::string path = tmp("roundtrip.safetensors");
   model::save_rr_model(path, net, spec, {{model::meta::kThreshold, "0.4"}});
   auto det = model::load_detector(path);

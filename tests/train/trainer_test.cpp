@@ -12,6 +12,7 @@
 #include <set>
 
 #include "common/error.hpp"
+#include "model/threads.hpp"
 #include "train/dataset.hpp"
 
 using namespace somna;
@@ -103,7 +104,9 @@ TEST(Folds, ByRecordBalancedOverGroups) {
 
 TEST(Trainer, DeterministicForASeed) {
   const auto data = synthetic_set(3, 40);
+  const model::TorchThreads process(2);  // the options' 1 thread is for the training only
   const auto r1 = train::train_rr(data, {0, 1}, {2}, tiny());
+  EXPECT_EQ(at::get_num_threads(), 2);
   const auto r2 = train::train_rr(data, {0, 1}, {2}, tiny());
   const auto p1 = train::predict_night(r1.net, data[2], 2).p;
   const auto p2 = train::predict_night(r2.net, data[2], 2).p;
