@@ -99,14 +99,22 @@ SOMNA_COMMAND(
            ->check(CLI::Range(0.001, 65536.0))
            ->capture_default_str();
        app.add_option("--timeout", a->opt.timeout_s,
-                      "Socket read/write timeout of a request, seconds")
+                      "Seconds a request (head and body) may take to arrive, and each write")
            ->check(CLI::Range(1, 3600))
+           ->capture_default_str();
+       app.add_option("--header-timeout", a->opt.header_timeout_s,
+                      "Seconds a request head may take to arrive (at most --timeout)")
+           ->check(CLI::Range(1, 3600))
+           ->capture_default_str();
+       app.add_option("--max-connections", a->opt.max_connections,
+                      "Open connections; beyond, the longest-idle is closed, or 503")
+           ->check(CLI::Range(1, server::kMaxConnectionsLimit))
            ->capture_default_str();
        app.add_option("--threads", a->opt.threads, "Analysis workers (default: hardware threads)")
            ->check(CLI::Range(1, 1024));
        app.add_option("--queue", a->opt.queue,
                       "Analyses that may wait for a worker before /predict answers 503 "
-                      "(default: 2 x threads)")
+                      "(default: 4 x threads)")
            ->check(CLI::Range(1, 100000));
        app.add_option("--token", a->opt.token,
                       "Bearer token required on all endpoints but /health (or env "

@@ -1,6 +1,7 @@
 #include "io/wfdb_header.hpp"
 
 #include <cctype>
+#include <tuple>
 
 #include "common/error.hpp"
 #include "io/wfdb_util.hpp"
@@ -9,7 +10,6 @@ namespace somna::io {
 
 namespace {
 
-constexpr size_t kMaxHeaderBytes = size_t{64} << 20;
 constexpr int64_t kMaxSamplesPerFrame = int64_t{1} << 24;
 
 struct Token {
@@ -95,6 +95,10 @@ class Parser {
     bool comment;
   };
 
+  size_t offset_of(std::string_view token) const {
+    return static_cast<size_t>(token.data() - text_.data());
+  }
+
   [[noreturn]] void fail(size_t line, const std::string& message) const {
     throw FormatError(file_, message, line > 0 ? "line " + std::to_string(line) : std::string());
   }
@@ -153,6 +157,7 @@ class Parser {
       }
     }
     h.record_name = std::string(name);
+    h.record_name_offset = offset_of(name);
     if (tokens.size() < 2) {
       if (h.is_multi_segment()) fail(line.number, "multi-segment record line without signal count");
       return;  // record with no signals
@@ -315,6 +320,7 @@ class Parser {
     const auto tokens = tokenize(line.text, 8);
     WfdbSignalSpec s;
     s.file_name = std::string(tokens[0].text);
+    s.file_name_offset = offset_of(tokens[0].text);
     check_file_name(line, s.file_name, "signal file");
     if (tokens.size() < 2) fail(line.number, "signal " + std::to_string(index) + " has no format");
     parse_format(line, tokens[1].text, s);
@@ -392,12 +398,43 @@ bool wfdb_format_known(int format) {
 }
 
 WfdbHeader parse_wfdb_header(std::string_view text, const std::string& file) {
+  if (text.size() > kMaxWfdbHeaderBytes) {
+    throw FormatError(file, "header is " + std::to_string(text.size()) +
+                                " bytes; a WFDB header is text of at most " +
+                                std::to_string(kMaxWfdbHeaderBytes >> 10) + " KiB");
+  }
   const std::string utf8 = wfdb::to_utf8(text);
   return Parser(utf8, file).parse();
 }
 
+std::string rename_wfdb_header(std::string_view text, const std::string& file,
+                               const std::string& record_name,
+                               const std::map<std::string, std::string>& file_names) {
+  if (text.size() > kMaxWfdbHeaderBytes) parse_wfdb_header(text, file);  // throws
+  const std::string utf8 = wfdb::to_utf8(text);
+  const WfdbHeader h = Parser(utf8, file).parse();
+  // (offset, length, replacement) in text order; the record line comes before every signal line.
+  std::vector<std::tuple<size_t, size_t, std::string>> edits;
+  edits.emplace_back(h.record_name_offset, h.record_name.size(), record_name);
+  for (const WfdbSignalSpec& s : h.signals) {
+    const auto it = file_names.find(s.file_name);
+    if (it != file_names.end())
+      edits.emplace_back(s.file_name_offset, s.file_name.size(), it->second);
+  }
+  std::string out;
+  out.reserve(utf8.size() + 64);
+  size_t at = 0;
+  for (const auto& [offset, length, replacement] : edits) {
+    out.append(utf8, at, offset - at);
+    out += replacement;
+    at = offset + length;
+  }
+  out.append(utf8, at, std::string::npos);
+  return out;
+}
+
 WfdbHeader read_wfdb_header(const std::string& hea_path) {
-  const std::string text = wfdb::read_text_file(hea_path, kMaxHeaderBytes);
+  const std::string text = wfdb::read_text_file(hea_path, kMaxWfdbHeaderBytes);
   return parse_wfdb_header(text, hea_path);
 }
 

@@ -5,6 +5,7 @@
 // Reference: the WFDB header(5) format (https://physionet.org/physiotools/wag/header-5.htm).
 
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -17,8 +18,9 @@ namespace somna::io {
 // One signal line: "file format[xspf][:skew][+offset] [gain[(baseline)][/units] [adcres [adczero
 // [initval [checksum [blocksize [description]]]]]]]". Defaults follow the WFDB library.
 struct WfdbSignalSpec {
-  std::string file_name;  // as written, relative to the header's folder; "~" = no file
-  int format = 0;         // 0, 8, 16, 24, 32, 61, 80, 160, 212, 310, 311, 508, 516, 524
+  std::string file_name;        // as written, relative to the header's folder; "~" = no file
+  size_t file_name_offset = 0;  // where file_name starts in the parsed (UTF-8) text
+  int format = 0;               // 0, 8, 16, 24, 32, 61, 80, 160, 212, 310, 311, 508, 516, 524
   int samples_per_frame = 1;
   int64_t skew = 0;         // in frames
   int64_t byte_offset = 0;  // bytes before the first sample in the file
@@ -43,7 +45,8 @@ struct WfdbSegmentSpec {
 struct WfdbHeader {
   std::string file;  // where it was read from (for messages); may be empty
   std::string record_name;
-  int64_t n_segments = 0;  // 0: single-segment record
+  size_t record_name_offset = 0;  // where record_name starts in the parsed (UTF-8) text
+  int64_t n_segments = 0;         // 0: single-segment record
   int64_t n_signals = 0;
   double fs = 250;  // frame frequency (250 when absent, as in WFDB)
   std::optional<double> counter_freq;
@@ -56,12 +59,25 @@ struct WfdbHeader {
   bool is_multi_segment() const { return n_segments > 0; }
 };
 
+// The largest header accepted: a real one is a few kB (a 1,000-signal record with comments is
+// well under 1 MiB); the bound keeps a hostile header from costing memory and time.
+constexpr size_t kMaxWfdbHeaderBytes = size_t{1} << 20;
+
 // Parses header text. `file` is only used in error messages. Throws io::FormatError naming the
 // file, the line and the problem for any malformed or absurd value (fs <= 0, negative lengths,
-// more signals declared than lines present, unsafe file names such as "../x.dat" or "/etc/x").
+// more signals declared than lines present, unsafe file names such as "../x.dat" or "/etc/x"),
+// and for text longer than kMaxWfdbHeaderBytes.
 WfdbHeader parse_wfdb_header(std::string_view text, const std::string& file);
 
-// Reads and parses a header file (at most 64 MiB).
+// The header text (as UTF-8) with its record name replaced by `record_name` and each signal's
+// file name replaced by `file_names[name]` where it has one, every other byte kept: the parser's
+// own lines decide what is a signal line, so blank, CR-only and comment lines cannot shift them.
+// Throws like parse_wfdb_header.
+std::string rename_wfdb_header(std::string_view text, const std::string& file,
+                               const std::string& record_name,
+                               const std::map<std::string, std::string>& file_names);
+
+// Reads and parses a header file (at most kMaxWfdbHeaderBytes).
 WfdbHeader read_wfdb_header(const std::string& hea_path);
 
 // Bits per sample a format stores by default (adc resolution when the header omits it).

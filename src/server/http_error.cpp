@@ -23,6 +23,8 @@ const char* error_type(int status) {
       return "method_not_allowed";
     case 408:
       return "timeout";
+    case 411:
+      return "length_required";
     case 413:
       return "payload_too_large";
     case 414:
@@ -33,10 +35,14 @@ const char* error_type(int status) {
       return "range_not_satisfiable";
     case 422:
       return "unprocessable";
+    case 431:
+      return "header_too_large";
     case 500:
       return "internal";
     case 503:
       return "busy";
+    case 505:
+      return "http_version_not_supported";
     default:
       return "error";
   }
@@ -56,12 +62,16 @@ std::string default_error_message(int status) {
       return "the request took too long to arrive";
     case 413:
       return "the upload is larger than the server accepts";
+    case 411:
+      return "a Content-Length is required";
     case 414:
       return "the request URI is too long";
     case 415:
       return "unsupported media type";
     case 422:
       return "the input cannot be analysed";
+    case 431:
+      return "the request head is too large";
     case 500:
       return "internal error";
     case 503:

@@ -4,10 +4,14 @@
 
 #include <fmt/format.h>
 #include <httplib.h>
+#include <netdb.h>
 #include <spdlog/spdlog.h>
+#include <sys/socket.h>
 #include <torch/cuda.h>
+#include <unistd.h>
 
 #include <algorithm>
+#include <atomic>
 #include <filesystem>
 #include <thread>
 
@@ -18,9 +22,14 @@
 #include "model/safetensors.hpp"
 #include "server/access_control.hpp"
 #include "server/access_log.hpp"
+#include "server/admission.hpp"
+#include "server/connection.hpp"
 #include "server/http_error.hpp"
+#include "server/listener.hpp"
 #include "server/predict_response.hpp"
+#include "server/raw_response.hpp"
 #include "server/request_context.hpp"
+#include "server/request_head.hpp"
 #include "server/static_files.hpp"
 #include "server/upload.hpp"
 #include "server/worker_pool.hpp"
@@ -53,11 +62,6 @@ void send_error(httplib::Response& res, int status, const std::string& message) 
   if (status == 503) res.set_header("Retry-After", "5");
 }
 
-bool has_body(const httplib::Request& req) {
-  return req.has_header("Transfer-Encoding") ||
-         (req.has_header("Content-Length") && req.get_header_value("Content-Length") != "0");
-}
-
 bool truthy(const std::string& v) {
   return v == "1" || v == "true" || v == "yes" || v == "on";
 }
@@ -85,6 +89,54 @@ json normalization_of(const analysis::DetectorInfo& info, const std::string& mod
   return n;
 }
 
+// Threads for the routes answered at once (health, metrics, the page, errors): never behind
+// uploads.
+constexpr size_t kLightThreads = 4;
+constexpr int kMaxRequestsPerConnection = 100;
+
+// The stream of the request this thread serves (for the error handler: a body cut off at the
+// limit is 413, not cpp-httplib's 400).
+thread_local const ConnectionStream* t_stream = nullptr;
+
+// cpp-httplib's routing, handlers and response writing, run on a stream of ours.
+class HttpCore : public httplib::Server {
+ public:
+  bool serve(httplib::Stream& s, bool close_connection, bool& connection_closed) {
+    return process_request(s, close_connection, connection_closed, nullptr);
+  }
+};
+
+// A listening TCP socket on host:port (0: any free port); -1 when it cannot be made.
+int listen_socket(const std::string& host, int port, int& bound_port) {
+  addrinfo hints{};
+  hints.ai_family = AF_UNSPEC;
+  hints.ai_socktype = SOCK_STREAM;
+  hints.ai_flags = AI_PASSIVE | AI_NUMERICSERV;
+  addrinfo* found = nullptr;
+  if (getaddrinfo(host.c_str(), std::to_string(port).c_str(), &hints, &found) != 0) return -1;
+  int fd = -1;
+  for (addrinfo* ai = found; ai && fd < 0; ai = ai->ai_next) {
+    fd = ::socket(ai->ai_family, ai->ai_socktype | SOCK_NONBLOCK | SOCK_CLOEXEC, ai->ai_protocol);
+    if (fd < 0) continue;
+    // SO_REUSEADDR only: SO_REUSEPORT would let a second server bind the same port silently
+    // instead of failing with "address in use".
+    int yes = 1;
+    setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof yes);
+    if (::bind(fd, ai->ai_addr, ai->ai_addrlen) != 0 || ::listen(fd, 1024) != 0) {
+      ::close(fd);
+      fd = -1;
+    }
+  }
+  freeaddrinfo(found);
+  if (fd < 0) return -1;
+  sockaddr_storage a{};
+  socklen_t len = sizeof a;
+  getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len);
+  bound_port = a.ss_family == AF_INET6 ? ntohs(reinterpret_cast<sockaddr_in6*>(&a)->sin6_port)
+                                       : ntohs(reinterpret_cast<sockaddr_in*>(&a)->sin_port);
+  return fd;
+}
+
 }  // namespace
 
 struct Server::Impl {
@@ -95,15 +147,29 @@ struct Server::Impl {
   bool gpu = false;
   bool tls = false;
   int port = -1;
-  std::unique_ptr<httplib::Server> http;
+  std::unique_ptr<TlsContext> tls_context;
+  HttpCore http;
   WorkerPool pool;
   Metrics metrics;
+  AdmissionPolicy policy;
+  // Uploads being received or analysed: at most one per worker and queue place, decided on the
+  // head, so a refused upload costs nothing and an admitted one always finds a worker place.
+  const int upload_slots;
+  std::atomic<int> uploads{0};
+  std::unique_ptr<Listener> listener;
+  std::unique_ptr<httplib::ThreadPool> light_threads, upload_threads;
+  std::atomic<bool> serving{false};
 
   Impl(ServerOptions o, std::shared_ptr<const analysis::Detector> d)
       : opt(std::move(o)),
         detector(std::move(d)),
-        pool(resolved_threads(opt), resolved_queue(opt)) {
+        pool(resolved_threads(opt), resolved_queue(opt)),
+        upload_slots(pool.threads() + pool.max_queued()) {
     if (!detector) throw Error({}, "somna serve needs a detector");
+    if (opt.max_connections < 1 || opt.max_connections > kMaxConnectionsLimit) {
+      throw Error({}, fmt::format("max connections must be 1 to {}, got {}", kMaxConnectionsLimit,
+                                  opt.max_connections));
+    }
     info = detector->info();
     gpu = torch::cuda::is_available();
     normalization = normalization_of(info, opt.model_file);
@@ -116,15 +182,10 @@ struct Server::Impl {
         std::error_code ec;
         if (!fs::is_regular_file(f, ec)) throw Error(f, "no such file");
       }
-      auto s = std::make_unique<httplib::SSLServer>(opt.cert_file.c_str(), opt.key_file.c_str());
-      if (!s->is_valid()) {
-        throw Error(opt.cert_file, "cannot start TLS with this certificate and key (" +
-                                       opt.key_file + "): not PEM, or they do not match");
-      }
-      http = std::move(s);
-    } else {
-      http = std::make_unique<httplib::Server>();
+      tls_context = std::make_unique<TlsContext>(opt.cert_file, opt.key_file);
     }
+    policy.token = opt.token;
+    policy.max_upload_bytes = static_cast<uint64_t>(opt.max_upload_mb * 1024.0 * 1024.0);
     setup();
   }
 
@@ -144,23 +205,133 @@ struct Server::Impl {
         {"detector", {{"name", info.name}, {"kind", info.kind}, {"trained_on", info.trained_on}}}};
   }
 
+  ~Impl() {
+    if (listener) listener->stop();
+    shut_threads();
+  }
+
+  void shut_threads() {
+    if (light_threads) light_threads->shutdown();
+    if (upload_threads) upload_threads->shutdown();
+    light_threads.reset();
+    upload_threads.reset();
+  }
+
+  // --- Connections: heads decided on the listener thread, requests served on pool threads. ---
+
+  ListenerLimits limits() const {
+    ListenerLimits l;
+    l.max_connections = opt.max_connections;
+    l.head_timeout = std::chrono::seconds(std::min(opt.header_timeout_s, opt.timeout_s));
+    l.idle_timeout = std::chrono::seconds(std::min(5, opt.timeout_s));
+    return l;
+  }
+
+  void start_listening(int fd) {
+    light_threads = std::make_unique<httplib::ThreadPool>(kLightThreads);
+    upload_threads = std::make_unique<httplib::ThreadPool>(size_t(upload_slots));
+    listener = std::make_unique<Listener>(
+        fd, limits(), tls_context.get(),
+        [this](std::shared_ptr<Connection> c, std::string_view head) {
+          on_head(std::move(c), head);
+        },
+        [this](int status) { return refusal(status, default_error_message(status), nullptr); });
+  }
+
+  bool reserve_upload() {
+    int n = uploads.load();
+    while (n < upload_slots) {
+      if (uploads.compare_exchange_weak(n, n + 1)) return true;
+    }
+    return false;
+  }
+
+  void on_head(std::shared_ptr<Connection> c, std::string_view head_bytes) {
+    RequestHead h;
+    try {
+      h = parse_request_head(head_bytes);
+    } catch (const HttpError& e) {
+      refuse(std::move(c), e.status(), e.what(), nullptr);
+      return;
+    }
+    const Admission a = admit(h, policy);
+    if (!a.admitted()) {
+      refuse(std::move(c), a.status, a.message, &h);
+      return;
+    }
+    if (a.lane == Lane::Upload && !reserve_upload()) {
+      refuse(std::move(c), 503,
+             fmt::format("all {} analysis workers are busy and {} analyses are waiting; retry "
+                         "later",
+                         pool.threads(), pool.max_queued()),
+             &h);
+      return;
+    }
+    const size_t head_size = head_bytes.size();
+    auto job = [this, c = std::move(c), h = std::move(h), a, head_size] {
+      serve(c, h, a, head_size);
+    };
+    (a.lane == Lane::Upload ? upload_threads : light_threads)->enqueue(std::move(job));
+  }
+
+  void serve(const std::shared_ptr<Connection>& c, const RequestHead& h, const Admission& a,
+             size_t head_size) {
+    // Chunked bodies declare no length: they may carry framing on top of max_body.
+    const uint64_t framing = h.chunked ? a.max_body / 16 + 65536 : 0;
+    ConnectionStream s(*c, c->request_start + std::chrono::seconds(opt.timeout_s),
+                       head_size + a.max_body + framing, std::chrono::seconds(opt.timeout_s));
+    const bool close = !h.keep_alive() || c->requests_served + 1 >= kMaxRequestsPerConnection;
+    bool closed = false;
+    t_stream = &s;
+    const bool ok = http.serve(s, close, closed);
+    t_stream = nullptr;
+    ++c->requests_served;
+    if (a.lane == Lane::Upload) uploads.fetch_sub(1);
+    // Reused only when this request's bytes were read exactly: never in the middle of a body.
+    const bool exact = !h.chunked && s.bytes_read() == head_size + h.content_length.value_or(0);
+    if (ok && !close && !closed && !s.failed() && exact) {
+      listener->resume(c);
+    } else {
+      listener->close(c);
+    }
+  }
+
+  // An answer written by the listener itself, before cpp-httplib sees the request.
+  std::string refusal(int status, const std::string& message, const RequestHead* h) const {
+    const std::string id = new_request_id();
+    RawResponse r;
+    r.status = status;
+    r.content_type = kJson;
+    r.body = dump(error_body(status, message, id));
+    r.headers.emplace_back("X-Request-Id", id);
+    if (status == 401) r.headers.emplace_back("WWW-Authenticate", "Bearer realm=\"somna\"");
+    if (status == 503) r.headers.emplace_back("Retry-After", "5");
+    if (h) {
+      if (const auto origin = allowed_origin(opt.cors_origins, h->field("Origin"))) {
+        r.headers.emplace_back("Access-Control-Allow-Origin", *origin);
+        r.headers.emplace_back("Vary", "Origin");
+        r.headers.emplace_back("Access-Control-Expose-Headers", "X-Request-Id, Retry-After");
+      }
+    }
+    return render(r);
+  }
+
+  void refuse(std::shared_ptr<Connection> c, int status, const std::string& message,
+              const RequestHead* h) {
+    const std::string answer = refusal(status, message, h);
+    const std::string method = h ? h->method : std::string("-");
+    const std::string path = h ? h->path : std::string("-");
+    metrics.request_finished(Metrics::path_label(method, path), status, 0);
+    log_access(access_log_line("-", c->peer_ip(), method, path, status, answer.size(), 0));
+    spdlog::debug("{} {} from {}: {} {}", method, path.substr(0, 200), c->peer_ip(), status,
+                  message);
+    listener->respond_and_close(std::move(c), answer);
+  }
+
   void setup() {
-    httplib::Server& s = *http;
-    // Connection threads: every analysis worker and queued analysis can hold one, with room left
-    // for /health, /metrics and the page while analyses run. cpp-httplib owns the queue it gets.
-    const size_t connections = size_t(pool.threads() + pool.max_queued() + 8);
-    s.new_task_queue = [connections] { return new httplib::ThreadPool(connections); };
-    s.set_payload_max_length(static_cast<size_t>(opt.max_upload_mb * 1024.0 * 1024.0));
-    s.set_read_timeout(opt.timeout_s, 0);
-    s.set_write_timeout(opt.timeout_s, 0);
-    // SO_REUSEADDR only: cpp-httplib's default adds SO_REUSEPORT, which would let a second server
-    // bind the same port silently instead of failing with "address in use".
-    s.set_socket_options([](socket_t sock) {
-      int yes = 1;
-      setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, reinterpret_cast<const void*>(&yes), sizeof yes);
-    });
-    s.set_keep_alive_timeout(std::min(5, std::max(1, opt.timeout_s)));
-    s.set_keep_alive_max_count(100);
+    httplib::Server& s = http;
+    s.set_payload_max_length(static_cast<size_t>(policy.max_upload_bytes));
+    s.set_keep_alive_max_count(kMaxRequestsPerConnection);
 
     s.set_pre_routing_handler([this](const httplib::Request& req, httplib::Response& res) {
       RequestContext& ctx = begin_request();
@@ -182,16 +353,7 @@ struct Server::Impl {
         }
         return httplib::Server::HandlerResponse::Handled;
       }
-      // The token guards the API; the static page holds no data and is served without it (a
-      // browser cannot attach a bearer token to the page load). Requests with a body are checked
-      // in their handler, once the body is read, so the connection stays in step for keep-alive.
-      const bool api = req.path == "/predict" || req.path == "/metrics";
-      const bool static_get = (req.method == "GET" || req.method == "HEAD") && !api;
-      if (req.path != "/health" && !static_get && !has_body(req) &&
-          !bearer_token_ok(opt.token, req.get_header_value("Authorization"))) {
-        send_error(res, 401, default_error_message(401));
-        return httplib::Server::HandlerResponse::Handled;
-      }
+      // Authorisation, body limits and admission were decided on the head (admission.hpp).
       return httplib::Server::HandlerResponse::Unhandled;
     });
 
@@ -223,9 +385,19 @@ struct Server::Impl {
     });
 
     s.set_error_handler(httplib::Server::HandlerWithResponse(
-        [](const httplib::Request& req, httplib::Response& res) {
+        [this](const httplib::Request& req, httplib::Response& res) {
           if (!res.body.empty()) return httplib::Server::HandlerResponse::Unhandled;
+          if (res.status == 400 && t_stream && t_stream->oversize()) res.status = 413;
           std::string msg = default_error_message(res.status);
+          if (res.status == 400 && req.path == "/predict" && t_stream && !t_stream->failed()) {
+            msg =
+                "the multipart body could not be read: it is malformed, has more than 1024 "
+                "parts, or a part header longer than 8 KiB";
+          }
+          if (res.status == 413) {
+            msg = fmt::format("the upload is larger than the {:.1f} MiB this server accepts",
+                              double(policy.max_upload_bytes) / (1024.0 * 1024.0));
+          }
           if (res.status == 404) {
             msg = "no such endpoint: " + req.method + " " + req.path.substr(0, 200);
           }
@@ -258,10 +430,6 @@ struct Server::Impl {
 
   void predict(const httplib::Request& req, httplib::Response& res) {
     const RequestContext& ctx = current_request();
-    if (!bearer_token_ok(opt.token, req.get_header_value("Authorization"))) {
-      send_error(res, 401, default_error_message(401));
-      return;
-    }
     if (!req.is_multipart_form_data()) {
       send_error(res, 415,
                  "POST /predict takes multipart/form-data with the recording in field 'files'");
@@ -290,9 +458,10 @@ struct Server::Impl {
     StagedRecord staged;
     try {
       tmp = std::make_unique<TempDir>(opt.upload_dir, "somna-upload-");
-      staged = stage_upload(parts, fs_field, *tmp);
       std::string body;
+      // Everything done per upload (header parse, staging, reading, analysis) runs on a worker.
       auto job = [&] {
+        staged = stage_upload(parts, fs_field, *tmp);
         stage = Stage::Read;
         io::Record record = io::read_record(staged.read_path, staged.read_options);
         record.name = staged.record_name;
@@ -309,7 +478,7 @@ struct Server::Impl {
         body = dump(predict_response(rep, record, po));
       };
       std::future<void> done = pool.try_submit(job);
-      if (!done.valid()) {
+      if (!done.valid()) {  // only while stopping: admission reserved a place
         send_error(res, 503,
                    fmt::format("all {} analysis workers are busy and {} analyses are waiting; "
                                "retry later",
@@ -352,29 +521,31 @@ Server::~Server() {
 
 int Server::bind() {
   Impl& m = *impl_;
-  if (m.opt.port == 0) {
-    m.port = m.http->bind_to_any_port(m.opt.host);
-  } else {
-    m.port = m.http->bind_to_port(m.opt.host, m.opt.port) ? m.opt.port : -1;
-  }
-  if (m.port <= 0) {
+  int bound = -1;
+  const int fd = listen_socket(m.opt.host, m.opt.port, bound);
+  if (fd < 0) {
     throw Error(fmt::format("{}:{}", m.opt.host, m.opt.port),
                 "cannot listen there (address in use, or not an address of this machine)");
   }
+  m.port = bound;
+  m.start_listening(fd);
   return m.port;
 }
 
 void Server::run() {
   if (impl_->port <= 0) bind();
-  impl_->http->listen_after_bind();
+  impl_->serving.store(true);
+  impl_->listener->run();
+  impl_->shut_threads();  // requests in flight finish first
+  impl_->serving.store(false);
 }
 
 void Server::stop() {
-  if (impl_ && impl_->http) impl_->http->stop();
+  if (impl_ && impl_->listener) impl_->listener->stop();
 }
 
 bool Server::running() const {
-  return impl_->http->is_running();
+  return impl_->serving.load();
 }
 
 int Server::port() const {

@@ -8,15 +8,21 @@
 
 namespace somna::server {
 
+// The most connections a server may hold: cpp-httplib, as Debian builds it, serves descriptors
+// below FD_SETSIZE (1024) only; the rest is left for model, upload and log files.
+constexpr int kMaxConnectionsLimit = 896;
+
 struct ServerOptions {
   std::string host = "127.0.0.1";
   int port = 8080;  // 0: any free port (Server::bind() returns it)
 
   double max_upload_mb = 128;  // request bodies above this get 413
-  int timeout_s = 60;          // socket read/write timeout of one request
+  int timeout_s = 60;          // a request (head and body) must arrive within this; each write too
+  int header_timeout_s = 10;   // a request head must arrive within this (at most timeout_s)
+  int max_connections = 512;   // open connections; beyond, the longest-idle one is closed, or 503
   int threads = 0;             // analysis workers; 0 = hardware threads
   int queue = 0;               // analyses waiting for a worker beyond which /predict answers 503;
-                               // 0 = 2 x threads
+                               // 0 = 4 x threads
 
   std::string token;                      // bearer token for all but /health (empty: none)
   std::vector<std::string> cors_origins;  // allowed Origin values ("*" = any)

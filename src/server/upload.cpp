@@ -61,20 +61,6 @@ std::string safe_extension(const std::string& name) {
   return ext;
 }
 
-// Replaces the first whitespace-delimited token of `line` by `token`.
-std::string replace_first_token(const std::string& line, const std::string& token) {
-  const size_t b = line.find_first_not_of(" \t");
-  if (b == std::string::npos) return line;
-  size_t e = line.find_first_of(" \t\r", b);
-  if (e == std::string::npos) e = line.size();
-  return line.substr(0, b) + token + line.substr(e);
-}
-
-bool is_comment_or_blank(const std::string& line) {
-  const size_t b = line.find_first_not_of(" \t\r");
-  return b == std::string::npos || line[b] == '#';
-}
-
 // Stages a WFDB record: the header rewritten to name upload.hea's own signal files.
 StagedRecord stage_wfdb(const UploadedPart& hea, const std::vector<UploadedPart>& parts,
                         const fs::path& dir) {
@@ -112,39 +98,21 @@ StagedRecord stage_wfdb(const UploadedPart& hea, const std::vector<UploadedPart>
     s.path_names[(dir / name).string()] = base;
     staged_name[sig.file_name] = name;
   }
-  // Rewrite the record line and the signal lines' file names.
-  std::string out;
-  out.reserve(hea.content.size() + 64);
-  size_t pos = 0;
-  int line_kind = 0;  // 0: record line next; then signal lines
-  int64_t signals_left = h.n_signals;
-  const std::string text(hea.content);
-  while (pos < text.size()) {
-    size_t nl = text.find('\n', pos);
-    const size_t end = nl == std::string::npos ? text.size() : nl + 1;
-    std::string line = text.substr(pos, end - pos);
-    pos = end;
-    if (!is_comment_or_blank(line)) {
-      if (line_kind == 0) {
-        // "name[/segments] nsig ..." -> "upload ..."
-        line = replace_first_token(line, "upload");
-        line_kind = 1;
-      } else if (signals_left > 0) {
-        const size_t b = line.find_first_not_of(" \t");
-        size_t e = line.find_first_of(" \t\r", b);
-        if (e == std::string::npos) e = line.size();
-        const std::string file = line.substr(b, e - b);
-        const auto it = staged_name.find(file);
-        if (it != staged_name.end()) line = replace_first_token(line, it->second);
-        --signals_left;
-      }
-    }
-    out += line;
-  }
-  // The rewritten header must describe the same record.
+  // The header with its record name and signal file names pointing at the staged files. The
+  // parser's own lines decide which are signal lines; re-parsed, each signal must name the file
+  // staged for the file it named before.
+  const std::string out = io::rename_wfdb_header(hea.content, hea_name, "upload", staged_name);
   const io::WfdbHeader check = io::parse_wfdb_header(out, hea_name);
-  if (check.n_signals != h.n_signals || check.signals.size() != h.signals.size()) {
-    throw HttpError(400, hea_name + ": header could not be staged");
+  if (check.signals.size() != h.signals.size()) {
+    throw std::logic_error(hea_name + ": staged header has another number of signals");
+  }
+  for (size_t i = 0; i < h.signals.size(); ++i) {
+    const auto it = staged_name.find(h.signals[i].file_name);
+    const std::string& want = it == staged_name.end() ? h.signals[i].file_name : it->second;
+    if (check.signals[i].file_name != want) {
+      throw std::logic_error(hea_name + ": staged header names another file for signal " +
+                             std::to_string(i));
+    }
   }
   const fs::path hp = dir / "upload.hea";
   write_file(hp, out);

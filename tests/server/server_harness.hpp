@@ -9,6 +9,7 @@
 #include <gtest/gtest.h>
 #include <httplib.h>
 #include <netinet/in.h>
+#include <poll.h>
 #include <signal.h>
 #include <sys/socket.h>
 #include <sys/types.h>
@@ -225,6 +226,55 @@ inline int free_port() {
   }
   ::close(fd);
   return port;
+}
+
+// A blocking TCP connection to 127.0.0.1:port (-1 when it cannot connect).
+inline int connect_local(int port) {
+  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  a.sin_port = htons(static_cast<uint16_t>(port));
+  if (::connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0) {
+    ::close(fd);
+    return -1;
+  }
+  return fd;
+}
+
+// Sends `bytes` on a raw connection, then waits for the server to answer or close; returns the
+// seconds until it did (-1 when it did neither within `limit_s`) and what it sent back first.
+inline std::pair<double, std::string> stall(int port, const std::string& bytes, double limit_s) {
+  const int fd = connect_local(port);
+  if (fd < 0) return {-2, {}};
+  timeval tv{static_cast<time_t>(limit_s), 0};
+  ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+  const auto t0 = std::chrono::steady_clock::now();
+  (void)!::send(fd, bytes.data(), bytes.size(), MSG_NOSIGNAL);
+  std::string got;
+  char buf[4096];
+  double took = -1;
+  const ssize_t n = ::recv(fd, buf, sizeof buf, 0);
+  if (n >= 0) {  // answered or closed
+    took = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    got.append(buf, size_t(n));
+  }
+  ::close(fd);
+  return {took, got};
+}
+
+// Everything the server sends on a raw connection after `bytes`, until it closes (or limit_s).
+inline std::string exchange_until_close(int port, const std::string& bytes, double limit_s) {
+  const int fd = connect_local(port);
+  if (fd < 0) return {};
+  timeval tv{static_cast<time_t>(limit_s), 0};
+  ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+  (void)!::send(fd, bytes.data(), bytes.size(), MSG_NOSIGNAL);
+  std::string got;
+  char buf[4096];
+  for (ssize_t n; (n = ::recv(fd, buf, sizeof buf, 0)) > 0;) got.append(buf, size_t(n));
+  ::close(fd);
+  return got;
 }
 
 // `somna serve` as a child process (SOMNA_BINARY, or env SOMNA_BINARY), stdout/stderr to a file.

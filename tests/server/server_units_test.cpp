@@ -10,6 +10,7 @@
 
 #include "common/error.hpp"
 #include "io/record.hpp"
+#include "io/wfdb_header.hpp"
 #include "server/access_control.hpp"
 #include "server/access_log.hpp"
 #include "server/http_error.hpp"
@@ -110,6 +111,57 @@ TEST(ServerUpload, WfdbHeaderIsRewrittenToServerNames) {
     EXPECT_EQ(scrub_paths("'signal0.dat' is odd", s, t.path()), "'x.dat' is odd");
   }
   EXPECT_EQ(d.entries(), 0u);  // TempDir removed its folder
+}
+
+TEST(ServerUpload, SignalFilesKeepTheirChannelsAcrossBlankAndCrOnlyLines) {
+  ScratchDir d;
+  TempDir t(d.str());
+  // signal1.dat first, then a blank line and a CR-only line, then signal0.dat: each channel must
+  // keep its own file (before: both were pointed at one file, silently).
+  const std::string hea =
+      "rec 2 100 4\nsignal1.dat 16 200 16 0 0 0 0 A\n\n\r\nsignal0.dat 16 200 16 0 0 0 0 B\n";
+  const std::string one("\x01\x00\x01\x00\x01\x00\x01\x00", 8);
+  const std::string two("\x02\x00\x02\x00\x02\x00\x02\x00", 8);
+  const StagedRecord s =
+      stage_upload({{"rec.hea", hea}, {"signal1.dat", one}, {"signal0.dat", two}}, "", t);
+  const io::WfdbHeader staged = io::parse_wfdb_header(read_bytes(s.read_path), "staged");
+  ASSERT_EQ(staged.signals.size(), 2u);
+  EXPECT_EQ(read_bytes(t.path() + "/" + staged.signals[0].file_name), one);
+  EXPECT_EQ(read_bytes(t.path() + "/" + staged.signals[1].file_name), two);
+  const io::Record r = io::read_record(s.read_path);
+  ASSERT_EQ(r.channels.size(), 2u);
+  EXPECT_EQ(r.channels[0].name, "A");
+  EXPECT_FLOAT_EQ(r.channels[0].samples[0], 1.0f / 200);
+  EXPECT_FLOAT_EQ(r.channels[1].samples[0], 2.0f / 200);
+}
+
+TEST(ServerUpload, MitBih100IsStagedAsTheOriginal) {
+  const std::string base = std::string(SOMNA_SHARED_DATA) + "/wfdb-samples/100";
+  if (!fs::exists(base + ".hea")) GTEST_SKIP() << "shared data absent: " << base;
+  ScratchDir d;
+  TempDir t(d.str());
+  const std::string hea = read_bytes(base + ".hea"), dat = read_bytes(base + ".dat");
+  const StagedRecord s = stage_upload({{"100.hea", hea}, {"100.dat", dat}}, "", t);
+  const io::Record staged = io::read_record(s.read_path);
+  const io::Record original = io::read_record(base + ".hea");
+  ASSERT_EQ(staged.channels.size(), original.channels.size());
+  for (size_t c = 0; c < staged.channels.size(); ++c) {
+    EXPECT_EQ(staged.channels[c].samples, original.channels[c].samples);
+  }
+}
+
+TEST(ServerUpload, AHeaderLargerThanAnyRealOneIsRefusedBeforeParsing) {
+  ScratchDir d;
+  TempDir t(d.str());
+  std::string hea = "rec 1 100 10\nrec.dat 16\n";
+  while (hea.size() <= io::kMaxWfdbHeaderBytes) hea += "#\n";
+  try {
+    stage_upload({{"rec.hea", hea}, {"rec.dat", "xx"}}, "", t);
+    FAIL() << "accepted";
+  } catch (const HttpError& e) {
+    EXPECT_EQ(e.status(), 400);
+    EXPECT_NE(std::string(e.what()).find("at most 1024 KiB"), std::string::npos) << e.what();
+  }
 }
 
 TEST(ServerUpload, ErrorsNameTheFiles) {
