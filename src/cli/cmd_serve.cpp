@@ -114,8 +114,12 @@ SOMNA_COMMAND(
            ->check(CLI::Range(1, 1024));
        app.add_option("--queue", a->opt.queue,
                       "Analyses that may wait for a worker before /predict answers 503 "
-                      "(default: 4 x threads)")
+                      "(default: 16 x threads)")
            ->check(CLI::Range(1, 100000));
+       app.add_option("--max-inflight-mb", a->opt.max_inflight_mb,
+                      "Upload bodies held in memory at once, MiB (503 beyond)")
+           ->check(CLI::Range(1.0, 1048576.0))
+           ->capture_default_str();
        app.add_option("--token", a->opt.token,
                       "Bearer token required on all endpoints but /health (or env "
                       "SOMNA_TOKEN)");

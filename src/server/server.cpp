@@ -13,6 +13,8 @@
 #include <algorithm>
 #include <atomic>
 #include <filesystem>
+#include <mutex>
+#include <optional>
 #include <thread>
 
 #include "analysis/night_report.hpp"
@@ -152,10 +154,13 @@ struct Server::Impl {
   WorkerPool pool;
   Metrics metrics;
   AdmissionPolicy policy;
-  // Uploads being received or analysed: at most one per worker and queue place, decided on the
-  // head, so a refused upload costs nothing and an admitted one always finds a worker place.
+  // Uploads being received or analysed: at most one per worker and queue place, and at most
+  // --max-inflight-mb of declared bodies, decided on the head, so a refused upload costs nothing
+  // and an admitted one always finds a worker place.
   const int upload_slots;
-  std::atomic<int> uploads{0};
+  std::mutex uploads_mutex;
+  int uploads = 0;
+  uint64_t upload_bytes = 0;
   std::unique_ptr<Listener> listener;
   std::unique_ptr<httplib::ThreadPool> light_threads, upload_threads;
   std::atomic<bool> serving{false};
@@ -238,12 +243,35 @@ struct Server::Impl {
         [this](int status) { return refusal(status, default_error_message(status), nullptr); });
   }
 
-  bool reserve_upload() {
-    int n = uploads.load();
-    while (n < upload_slots) {
-      if (uploads.compare_exchange_weak(n, n + 1)) return true;
+  // What an upload may hold in memory: its declared body, or the limit when chunked.
+  uint64_t upload_cost(const RequestHead& h) const {
+    return h.content_length.value_or(policy.max_upload_bytes);
+  }
+
+  // A place for this upload, or the reason there is none.
+  std::optional<std::string> reserve_upload(uint64_t bytes) {
+    std::lock_guard<std::mutex> lock(uploads_mutex);
+    if (uploads >= upload_slots) {
+      return fmt::format(
+          "all {} analysis workers are busy and {} analyses are waiting; retry later",
+          pool.threads(), pool.max_queued());
     }
-    return false;
+    const auto budget = static_cast<uint64_t>(opt.max_inflight_mb * 1024 * 1024);
+    if (uploads > 0 && upload_bytes + bytes > budget) {
+      return fmt::format(
+          "uploads in progress hold {:.0f} of the {:.0f} MiB this server keeps in "
+          "memory at once; retry later",
+          double(upload_bytes) / (1024 * 1024), opt.max_inflight_mb);
+    }
+    ++uploads;
+    upload_bytes += bytes;
+    return std::nullopt;
+  }
+
+  void release_upload(uint64_t bytes) {
+    std::lock_guard<std::mutex> lock(uploads_mutex);
+    --uploads;
+    upload_bytes -= bytes;
   }
 
   void on_head(std::shared_ptr<Connection> c, std::string_view head_bytes) {
@@ -259,13 +287,11 @@ struct Server::Impl {
       refuse(std::move(c), a.status, a.message, &h);
       return;
     }
-    if (a.lane == Lane::Upload && !reserve_upload()) {
-      refuse(std::move(c), 503,
-             fmt::format("all {} analysis workers are busy and {} analyses are waiting; retry "
-                         "later",
-                         pool.threads(), pool.max_queued()),
-             &h);
-      return;
+    if (a.lane == Lane::Upload) {
+      if (auto busy = reserve_upload(upload_cost(h))) {
+        refuse(std::move(c), 503, *busy, &h);
+        return;
+      }
     }
     const size_t head_size = head_bytes.size();
     auto job = [this, c = std::move(c), h = std::move(h), a, head_size] {
@@ -286,7 +312,7 @@ struct Server::Impl {
     const bool ok = http.serve(s, close, closed);
     t_stream = nullptr;
     ++c->requests_served;
-    if (a.lane == Lane::Upload) uploads.fetch_sub(1);
+    if (a.lane == Lane::Upload) release_upload(upload_cost(h));
     // Reused only when this request's bytes were read exactly: never in the middle of a body.
     const bool exact = !h.chunked && s.bytes_read() == head_size + h.content_length.value_or(0);
     if (ok && !close && !closed && !s.failed() && exact) {

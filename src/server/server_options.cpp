@@ -13,7 +13,7 @@ int resolved_threads(const ServerOptions& o) {
 }
 
 int resolved_queue(const ServerOptions& o) {
-  return o.queue > 0 ? o.queue : 4 * resolved_threads(o);
+  return o.queue > 0 ? o.queue : 16 * resolved_threads(o);
 }
 
 std::string default_web_root() {

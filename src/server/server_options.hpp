@@ -22,7 +22,8 @@ struct ServerOptions {
   int max_connections = 512;   // open connections; beyond, the longest-idle one is closed, or 503
   int threads = 0;             // analysis workers; 0 = hardware threads
   int queue = 0;               // analyses waiting for a worker beyond which /predict answers 503;
-                               // 0 = 4 x threads
+                               // 0 = 16 x threads
+  double max_inflight_mb = 1024;  // declared upload bodies held at once; beyond, 503
 
   std::string token;                      // bearer token for all but /health (empty: none)
   std::vector<std::string> cors_origins;  // allowed Origin values ("*" = any)

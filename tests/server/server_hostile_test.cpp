@@ -293,6 +293,24 @@ TEST(ServerHostile, BusyIsDecidedOnTheHeadBeforeTheBody) {
   EXPECT_EQ(status[1], 200);
 }
 
+TEST(ServerHostile, UploadsInMemoryAreBoundedInBytes) {
+  ServerOptions o;
+  o.threads = 1;
+  o.queue = 8;
+  o.max_inflight_mb = 2;
+  TestServer ts(o, std::make_shared<TestDetector>(TestDetector::Mode::Sleep, 1500));
+  int first = 0;
+  std::thread t([&] { first = predict(*ts.client(), sample_upload()).status; });
+  std::this_thread::sleep_for(std::chrono::milliseconds(500));
+  // A place in the queue is free, but a 1.6 MB night is held already: 1 MiB more is over budget.
+  const auto [took, r] = stall(ts.port(), upload_head(1u << 20), 5);
+  EXPECT_TRUE(starts_with(r, "HTTP/1.1 503")) << r;
+  EXPECT_NE(r.find("MiB this server keeps in memory"), std::string::npos) << r;
+  EXPECT_LT(took, 1.0);
+  t.join();
+  EXPECT_EQ(first, 200);
+}
+
 TEST(ServerHostile, MitBih100WithItsBlankAndCrLinesIsAnalysed) {
   const std::string base = shared_data() + "/wfdb-samples/100";
   if (!fs::exists(base + ".hea")) GTEST_SKIP() << "shared data absent: " << base;
