@@ -12,12 +12,13 @@
 
 #include "analysis/hrv.hpp"
 #include "common/error.hpp"
+#include "common/text_format.hpp"
 
 namespace somna::analysis {
 
 namespace {
 
-constexpr double kMaxNightHours = 72;
+constexpr double kMaxNightHours = io::kMaxRecordingHours;
 
 std::string plural(size_t n, const char* one, const char* many) {
   return fmt::format("{} {}", n, n == 1 ? one : many);
@@ -70,14 +71,17 @@ NightReport analyze_night(const io::Record& record, const Detector& detector,
   if (ecg) duration = std::max(duration, ecg->duration_s());
   if (!(duration > 0)) throw AnalysisError(file, "the recording has zero length");
   if (duration > kMaxNightHours * 3600) {
-    throw AnalysisError(file, fmt::format("the recording lasts {:.0f} h; one analysis takes at "
+    throw AnalysisError(file, fmt::format("the recording lasts {}; one analysis takes at "
                                           "most {:.0f} h (split longer recordings)",
-                                          duration / 3600, kMaxNightHours));
+                                          duration_text(duration), kMaxNightHours));
   }
   if (beats.size() < 2) {
-    throw AnalysisError(file,
-                        fmt::format("no heartbeats found in {:.0f} s of {}", duration,
-                                    ecg ? "ECG (channel '" + ecg->name + "')" : "annotations"));
+    // External beats: the annotation file is to blame, not the ECG beside it.
+    const std::string where = options.beats
+                                  ? "the beat annotations (" + beats.source + ")"
+                                  : (ecg ? "ECG (channel '" + ecg->name + "')" : "annotations");
+    throw AnalysisError(
+        file, fmt::format("no heartbeats found in {} of {}", duration_text(duration), where));
   }
   rep.recording_s = duration;
   rep.n_beats = beats.size();

@@ -15,6 +15,7 @@
 
 #include "cli/command.hpp"
 #include "common/error.hpp"
+#include "common/text_format.hpp"
 #include "io/annotations.hpp"
 #include "io/record.hpp"
 #include "io/wfdb_header.hpp"
@@ -132,6 +133,17 @@ Info read_for_info(const std::string& path, const io::ReadOptions& base) {
   return info;
 }
 
+// read_for_info, with the hint only `info` can give: the io layer names what is missing in a
+// truncated file but suggests no option (analyze and the server have none).
+Info read_for_info_with_hint(const std::string& path, const io::ReadOptions& options) {
+  try {
+    return read_for_info(path, options);
+  } catch (const io::TruncatedError& e) {
+    throw io::FormatError(
+        e.file(), e.message() + "; add --allow-truncated to describe what is there", e.where());
+  }
+}
+
 // The most frequent annotation texts inside the file (EDF+), most frequent first.
 std::vector<std::pair<std::string, size_t>> top_events(const io::Record& rec, size_t n) {
   std::map<std::string, size_t> counts;
@@ -143,15 +155,14 @@ std::vector<std::pair<std::string, size_t>> top_events(const io::Record& rec, si
   return out;
 }
 
+// Bounded for any value a header can hold (common/text_format.hpp).
 std::string hms(double seconds) {
-  const long long total = std::llround(seconds);
-  return fmt::format("{}:{:02}:{:02}", total / 3600, (total / 60) % 60, total % 60);
+  return clock_text(seconds);
 }
 
 std::string number(double v) {
-  if (std::fabs(v - std::round(v)) < 1e-9 && std::fabs(v) < 1e15)
-    return fmt::format("{}", static_cast<long long>(std::llround(v)));
-  return fmt::format("{:.6g}", v);
+  if (std::fabs(v - std::round(v)) < 1e-9) return number_text(std::round(v));
+  return number_text(v);
 }
 
 nlohmann::ordered_json to_json(const Info& info, const std::vector<AnnotationFile>& files) {
@@ -284,7 +295,7 @@ SOMNA_COMMAND(
       app.add_flag("--allow-truncated", options->allow_truncated,
                    "Describe what a truncated file holds instead of refusing it");
       return [path, json, options]() {
-        const Info info = read_for_info(*path, *options);
+        const Info info = read_for_info_with_hint(*path, *options);
         const std::vector<AnnotationFile> files = annotation_files(info.rec);
         if (*json)
           std::cout << to_json(info, files)

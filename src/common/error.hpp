@@ -28,6 +28,13 @@ class FormatError : public Error {
  public:
   using Error::Error;
 };
+// A signal file shorter than its header says. The message says what is missing and suggests no
+// option: only some callers offer one (`somna info --allow-truncated`, ReadOptions::
+// allow_truncated), and those add the hint themselves.
+class TruncatedError : public FormatError {
+ public:
+  using FormatError::FormatError;
+};
 // A format we recognise but do not read (e.g. a WFDB signal format we lack).
 class UnsupportedError : public Error {
  public:

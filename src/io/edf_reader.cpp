@@ -13,6 +13,7 @@
 
 #include "common/error.hpp"
 #include "io/channel_info.hpp"
+#include "io/limits.hpp"
 #include "io/wfdb_util.hpp"
 
 namespace somna::io {
@@ -25,7 +26,6 @@ constexpr int64_t kMaxBytesPerRecord = 64LL << 20;       // one data record
 constexpr int64_t kMaxTotalSamples = 1LL << 29;          // all kept channels together (2 GiB)
 constexpr double kMaxTimelineSeconds = 7 * 24 * 3600.0;  // EDF+D: onsets within one week
 constexpr size_t kMaxEvents = 1u << 20;
-constexpr double kMaxSamplingFrequency = 1e6;
 
 std::string trim(std::string_view text) {
   size_t a = 0, b = text.size();
@@ -309,9 +309,8 @@ EdfHeader parse_edf_header(const uint8_t* data, size_t size, uint64_t file_size,
   if (h.record_duration > 0) {
     for (size_t k = 0; k < h.signals.size(); ++k) {
       const double fs = static_cast<double>(h.signals[k].samples_per_record) / h.record_duration;
-      if (!h.signals[k].is_annotation && fs > kMaxSamplingFrequency)
-        bad(file, "sampling frequency " + std::to_string(fs) + " Hz is absurd (over 1 MHz)",
-            "signal " + std::to_string(k));
+      if (!h.signals[k].is_annotation)
+        check_sampling_frequency(file, fs, "signal " + std::to_string(k));
     }
   }
   const bool has_annotations = std::any_of(h.signals.begin(), h.signals.end(),
@@ -329,8 +328,9 @@ EdfHeader parse_edf_header(const uint8_t* data, size_t size, uint64_t file_size,
   const uint64_t whole = data_bytes / static_cast<uint64_t>(bytes);
   if (n_records == -1) {
     if (data_bytes % static_cast<uint64_t>(bytes) != 0 && !allow_truncated)
-      bad(file, "data length " + std::to_string(data_bytes) + " bytes is not a whole number of " +
-                    std::to_string(bytes) + "-byte data records");
+      throw TruncatedError(file, "data length " + std::to_string(data_bytes) +
+                                     " bytes is not a whole number of " + std::to_string(bytes) +
+                                     "-byte data records");
     h.n_records = static_cast<int64_t>(whole);
   } else {
     const uint64_t expected = static_cast<uint64_t>(n_records) * static_cast<uint64_t>(bytes);
@@ -339,7 +339,8 @@ EdfHeader parse_edf_header(const uint8_t* data, size_t size, uint64_t file_size,
       bad(file, "number of data records " + std::to_string(n_records) + " is absurd", "EDF header");
     if (data_bytes < expected) {
       if (!allow_truncated)
-        bad(file, "file is truncated: the header says " + std::to_string(n_records) +
+        throw TruncatedError(
+            file, "file is truncated: the header says " + std::to_string(n_records) +
                       " data records (" + std::to_string(expected + h.header_bytes) +
                       " bytes) but the file has " + std::to_string(file_size) + " bytes");
       h.truncated = true;
@@ -540,6 +541,8 @@ Record read_edf(const std::string& path, const ReadOptions& options) {
     }
   }
   if (options.header_only || rec.channels.empty() || h.n_records == 0) return rec;
+  for (const Channel& ch : rec.channels)
+    check_duration(path, static_cast<double>(ch.n_samples), ch.fs, options.max_duration_s);
 
   int64_t total = 0;
   for (const Channel& ch : rec.channels) total += ch.n_samples;
@@ -630,6 +633,7 @@ Record read_biosig(const std::string& path, const ReadOptions& options) {
       !std::isfinite(h->SampleRate) || h->SPR == 0)
     bad(path, "libbiosig header is not usable (signals " + std::to_string(h->NS) + ", records " +
                   std::to_string(h->NRec) + ", fs " + std::to_string(h->SampleRate) + ")");
+  check_sampling_frequency(path, h->SampleRate);
   rec.frame_fs = h->SampleRate / h->SPR;
   struct tm t {};
   if (biosig_get_startdatetime(h.get(), &t) == 0 && t.tm_year > 0) {
@@ -674,6 +678,8 @@ Record read_biosig(const std::string& path, const ReadOptions& options) {
     }
   }
   if (options.header_only || rec.channels.empty()) return rec;
+  for (const Channel& ch : rec.channels)
+    check_duration(path, static_cast<double>(ch.n_samples), ch.fs, options.max_duration_s);
   int64_t total = 0;
   for (const Channel& ch : rec.channels) total += ch.n_samples;
   if (total > kMaxTotalSamples) bad(path, "recording is too large to hold in memory");

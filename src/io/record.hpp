@@ -58,6 +58,9 @@ struct Record {
   std::optional<size_t> find_ecg() const;
 };
 
+// Longest recording a read returns samples for by default, and the longest one analysis takes.
+inline constexpr double kMaxRecordingHours = 72;
+
 struct ReadOptions {
   // Channel choice, for multi-channel files: a label (matched case-insensitively, e.g. "ecg"
   // matches "ECG", "EKG II", "ECG1"), or a 0-based index as text. Empty: keep every channel.
@@ -66,6 +69,10 @@ struct ReadOptions {
   bool allow_truncated = false;  // read what is there when a .dat is shorter than the header says
   bool keep_digital = false;     // also fill Channel::digital (WFDB, EDF)
   bool header_only = false;      // parse the header(s) only; samples stay empty (for `somna info`)
+  // Longest recording (seconds) whose samples are read; every reader checks the length its
+  // header declares against it before allocating (io/limits.hpp). 0: no limit. Not applied with
+  // header_only, which allocates nothing.
+  double max_duration_s = kMaxRecordingHours * 3600;
 };
 
 // Reads a record. `path` may be a .hea (or the record name without extension), .edf/.bdf/.rec,

@@ -6,6 +6,7 @@
 #include <map>
 
 #include "common/error.hpp"
+#include "io/limits.hpp"
 #include "io/wfdb_util.hpp"
 
 namespace somna::io {
@@ -118,6 +119,16 @@ Record base_record(const WfdbHeader& h, const std::string& format) {
   return r;
 }
 
+// The frame frequency and each chosen signal's frequency (frame frequency times samples per
+// frame) must be sane before anything is derived from them.
+void check_frequencies(const WfdbHeader& h, const std::vector<WfdbSignalSpec>& signals,
+                       const std::vector<size_t>& chosen) {
+  check_sampling_frequency(h.file, h.fs, "record line");
+  for (size_t i : chosen)
+    check_sampling_frequency(h.file, h.fs * signals[i].samples_per_frame,
+                             "signal " + std::to_string(i));
+}
+
 void check_output_size(const std::string& file, uint64_t frames, uint64_t frame_samples) {
   if (frame_samples != 0 && frames > kMaxOutputSamples / frame_samples) {
     throw FormatError(file, "record too long to read at once (" + std::to_string(frames) +
@@ -179,11 +190,10 @@ int64_t checked_length(const WfdbHeader& h, const std::vector<Group>& groups,
                      static_cast<uint64_t>(n) * static_cast<uint64_t>(groups[g].frame_samples))) +
              " bytes)";
     }
-    throw FormatError(src.name(), "file is too short: it holds " + std::to_string(have) +
-                                      " samples per signal (" + std::to_string(src.size()) +
-                                      " bytes) but the header " + h.file + " says " +
-                                      std::to_string(n) + need +
-                                      "; use the allow-truncated option to read what is there");
+    throw TruncatedError(src.name(), "file is too short: it holds " + std::to_string(have) +
+                                         " samples per signal (" + std::to_string(src.size()) +
+                                         " bytes) but the header " + h.file + " says " +
+                                         std::to_string(n) + need);
   }
   return n;
 }
@@ -196,6 +206,7 @@ Record decode_wfdb(const WfdbHeader& h, const WfdbOpener& open, const ReadOption
     throw FormatError(h.file, "multi-segment header where a single-segment one is expected");
   }
   const std::vector<size_t> chosen = selected_channels(h.file, h.signals.size(), options, range);
+  check_frequencies(h, h.signals, chosen);
   Record rec = base_record(h, "WFDB");
   for (size_t i : chosen) rec.channels.push_back(channel_from_spec(h, i));
   if (options.header_only) return rec;
@@ -225,6 +236,7 @@ Record decode_wfdb(const WfdbHeader& h, const WfdbOpener& open, const ReadOption
   }
   uint64_t frame_samples = 0;
   for (size_t i : chosen) frame_samples += static_cast<uint64_t>(h.signals[i].samples_per_frame);
+  check_duration(h.file, static_cast<double>(to - from), h.fs, options.max_duration_s);
   check_output_size(h.file, static_cast<uint64_t>(to - from), frame_samples);
 
   // Outputs, prefilled with "no data".
@@ -321,6 +333,7 @@ Record read_multi(const WfdbHeader& h, const std::string& dir, const ReadOptions
   }
   const std::vector<size_t> chosen =
       selected_channels(h.file, layout.signals.size(), options, range);
+  check_frequencies(h, layout.signals, chosen);
   Record rec = base_record(h, "WFDB multi-segment");
   for (size_t i : chosen) {
     Channel c = channel_from_spec(layout, i);
@@ -339,6 +352,7 @@ Record read_multi(const WfdbHeader& h, const std::string& dir, const ReadOptions
   uint64_t frame_samples = 0;
   for (size_t i : chosen)
     frame_samples += static_cast<uint64_t>(layout.signals[i].samples_per_frame);
+  check_duration(h.file, static_cast<double>(to - from), h.fs, options.max_duration_s);
   check_output_size(h.file, static_cast<uint64_t>(to - from), frame_samples);
 
   // First pass: the segments the window touches, their headers, and which of their signals

@@ -7,14 +7,13 @@
 #include <algorithm>
 #include <cmath>
 
+#include "common/text_format.hpp"
+
 namespace somna::report {
 
 std::string format_duration(double s) {
   if (!(s >= 0)) return "-";
-  if (s < 60) return fmt::format("{:.0f} s", s);
-  const long total_min = static_cast<long>(std::floor(s / 60 + 1e-9));
-  if (total_min < 60) return fmt::format("{} min", total_min);
-  return fmt::format("{} h {:02d} min", total_min / 60, static_cast<int>(total_min % 60));
+  return duration_text(s);
 }
 
 std::string terminal_summary(const analysis::NightReport& r) {

@@ -112,6 +112,19 @@ TEST(CliAnalyze, BadInputIsExitTwoWithTheFileNamed) {
   EXPECT_EQ(r.rc, 2) << r.err;
 }
 
+TEST(CliAnalyze, TruncatedFileErrorSuggestsNoOptionAnalyzeLacks) {
+  const fs::path dir = fresh_dir("trunc");
+  {
+    std::ofstream(dir / "t.hea") << "t 1 100 1000\nt.dat 16 200 16 0 0 0 0 ECG\n";
+    std::ofstream(dir / "t.dat", std::ios::binary) << std::string(600, '\0');
+  }
+  const CliResult r = somna("analyze " + q((dir / "t.hea").string()));
+  EXPECT_EQ(r.rc, 2) << r.err;
+  EXPECT_NE(r.err.find("too short"), std::string::npos) << r.err;
+  EXPECT_EQ(r.err.find("allow-truncated"), std::string::npos) << r.err;
+  fs::remove_all(dir);
+}
+
 TEST(CliAnalyzeSlow, BatchFolderResumeShardsAndJobs) {
   if (!fs::exists(kApnea + "/a01.qrs")) GTEST_SKIP() << "no Apnea-ECG data in " << kApnea;
   const fs::path in = fresh_dir("in"), out = fresh_dir("out");

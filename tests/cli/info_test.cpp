@@ -14,6 +14,8 @@
 #include <sstream>
 #include <string>
 
+#include "io/edf_writer.hpp"
+
 namespace {
 
 namespace fs = std::filesystem;
@@ -215,6 +217,28 @@ TEST(CliInfo, BadInputExitsWithCode2AndNamesTheFile) {
     EXPECT_NE(r.err.find(path), std::string::npos) << r.err;
     EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << r.err;  // one line
   }
+  fs::remove_all(dir);
+}
+
+TEST(CliInfo, TruncatedFileErrorNamesTheAllowTruncatedFlag) {
+  const fs::path dir = temp_dir();
+  somna::io::testing::EdfTestFile f;
+  somna::io::testing::EdfTestSignal s;
+  s.spr = 4;
+  f.n_records = 4;
+  s.digital.assign(16, 0);
+  f.signals = {s};
+  std::string bytes = somna::io::testing::edf_bytes(f);
+  bytes.resize(bytes.size() - 8 * 2);  // two of the four data records missing
+  const std::string path = (dir / "short.edf").string();
+  somna::io::testing::write_bytes(path, bytes);
+  CliRun r = info(quote(path));
+  EXPECT_EQ(r.rc, 2) << r.err;
+  EXPECT_NE(r.err.find(path), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("truncated"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("add --allow-truncated"), std::string::npos) << r.err;
+  r = info("--allow-truncated " + quote(path));
+  EXPECT_EQ(r.rc, 0) << r.err;
   fs::remove_all(dir);
 }
 
