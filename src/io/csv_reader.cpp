@@ -6,7 +6,9 @@
 #include <limits>
 
 #include "common/error.hpp"
+#include "common/text_format.hpp"
 #include "io/channel_info.hpp"
+#include "io/limits.hpp"
 #include "io/wfdb_util.hpp"
 
 namespace somna::io {
@@ -56,17 +58,29 @@ void split(std::string_view line, char sep, std::vector<std::string_view>& out) 
   }
 }
 
-enum class Parse { kNumber, kGap, kBad };
+// kNumber: a finite double; kGap: a "nan"/"NA" token; kEmpty: an empty field (a gap too);
+// kOutOfRange: a number beyond the double range ("1e999") or infinite ("inf"); kBad: not a number.
+enum class Parse { kNumber, kGap, kEmpty, kOutOfRange, kBad };
 
-// One value: a plain decimal number; empty, "nan", "NA" = gap.
+bool is_gap(Parse p) {
+  return p == Parse::kGap || p == Parse::kEmpty;
+}
+
+// "nan" and "NA" in any case, "nan" also signed ("-nan", "+nan": printf writes "-nan" for a NaN
+// with the sign bit set): all mean "no value here".
+bool is_missing_token(std::string_view field) {
+  if (field.size() == 4 && (field[0] == '-' || field[0] == '+')) field.remove_prefix(1);
+  if (field.size() > 3) return false;
+  std::string low;
+  for (char c : field) low += static_cast<char>(c | 0x20);
+  return low == "nan" || low == "na";
+}
+
+// One value: a plain decimal number; empty, "nan", "-nan", "NA" = gap.
 Parse parse_value(std::string_view field, bool decimal_comma, double& value) {
   field = unquote(field);
-  if (field.empty()) return Parse::kGap;
-  if (field.size() <= 3) {
-    std::string low;
-    for (char c : field) low += static_cast<char>(c | 0x20);
-    if (low == "nan" || low == "na") return Parse::kGap;
-  }
+  if (field.empty()) return Parse::kEmpty;
+  if (is_missing_token(field)) return Parse::kGap;
   char buf[64];
   if (field.size() >= sizeof(buf)) return Parse::kBad;
   size_t n = 0;
@@ -79,11 +93,43 @@ Parse parse_value(std::string_view field, bool decimal_comma, double& value) {
   }
   if (n == 0) return Parse::kBad;
   const auto r = std::from_chars(buf, buf + n, value, std::chars_format::general);
-  // Beyond +-1e30 nothing is a physiological value, and float (even after V -> mV) would overflow.
-  if (r.ec != std::errc() || r.ptr != buf + n || !std::isfinite(value) || std::fabs(value) > 1e30)
-    return Parse::kBad;
-  return Parse::kNumber;
+  if (r.ptr != buf + n) return Parse::kBad;
+  if (r.ec == std::errc::result_out_of_range) return Parse::kOutOfRange;
+  if (r.ec != std::errc()) return Parse::kBad;
+  return std::isfinite(value) ? Parse::kNumber : Parse::kOutOfRange;
 }
+
+// Whether a line is data rather than a header: every field a number, a gap token or empty (an
+// out-of-range number is data too: it is reported as such), and not all of them empty. So a
+// first value "nan" is data, while a header keeps at least one name.
+bool is_data_line(const std::vector<std::string_view>& fields, bool decimal_comma) {
+  bool any_value = false;
+  for (std::string_view f : fields) {
+    double v;
+    const Parse p = parse_value(f, decimal_comma, v);
+    if (p == Parse::kBad) return false;
+    if (p != Parse::kEmpty) any_value = true;
+  }
+  return any_value;
+}
+
+// Whether a line right after the header is a units row ("s,mV"): no field is a value (a number,
+// "nan") and at least one is text.
+bool is_units_line(const std::vector<std::string_view>& fields, bool decimal_comma) {
+  bool any_text = false;
+  for (std::string_view f : fields) {
+    double v;
+    const Parse p = parse_value(f, decimal_comma, v);
+    if (p == Parse::kBad)
+      any_text = true;
+    else if (p != Parse::kEmpty)
+      return false;
+  }
+  return any_text;
+}
+
+// Largest magnitude a sample may have: samples are held as float.
+constexpr double kMaxSample = std::numeric_limits<float>::max();
 
 // "h:mm:ss.sss", "mm:ss.sss" or plain seconds.
 bool parse_time(std::string_view field, bool decimal_comma, double& seconds) {
@@ -183,6 +229,27 @@ size_t first_nonuniform(const std::vector<double>& times) {
   return n;
 }
 
+// The first pair of rows where time does not increase (times[i] <= times[i - 1]), or 0.
+size_t first_backwards(const std::vector<double>& times) {
+  for (size_t i = 1; i < times.size(); ++i)
+    if (!(times[i] > times[i - 1])) return i;
+  return 0;
+}
+
+// "0.5 s at line 7 after 1 s at line 6": the two rows of a bad time step.
+std::string time_step(const std::vector<double>& times, const std::vector<size_t>& lines, size_t i,
+                      double scale) {
+  return number_text(times[i] * scale) + " s at line " + std::to_string(lines[i]) + " after " +
+         number_text(times[i - 1] * scale) + " s at line " + std::to_string(lines[i - 1]);
+}
+
+// A sample value that does not fit a float, kept until it is known whether its column is time
+// (which is held as double) or samples.
+struct OutOfRange {
+  size_t line = 0;
+  std::string text;
+};
+
 std::string stem_of(const std::string& path) {
   std::string name = wfdb::base_name(path);
   const size_t dot = name.find_last_of('.');
@@ -195,8 +262,8 @@ std::string stem_of(const std::string& path) {
 Record parse_csv(std::string_view text, const std::string& file, const ReadOptions& options) {
   if (text.size() > kMaxCsvBytes) throw FormatError(file, "text file is too large (over 1 GiB)");
   if (!(options.fs >= 0) || !std::isfinite(options.fs))
-    throw FormatError(file,
-                      "sampling frequency must be > 0 (got " + std::to_string(options.fs) + ")");
+    throw FormatError(file, "sampling frequency must be > 0 (got " + number_text(options.fs) + ")");
+  if (options.fs > 0) check_sampling_frequency(file, options.fs);
   if (text.size() >= 3 && text.substr(0, 3) == "\xEF\xBB\xBF") text.remove_prefix(3);
   if (text.find('\0') != std::string_view::npos)
     throw FormatError(file, "not a text file (contains NUL bytes)");
@@ -218,6 +285,7 @@ Record parse_csv(std::string_view text, const std::string& file, const ReadOptio
   bool has_header = false;
   bool clock_ok = false;
   std::vector<std::string_view> fields;
+  std::vector<OutOfRange> too_big;  // per column: the first value beyond the float range
   size_t total = 0;
 
   size_t pos = 0, line_no = 0;
@@ -253,11 +321,7 @@ Record parse_csv(std::string_view text, const std::string& file, const ReadOptio
         throw FormatError(file, "too many columns (" + std::to_string(fields.size()) + ")",
                           "line " + std::to_string(line_no));
       n_cols = fields.size();
-      bool all_numbers = true;
-      for (std::string_view f : fields) {
-        double v;
-        if (parse_value(f, decimal_comma, v) != Parse::kNumber) all_numbers = false;
-      }
+      bool all_numbers = is_data_line(fields, decimal_comma);
       // Clock times ("0:00.000") in the first column are data, not a header.
       double tv;
       if (!all_numbers && n_cols >= 2 && fields[0].find(':') != std::string_view::npos &&
@@ -274,12 +338,7 @@ Record parse_csv(std::string_view text, const std::string& file, const ReadOptio
       }
     } else if (units_row_possible) {
       units_row_possible = false;
-      bool any_number = false;
-      for (std::string_view f : fields) {
-        double v;
-        if (parse_value(f, decimal_comma, v) == Parse::kNumber) any_number = true;
-      }
-      if (!any_number && fields.size() == n_cols) {
+      if (fields.size() == n_cols && is_units_line(fields, decimal_comma)) {
         for (std::string_view f : fields) units_row.emplace_back(unquote(f));
         continue;
       }
@@ -291,6 +350,7 @@ Record parse_csv(std::string_view text, const std::string& file, const ReadOptio
                         "line " + std::to_string(line_no));
     if (cols.empty()) {
       cols.resize(n_cols);
+      too_big.resize(n_cols);
       // Clock times ("0:01.250") only in a first column that is (or may be) time.
       clock_ok = !has_header || time_scale(headers[0]) > 0 ||
                  (!units_row.empty() && label_key(units_row[0]).rfind("hh:mm", 0) == 0);
@@ -304,9 +364,16 @@ Record parse_csv(std::string_view text, const std::string& file, const ReadOptio
       if (p == Parse::kBad)
         throw FormatError(file, "not a number: \"" + shown(unquote(fields[c])) + "\"",
                           loc(line_no, c + 1));
-      cols[c].push_back(p == Parse::kGap ? std::numeric_limits<float>::quiet_NaN()
-                                         : static_cast<float>(v));
-      if (c == 0) times.push_back(p == Parse::kGap ? std::numeric_limits<double>::quiet_NaN() : v);
+      if (p == Parse::kOutOfRange)
+        throw FormatError(file,
+                          "number out of range: \"" + shown(unquote(fields[c])) +
+                              "\" (beyond the largest finite double)",
+                          loc(line_no, c + 1));
+      if (p == Parse::kNumber && std::fabs(v) > kMaxSample && too_big[c].line == 0)
+        too_big[c] = {line_no, shown(unquote(fields[c]))};
+      cols[c].push_back(is_gap(p) ? std::numeric_limits<float>::quiet_NaN()
+                                  : static_cast<float>(v));
+      if (c == 0) times.push_back(is_gap(p) ? std::numeric_limits<double>::quiet_NaN() : v);
     }
     time_lines.push_back(line_no);
     total += n_cols;
@@ -330,6 +397,13 @@ Record parse_csv(std::string_view text, const std::string& file, const ReadOptio
   }
   if (drop_first && n_cols == 1)
     throw FormatError(file, "the only column is \"" + headers[0] + "\": no signal values");
+  for (size_t c = drop_first ? 1 : 0; c < n_cols; ++c)
+    if (too_big[c].line != 0)
+      throw FormatError(file,
+                        "sample value out of range: \"" + too_big[c].text +
+                            "\" (samples are held as 32-bit floats, at most " +
+                            number_text(kMaxSample) + ")",
+                        loc(too_big[c].line, c + 1));
 
   double fs = 0;
   if (t_scale > 0) {
@@ -338,35 +412,39 @@ Record parse_csv(std::string_view text, const std::string& file, const ReadOptio
       if (!std::isfinite(times[i]))
         throw FormatError(file, "time value is missing", loc(time_lines[i], 1));
     if (n >= 2) {
+      if (const size_t back = first_backwards(times))
+        throw FormatError(
+            file,
+            "time column does not increase: " + time_step(times, time_lines, back, t_scale) +
+                " (rows out of order or repeated?)",
+            loc(time_lines[back], 1));
       const double dt = (times[n - 1] - times[0]) / static_cast<double>(n - 1);
-      if (!(dt > 0))
-        throw FormatError(file, "time column does not increase (from " + std::to_string(times[0]) +
-                                    " to " + std::to_string(times[n - 1]) + ")");
       const size_t bad_at = first_nonuniform(times);
       if (bad_at < n)
-        throw FormatError(file,
-                          "time column is not uniform: " + std::to_string(times[bad_at] * t_scale) +
-                              " s after " + std::to_string(times[bad_at - 1] * t_scale) +
-                              " s (a gap or a repeated row?)",
-                          loc(time_lines[bad_at], 1));
+        throw FormatError(
+            file,
+            "time column is not uniform: " + time_step(times, time_lines, bad_at, t_scale) +
+                " (a gap or a repeated row?)",
+            loc(time_lines[bad_at], 1));
       fs = 1.0 / (dt * t_scale);
       const double rounded = std::round(fs);
       if (rounded >= 1 && std::fabs(fs - rounded) <= 1e-3 * fs) fs = rounded;
       if (options.fs > 0 && std::fabs(fs - options.fs) > 5e-3 * options.fs)
-        throw FormatError(file, "the time column says " + std::to_string(fs) +
-                                    " Hz but the sampling frequency given is " +
-                                    std::to_string(options.fs) + " Hz");
+        throw FormatError(file, "the time column says " + hz_text(fs) +
+                                    " but the sampling frequency given is " + hz_text(options.fs));
     } else {
       fs = options.fs;
     }
     if (times[0] != 0)
-      rec.comments.push_back("time column starts at " + std::to_string(times[0] * t_scale) + " s");
+      rec.comments.push_back("time column starts at " + number_text(times[0] * t_scale) + " s");
   } else {
     fs = options.fs;
   }
   if (!(fs > 0))
     throw FormatError(file, "no time column: the sampling frequency is required (--fs)");
-  if (fs > 1e7) throw FormatError(file, "sampling frequency " + std::to_string(fs) + " is absurd");
+  check_sampling_frequency(file, fs);
+  if (!options.header_only)
+    check_duration(file, static_cast<double>(times.size()), fs, options.max_duration_s);
   rec.frame_fs = fs;
 
   for (size_t c = drop_first ? 1 : 0; c < n_cols; ++c) {
@@ -384,7 +462,14 @@ Record parse_csv(std::string_view text, const std::string& file, const ReadOptio
     const double f = millivolt_factor(units);
     ch.samples = std::move(cols[c]);
     if (f != 0 && f != 1) {
-      for (float& v : ch.samples) v = static_cast<float>(v * f);
+      for (float& v : ch.samples) {
+        const float mv = static_cast<float>(v * f);
+        if (std::isfinite(v) && !std::isfinite(mv))
+          throw FormatError(file, "sample value " + number_text(v) + " " + units +
+                                      " is out of range in mV (column " + std::to_string(c + 1) +
+                                      ")");
+        v = mv;
+      }
       units = "mV";
     }
     ch.units = units;

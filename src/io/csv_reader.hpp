@@ -12,8 +12,13 @@
 //   "Time (ms)", "Elapsed time"; clock values "h:mm:ss.sss" too) or, without a header, when it
 //   rises uniformly; the sampling frequency then comes from it and must be uniform; a first
 //   column "sample"/"index" is dropped; without a time column ReadOptions::fs is required;
-// - empty fields, "nan" and "NA" are gaps (NaN); anything else that is not a number is an error
-//   naming the line and the column.
+// - empty fields, "nan" (in any case, also signed: "-nan", "+nan") and "NA" are gaps (NaN); a
+//   first line made only of numbers and gaps is data, not a header;
+// - a number too large for a sample (beyond the float range, e.g. "1e300", or "inf") is an "out
+//   of range" error, anything else that is not a number a "not a number" error, both naming the
+//   line and the column; a time column that does not increase names the two rows;
+// - the sampling frequency (from the time column or ReadOptions::fs) must lie in
+//   0.001..1e6 Hz and the recording must not exceed ReadOptions::max_duration_s (io/limits.hpp).
 // Voltage columns are converted to mV.
 
 #include <string>

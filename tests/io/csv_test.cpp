@@ -171,12 +171,69 @@ TEST(Csv, ErrorsNameLineAndColumn) {
   EXPECT_NE(error_of("time,ecg\n0,1\n0,2\n").find("does not increase"), std::string::npos);
   EXPECT_NE(error_of("time,ecg\n0,1\n0.1,2\n", 50).find("time column says 10"), std::string::npos);
   EXPECT_NE(error_of(std::string("1\n2\0\n", 5), 10).find("NUL"), std::string::npos);
-  EXPECT_NE(error_of("1\n1e999\n", 10).find("not a number"), std::string::npos);
+  EXPECT_NE(error_of("1\n1e999\n", 10).find("out of range"), std::string::npos);
   EXPECT_NE(error_of("1\n" + std::string(52, '1') + "\n", 10).find("line 2, column 1"),
             std::string::npos);  // finite as double, infinite as float
   EXPECT_NE(error_of("time\n1\n2\n").find("no signal values"), std::string::npos);
   // A clock value is only a time in a time column.
   EXPECT_NE(error_of("ecg,resp\n1:30,2\n", 10).find("line 2, column 1"), std::string::npos);
+}
+
+TEST(Csv, HugeFiniteNumbersAreOutOfRangeNotNotANumber) {
+  // 1e300 is a finite double but no float: a sample cannot hold it.
+  std::string msg = error_of("1\n1e300\n", 10);
+  EXPECT_NE(msg.find("out of range"), std::string::npos) << msg;
+  EXPECT_NE(msg.find("line 2, column 1"), std::string::npos) << msg;
+  EXPECT_EQ(msg.find("not a number"), std::string::npos) << msg;
+  msg = error_of("time,ecg\n0,1\n0.1,-1e300\n");
+  EXPECT_NE(msg.find("out of range"), std::string::npos) << msg;
+  EXPECT_NE(msg.find("line 3, column 2"), std::string::npos) << msg;
+  msg = error_of("1\ninf\n", 10);
+  EXPECT_NE(msg.find("out of range"), std::string::npos) << msg;
+  // Large values that fit a float are read.
+  EXPECT_FLOAT_EQ(parse("1\n1e30\n", 10).channels.at(0).samples.at(1), 1e30f);
+  // Volts that overflow once in mV.
+  msg = error_of("ecg_V\n1\n3e38\n", 10);
+  EXPECT_NE(msg.find("out of range in mV"), std::string::npos) << msg;
+}
+
+TEST(Csv, SignedNanIsAGapLikeNan) {
+  const Record rec = parse("1\n-nan\n+nan\nNaN\nNA\n\"-nan\"\n2\n", 10);
+  const std::vector<float>& x = rec.channels.at(0).samples;
+  ASSERT_EQ(x.size(), 7u);
+  for (size_t i = 1; i <= 5; ++i) EXPECT_TRUE(std::isnan(x[i])) << i;
+  EXPECT_FLOAT_EQ(x[6], 2.0f);
+  // Only the nan token is signed: "-na" and "-nanx" stay errors.
+  EXPECT_NE(error_of("1\n-na\n", 10).find("not a number"), std::string::npos);
+  EXPECT_NE(error_of("1\n-nanx\n", 10).find("not a number"), std::string::npos);
+}
+
+TEST(Csv, FirstLineOfNanIsDataNotAHeader) {
+  Record rec = parse("nan\n1\n2\n", 10);
+  ASSERT_EQ(rec.channels.size(), 1u);
+  EXPECT_EQ(rec.channels[0].name, "ECG");
+  ASSERT_EQ(rec.channels[0].samples.size(), 3u);
+  EXPECT_TRUE(std::isnan(rec.channels[0].samples[0]));
+  rec = parse("-nan,nan\n1,2\n3,4\n", 10);
+  ASSERT_EQ(rec.channels.size(), 2u);
+  EXPECT_EQ(rec.channels[0].samples.size(), 3u);
+  // A header line still is one, and a second line of nan after it is data, not units.
+  rec = parse("ecg\nnan\n1\n", 10);
+  EXPECT_EQ(rec.channels.at(0).name, "ecg");
+  EXPECT_EQ(rec.channels.at(0).units, "mV");
+  EXPECT_EQ(rec.channels.at(0).samples.size(), 2u);
+}
+
+TEST(Csv, BackwardsTimeNamesTheOffendingPairOfLines) {
+  std::string msg = error_of("time,ecg\n0,1\n0.01,2\n0.02,3\n0.015,4\n0.03,5\n");
+  EXPECT_NE(msg.find("does not increase"), std::string::npos) << msg;
+  EXPECT_NE(msg.find("0.015 s at line 5 after 0.02 s at line 4"), std::string::npos) << msg;
+  // Overall backwards (the old message named only the first and last values).
+  msg = error_of("time,ecg\n3,1\n2,2\n1,3\n");
+  EXPECT_NE(msg.find("2 s at line 3 after 3 s at line 2"), std::string::npos) << msg;
+  // A repeated time is named the same way.
+  msg = error_of("time,ecg\n0,1\n0.5,2\n0.5,3\n");
+  EXPECT_NE(msg.find("0.5 s at line 4 after 0.5 s at line 3"), std::string::npos) << msg;
 }
 
 TEST(Csv, JunkNeverCrashes) {
