@@ -407,12 +407,10 @@ WfdbHeader parse_wfdb_header(std::string_view text, const std::string& file) {
   return Parser(utf8, file).parse();
 }
 
-std::string rename_wfdb_header(std::string_view text, const std::string& file,
+std::string rename_wfdb_header(const WfdbHeader& h, std::string_view text,
                                const std::string& record_name,
                                const std::map<std::string, std::string>& file_names) {
-  if (text.size() > kMaxWfdbHeaderBytes) parse_wfdb_header(text, file);  // throws
-  const std::string utf8 = wfdb::to_utf8(text);
-  const WfdbHeader h = Parser(utf8, file).parse();
+  const std::string utf8 = wfdb::to_utf8(text);  // the text the offsets refer to
   // (offset, length, replacement) in text order; the record line comes before every signal line.
   std::vector<std::tuple<size_t, size_t, std::string>> edits;
   edits.emplace_back(h.record_name_offset, h.record_name.size(), record_name);

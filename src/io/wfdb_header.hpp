@@ -60,8 +60,8 @@ struct WfdbHeader {
 };
 
 // The largest header accepted: a real one is a few kB (a 1,000-signal record with comments is
-// well under 1 MiB); the bound keeps a hostile header from costing memory and time.
-constexpr size_t kMaxWfdbHeaderBytes = size_t{1} << 20;
+// under 100 kB); the bound keeps a hostile header from costing memory and time.
+constexpr size_t kMaxWfdbHeaderBytes = size_t{256} << 10;
 
 // Parses header text. `file` is only used in error messages. Throws io::FormatError naming the
 // file, the line and the problem for any malformed or absurd value (fs <= 0, negative lengths,
@@ -69,11 +69,11 @@ constexpr size_t kMaxWfdbHeaderBytes = size_t{1} << 20;
 // and for text longer than kMaxWfdbHeaderBytes.
 WfdbHeader parse_wfdb_header(std::string_view text, const std::string& file);
 
-// The header text (as UTF-8) with its record name replaced by `record_name` and each signal's
-// file name replaced by `file_names[name]` where it has one, every other byte kept: the parser's
-// own lines decide what is a signal line, so blank, CR-only and comment lines cannot shift them.
-// Throws like parse_wfdb_header.
-std::string rename_wfdb_header(std::string_view text, const std::string& file,
+// The header `text` (as UTF-8) with its record name replaced by `record_name` and each signal's
+// file name replaced by `file_names[name]` where it has one, every other byte kept. `parsed` is
+// parse_wfdb_header(text): the parser's own lines decide what is a signal line, so blank, CR-only
+// and comment lines cannot shift them.
+std::string rename_wfdb_header(const WfdbHeader& parsed, std::string_view text,
                                const std::string& record_name,
                                const std::map<std::string, std::string>& file_names);
 

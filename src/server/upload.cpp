@@ -101,7 +101,7 @@ StagedRecord stage_wfdb(const UploadedPart& hea, const std::vector<UploadedPart>
   // The header with its record name and signal file names pointing at the staged files. The
   // parser's own lines decide which are signal lines; re-parsed, each signal must name the file
   // staged for the file it named before.
-  const std::string out = io::rename_wfdb_header(hea.content, hea_name, "upload", staged_name);
+  const std::string out = io::rename_wfdb_header(h, hea.content, "upload", staged_name);
   const io::WfdbHeader check = io::parse_wfdb_header(out, hea_name);
   if (check.signals.size() != h.signals.size()) {
     throw std::logic_error(hea_name + ": staged header has another number of signals");

@@ -198,3 +198,47 @@ TEST(WfdbHeader, FormatTables) {
 
 }  // namespace
 }  // namespace somna::io
+
+namespace somna::io {
+namespace {
+
+TEST(WfdbHeaderRename, ReplacesTheRecordNameAndSignalFilesOnlyWhereTheParserSeesThem) {
+  // Comments naming the file, a blank and a CR-only line between the signal lines.
+  const std::string text =
+      "# a.dat is mentioned here\r\nrec 2 100 4\r\na.dat 16 200 16 0 0 0 0 a.dat\n\n\r\n"
+      "  b.dat\t16 200 16 0 0 0 0 B\n#b.dat\n";
+  const WfdbHeader h = parse_wfdb_header(text, "rec.hea");
+  const std::string out =
+      rename_wfdb_header(h, text, "upload", {{"a.dat", "signal1.dat"}, {"b.dat", "signal0.dat"}});
+  EXPECT_EQ(out,
+            "# a.dat is mentioned here\r\nupload 2 100 4\r\nsignal1.dat 16 200 16 0 0 0 0 a.dat"
+            "\n\n\r\n  signal0.dat\t16 200 16 0 0 0 0 B\n#b.dat\n");
+  const WfdbHeader back = parse_wfdb_header(out, "upload.hea");
+  EXPECT_EQ(back.signals[0].file_name, "signal1.dat");
+  EXPECT_EQ(back.signals[1].file_name, "signal0.dat");
+}
+
+TEST(WfdbHeaderRename, OffsetsReferToTheUtf8Text) {
+  const std::string latin1 = "# caf\xe9\nrec 1 100 4\nrec.dat 16 200 16 0 0 0 0 \xe9\n";
+  const WfdbHeader h = parse_wfdb_header(latin1, "rec.hea");
+  const std::string out = rename_wfdb_header(h, latin1, "upload", {{"rec.dat", "signal0.dat"}});
+  const WfdbHeader back = parse_wfdb_header(out, "upload.hea");
+  EXPECT_EQ(back.record_name, "upload");
+  EXPECT_EQ(back.signals[0].file_name, "signal0.dat");
+  EXPECT_EQ(back.signals[0].description, h.signals[0].description);
+}
+
+TEST(WfdbHeaderLimits, AHeaderLargerThanAnyRealOneIsRefusedBeforeParsing) {
+  std::string text = "rec 1 100 10\nrec.dat 16\n";
+  while (text.size() <= kMaxWfdbHeaderBytes) text += "#\n";
+  try {
+    parse_wfdb_header(text, "big.hea");
+    FAIL() << "accepted";
+  } catch (const FormatError& e) {
+    EXPECT_NE(std::string(e.what()).find("big.hea"), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("at most 256 KiB"), std::string::npos) << e.what();
+  }
+}
+
+}  // namespace
+}  // namespace somna::io

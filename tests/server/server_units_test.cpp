@@ -160,7 +160,7 @@ TEST(ServerUpload, AHeaderLargerThanAnyRealOneIsRefusedBeforeParsing) {
     FAIL() << "accepted";
   } catch (const HttpError& e) {
     EXPECT_EQ(e.status(), 400);
-    EXPECT_NE(std::string(e.what()).find("at most 1024 KiB"), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("at most 256 KiB"), std::string::npos) << e.what();
   }
 }
 
