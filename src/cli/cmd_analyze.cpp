@@ -18,6 +18,7 @@
 #include <thread>
 
 #include "analysis/night_report.hpp"
+#include "cli/beats_common.hpp"
 #include "cli/command.hpp"
 #include "cli/detector_choice.hpp"
 #include "common/error.hpp"
@@ -70,10 +71,7 @@ Loaded load(const std::string& path, const AnalyzeArgs& a) {
       ro.header_only = true;
       l.record = io::read_record(path, ro);
     }
-    const io::Annotations ann = io::read_annotations(l.record.path, a.beats_ext);
-    dsp::Beats b = dsp::beats_from_annotations(ann, l.record.duration_s());
-    b.source = "annotation:" + a.beats_ext;
-    l.options.beats = std::move(b);
+    l.options.beats = read_beat_annotations(l.record.path, a.beats_ext, l.record.duration_s());
   } else {
     try {
       l.record = io::read_record(path, ro);

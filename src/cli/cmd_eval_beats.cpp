@@ -44,12 +44,11 @@ int run_eval(const EvalArgs& a) {
   for (const std::string& rec_in : a.records) {
     const std::string rec = strip_hea(rec_in);
     try {
-      const io::Annotations ref_ann = io::read_annotations(rec, a.ref);
-      const dsp::Beats ref = dsp::beats_from_annotations(ref_ann);
+      const dsp::Beats ref = read_beat_annotations(rec, a.ref);
       dsp::Beats test;
       std::string label = test_name;
       if (!a.test.empty()) {
-        test = dsp::beats_from_annotations(io::read_annotations(rec, a.test));
+        test = read_beat_annotations(rec, a.test);
       } else {
         const io::Channel ch = read_ecg_channel(rec, a.channel, 0);
         label += " (" + ch.name + ")";

@@ -172,7 +172,10 @@ Annotations parse_annotations(const uint8_t* data, size_t size, const std::strin
         break;
       default:
         if (code > kMaxCode) {
-          throw FormatError(file, "invalid annotation code " + std::to_string(code), byte_at(at));
+          throw FormatError(
+              file,
+              "invalid annotation code " + std::to_string(code) + " (not a WFDB annotation file?)",
+              byte_at(at));
         }
         time += value;
         if (time < 0) {
@@ -305,6 +308,8 @@ Annotations read_annotations(const std::string& record_path, const std::string& 
     path = base + "." + extension;
   }
   const std::vector<uint8_t> bytes = wfdb::read_binary_file(path, kMaxAnnotationFileBytes);
+  // Even a file without annotations ends with the 0x0000 end word: an empty one is not one.
+  if (bytes.empty()) throw FormatError(path, "annotation file is empty");
   Annotations out = parse_annotations(bytes.data(), bytes.size(), path);
   if (out.fs <= 0) {
     const std::string hea = base + ".hea";

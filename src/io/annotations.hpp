@@ -48,6 +48,8 @@ bool is_beat_code(int code);
 
 // Reads `record_path` + "." + extension (record_path may carry .hea or no extension; or a full
 // annotation path with extension empty). fs comes from the record's header when present beside it.
+// Throws io::FormatError naming the file when it cannot be read, is empty (a WFDB annotation file
+// holds at least its end word) or is malformed.
 Annotations read_annotations(const std::string& record_path, const std::string& extension = {});
 // Writes MIT-format annotations; items must be sorted by sample. Throws io::FormatError on I/O.
 void write_annotations(const std::string& path, const Annotations& annotations);

@@ -125,6 +125,30 @@ TEST(CliAnalyze, TruncatedFileErrorSuggestsNoOptionAnalyzeLacks) {
   fs::remove_all(dir);
 }
 
+TEST(CliAnalyze, BadBeatAnnotationFileIsBlamedNotTheEcg) {
+  const fs::path dir = fresh_dir("beats");
+  for (const char* ext : {"hea", "dat"})
+    fs::copy_file(fs::path(kSample).replace_extension(ext),
+                  dir / (std::string("sample-night.") + ext));
+  const std::string hea = (dir / "sample-night.hea").string();
+  const std::string qrs = (dir / "sample-night.qrs").string();
+  const std::pair<std::string, std::string> cases[] = {
+      {std::string(), "annotation file is empty"},
+      {std::string(2, '\0'), "holds no annotations: not a beat annotation file"},
+      {std::string("\x00\xe4\x00\x00", 4), "not a WFDB annotation file"},
+      // One rhythm annotation ('+', code 28, at sample 5): annotations, but no beat.
+      {std::string("\x05\x70\0\0", 4), "no heartbeat among them"}};
+  for (const auto& [bytes, expected] : cases) {
+    std::ofstream(qrs, std::ios::binary | std::ios::trunc) << bytes;
+    const CliResult r = somna("analyze " + q(hea) + " --beats qrs");
+    EXPECT_EQ(r.rc, 2) << r.err;
+    EXPECT_NE(r.err.find(qrs), std::string::npos) << r.err;
+    EXPECT_NE(r.err.find(expected), std::string::npos) << r.err;
+    EXPECT_EQ(r.err.find("no heartbeats found"), std::string::npos) << r.err;
+  }
+  fs::remove_all(dir);
+}
+
 TEST(CliAnalyzeSlow, BatchFolderResumeShardsAndJobs) {
   if (!fs::exists(kApnea + "/a01.qrs")) GTEST_SKIP() << "no Apnea-ECG data in " << kApnea;
   const fs::path in = fresh_dir("in"), out = fresh_dir("out");

@@ -161,6 +161,29 @@ TEST(AnnotationFormat, RoundTripThroughFile) {
   fs::remove_all(dir);
 }
 
+TEST(AnnotationFormat, EmptyFileOnDiskIsNotAnAnnotationFile) {
+  const fs::path dir = temp_dir();
+  const std::string path = (dir / "rec.qrs").string();
+  std::ofstream(path, std::ios::binary).close();
+  try {
+    read_annotations(path);
+    FAIL() << "an empty file read as annotations";
+  } catch (const FormatError& e) {
+    EXPECT_NE(std::string(e.what()).find(path + ": annotation file is empty"), std::string::npos)
+        << e.what();
+  }
+  // Junk names the file and says what it probably is not.
+  std::ofstream(path, std::ios::binary) << std::string("\x00\xe4\x00\x00", 4);
+  try {
+    read_annotations(path);
+    FAIL() << "junk read as annotations";
+  } catch (const FormatError& e) {
+    EXPECT_NE(std::string(e.what()).find("not a WFDB annotation file"), std::string::npos)
+        << e.what();
+  }
+  fs::remove_all(dir);
+}
+
 TEST(AnnotationFormat, EmptyFileHasNoAnnotations) {
   EXPECT_TRUE(parse({}).items.empty());
   EXPECT_TRUE(parse({0, 0}).items.empty());
