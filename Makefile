@@ -44,7 +44,9 @@ test-asan: setup
 bench: build
 	@scripts/bench $(BUILD)
 
-# libFuzzer on every parser, FUZZ_SECONDS each (default 60), corpus seeded from the samples.
+# libFuzzer on every parser and on upload staging, FUZZ_SECONDS each (default 60), one target at a
+# time; found inputs that add coverage are merged into fuzz/corpus (docs/fuzzing.md). FUZZ_CPU=N
+# pins the runs to one CPU.
 fuzz: setup
 	CC=clang CXX=clang++ cmake -S . -B $(FUZZ_BUILD) -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
 	  -DSOMNA_FUZZ=ON -DSOMNA_BUILD_TESTS=OFF -DSOMNA_BUILD_BENCH=OFF -DSOMNA_WERROR=OFF
