@@ -311,6 +311,22 @@ TEST(ServerHostile, UploadsInMemoryAreBoundedInBytes) {
   EXPECT_EQ(first, 200);
 }
 
+TEST(ServerHostile, ATinyHeaderDeclaringAHugeGapFilledNightAllocatesNothing) {
+  TestServer ts;
+  const uint64_t rss0 = process_rss_bytes();
+  const auto t0 = Clock::now();
+  // 307 bytes that declare 536,870,000 gap (~) samples: before, ~4.9 GB were allocated first.
+  const Reply r = predict(*ts.client(), {text_part("rec.hea",
+                                                   "rec 1 100 536870000\n~ 16 200 16 "
+                                                   "0 0 0 0 ECG\n")});
+  const double took = seconds_since(t0);
+  EXPECT_GE(r.status, 400) << r.raw;
+  EXPECT_LT(r.status, 500) << r.raw;
+  EXPECT_NE(r.raw.find("72"), std::string::npos) << r.raw;  // says the limit
+  EXPECT_LT(took, 2.0);
+  EXPECT_LT(double(process_rss_bytes()) - double(rss0), 100.0 * 1024 * 1024);
+}
+
 TEST(ServerHostile, MitBih100WithItsBlankAndCrLinesIsAnalysed) {
   const std::string base = shared_data() + "/wfdb-samples/100";
   if (!fs::exists(base + ".hea")) GTEST_SKIP() << "shared data absent: " << base;
