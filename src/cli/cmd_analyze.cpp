@@ -1,10 +1,12 @@
 // `somna analyze <record|DIR>`: one night -> summary table + hourly timeline on the terminal,
-// --json / --html reports; a directory -> one JSON + HTML report per record in --out plus
-// summary.csv, resumable (records whose reports exist are skipped), --shard i/N (0-based i) for
-// array jobs, --jobs N threads across nights. --beats EXT uses the beat annotations beside each
-// record (e.g. Apnea-ECG's .qrs) instead of detecting beats, so header-only nights work.
+// --json / --html reports (FILE or '-' for standard output); a directory -> one JSON + HTML report
+// per record in --out plus summary.csv, resumable (records whose reports exist are skipped),
+// --shard i/N (0-based i) for array jobs, --jobs N threads across nights. --beats EXT uses the beat
+// annotations beside each record (e.g. Apnea-ECG's .qrs) instead of detecting beats, so header-only
+// nights work.
 
 #include <fmt/format.h>
+#include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
 #include <unistd.h>
 
@@ -121,7 +123,45 @@ void add_reference(const io::Record& rec, size_t n_minutes, report::HtmlOptions&
   }
 }
 
+// Log lines (spdlog writes to standard output by default) to standard error, at the same level,
+// so that a report written to standard output stays valid JSON / HTML.
+void move_logs_to_stderr() {
+  const auto previous = spdlog::default_logger();
+  auto logger = spdlog::stderr_color_mt("somna-stderr");
+  logger->set_level(previous->level());
+  logger->set_pattern("%^%l%$: %v");
+  spdlog::set_default_logger(logger);
+}
+
+// "-" as a report path: standard output.
+bool is_stdout(const std::string& path) {
+  return path == "-";
+}
+
+// Writes one report to `path`, or to standard output for "-"; `what` names it in the note on
+// `notes` ("JSON report: r.json").
+void emit_report(const std::string& path, const std::string& what, const std::string& text,
+                 std::ostream& notes) {
+  if (is_stdout(path)) {
+    std::cout << text << std::flush;
+    if (!std::cout) throw Error("-", "write to standard output failed");
+    return;
+  }
+  std::ofstream out(path, std::ios::binary | std::ios::trunc);
+  if (!out) throw Error(path, "cannot open for writing");
+  out << text;
+  out.close();
+  if (!out) throw Error(path, "write failed");
+  notes << what << " report: " << path << '\n';
+}
+
 int run_single(const AnalyzeArgs& a, const analysis::Detector& det) {
+  if (is_stdout(a.json_path) && is_stdout(a.html_path))
+    throw Error({}, "--json - and --html - both name standard output; give one of them a file");
+  // A report on standard output keeps it clean: the summary and notes go to standard error.
+  const bool report_on_stdout = is_stdout(a.json_path) || is_stdout(a.html_path);
+  std::ostream& human = report_on_stdout ? std::cerr : std::cout;
+  if (report_on_stdout) move_logs_to_stderr();
   if (a.progress) std::cerr << "reading " << a.input << " ...\n";
   const Loaded l = load(a.input, a);
   if (a.progress) {
@@ -131,8 +171,8 @@ int run_single(const AnalyzeArgs& a, const analysis::Detector& det) {
   const analysis::NightReport rep = analysis::analyze_night(l.record, det, l.options);
   report::TerminalOptions to;
   to.ascii = a.ascii;
-  to.color = isatty(STDOUT_FILENO) != 0;
-  std::cout << report::terminal_summary(rep) << '\n' << report::terminal_timeline(rep, to);
+  to.color = isatty(report_on_stdout ? STDERR_FILENO : STDOUT_FILENO) != 0;
+  human << report::terminal_summary(rep) << '\n' << report::terminal_timeline(rep, to);
   std::string json = a.json_path, html = a.html_path;
   if (!a.out_dir.empty()) {
     fs::create_directories(a.out_dir);
@@ -141,21 +181,18 @@ int run_single(const AnalyzeArgs& a, const analysis::Detector& det) {
     if (html.empty()) html = (fs::path(a.out_dir) / (stem + ".html")).string();
   }
   for (const std::string& p : {json, html}) {
-    if (p.empty()) continue;
+    if (p.empty() || is_stdout(p)) continue;
     const auto parent = fs::path(p).parent_path();
     std::error_code ec;
     if (!parent.empty()) fs::create_directories(parent, ec);
   }
-  if (!json.empty()) {
-    report::write_json_report(rep, json);
-    std::cout << "JSON report: " << json << '\n';
-  }
+  if (!json.empty())
+    emit_report(json, "JSON", report::night_report_json(rep).dump(2) + "\n", human);
   if (!html.empty()) {
     report::HtmlOptions ho;
     ho.generator = generator();
     add_reference(l.record, rep.minutes.size(), ho);
-    report::write_html_report(rep, &l.record, html, ho);
-    std::cout << "HTML report: " << html << '\n';
+    emit_report(html, "HTML", report::html_report(rep, &l.record, ho), human);
   }
   return kExitOk;
 }
@@ -338,8 +375,12 @@ SOMNA_COMMAND({"analyze", "Analyse a night (or a folder of nights): apnea timeli
                  app.add_option("--detector", a->detector,
                                 "cvhr, or a model file (default: models/default.safetensors when "
                                 "present, else cvhr)");
-                 app.add_option("--json", a->json_path, "Write the JSON report here");
-                 app.add_option("--html", a->html_path, "Write the HTML report here");
+                 app.add_option("--json", a->json_path,
+                                "Write the JSON report here ('-': standard output; the summary "
+                                "then goes to standard error)");
+                 app.add_option("--html", a->html_path,
+                                "Write the HTML report here ('-': standard output; the summary "
+                                "then goes to standard error)");
                  app.add_option("--out", a->out_dir,
                                 "Folder for reports (required for a directory input)");
                  app.add_option("--jobs,-j", a->jobs, "Nights analysed in parallel")

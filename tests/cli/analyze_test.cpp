@@ -149,6 +149,23 @@ TEST(CliAnalyze, BadBeatAnnotationFileIsBlamedNotTheEcg) {
   fs::remove_all(dir);
 }
 
+TEST(CliAnalyze, DashWritesTheReportToStandardOutput) {
+  const bool dash_before = fs::exists("-");
+  CliResult r = somna("analyze " + q(kSample) + " --json -");
+  ASSERT_EQ(r.rc, 0) << r.err;
+  nlohmann::json j;
+  ASSERT_NO_THROW(j = nlohmann::json::parse(r.out)) << r.out.substr(0, 200);
+  EXPECT_EQ(j.value("schema", ""), "somna.night-report/1");
+  EXPECT_NE(r.err.find("AHI"), std::string::npos) << r.err;  // the summary, on stderr
+  r = somna("analyze " + q(kSample) + " --html -");
+  ASSERT_EQ(r.rc, 0) << r.err;
+  EXPECT_EQ(r.out.rfind("<!doctype html>", 0), 0u) << r.out.substr(0, 100);
+  EXPECT_EQ(r.out.find("HTML report:"), std::string::npos);
+  EXPECT_EQ(fs::exists("-"), dash_before) << "a file named '-' was written";
+  r = somna("analyze " + q(kSample) + " --json - --html -");
+  EXPECT_EQ(r.rc, 2) << r.err;
+}
+
 TEST(CliAnalyzeSlow, BatchFolderResumeShardsAndJobs) {
   if (!fs::exists(kApnea + "/a01.qrs")) GTEST_SKIP() << "no Apnea-ECG data in " << kApnea;
   const fs::path in = fresh_dir("in"), out = fresh_dir("out");
