@@ -1,6 +1,6 @@
 // `somna download apnea-ecg` against a local mirror served by cpp-httplib on 127.0.0.1: files
 // listed in SHA256SUMS are fetched and verified, a rerun keeps them, a corrupted file fails with
-// exit 1 and is not kept.
+// exit 1 and is not kept. Everything it writes lives in one TempDir, removed however it ends.
 #include <gtest/gtest.h>
 #include <httplib.h>
 
@@ -9,11 +9,14 @@
 #include <fstream>
 #include <thread>
 
+#include "common/temp_dir.hpp"
+
 namespace fs = std::filesystem;
 
 namespace {
-int run(const std::string& args, std::string* err) {
-  const fs::path ef = fs::temp_directory_path() / "somna_download_test_err.txt";
+// Runs somna with `args`; its stderr (kept in `dir`) goes to *err.
+int run(const std::string& args, std::string* err, const fs::path& dir) {
+  const fs::path ef = dir / "stderr.txt";
   const std::string cmd =
       std::string("'") + SOMNA_BINARY + "' " + args + " >/dev/null 2>'" + ef.string() + "'";
   const int st = std::system(cmd.c_str());
@@ -24,8 +27,8 @@ int run(const std::string& args, std::string* err) {
 }  // namespace
 
 TEST(CliDownload, FetchesAndVerifiesFromLocalMirror) {
-  const fs::path root = fs::temp_directory_path() / "somna_download_test";
-  fs::remove_all(root);
+  const somna::TempDir tmp({}, "somna-download-test-");
+  const fs::path root = tmp.path();
   fs::create_directories(root / "mirror");
   fs::create_directories(root / "out");
   // abc -> SHA-256 ba7816bf...; "" -> e3b0c442...
@@ -43,24 +46,26 @@ TEST(CliDownload, FetchesAndVerifiesFromLocalMirror) {
   std::thread t([&] { srv.listen_after_bind(); });
   const std::string url = "http://127.0.0.1:" + std::to_string(port) + "/db/";
   std::string err;
-  EXPECT_EQ(
-      run("download apnea-ecg --to '" + (root / "out").string() + "' --base-url " + url, &err), 0)
+  EXPECT_EQ(run("download apnea-ecg --to '" + (root / "out").string() + "' --base-url " + url, &err,
+                root),
+            0)
       << err;
   EXPECT_TRUE(fs::exists(root / "out" / "r1.hea"));
   EXPECT_TRUE(fs::exists(root / "out" / "r1.apn"));
   EXPECT_FALSE(fs::exists(root / "out" / "r1.dat"));
-  EXPECT_EQ(
-      run("download apnea-ecg --to '" + (root / "out").string() + "' --base-url " + url, &err), 0);
+  EXPECT_EQ(run("download apnea-ecg --to '" + (root / "out").string() + "' --base-url " + url, &err,
+                root),
+            0);
   EXPECT_NE(err.find("2 already present"), std::string::npos) << err;
   // Corrupt the mirror: the checksum fails, exit 1, nothing kept.
   fs::remove(root / "out" / "r1.hea");
   std::ofstream(root / "mirror" / "r1.hea") << "abd";
-  EXPECT_EQ(
-      run("download apnea-ecg --to '" + (root / "out").string() + "' --base-url " + url, &err), 1);
+  EXPECT_EQ(run("download apnea-ecg --to '" + (root / "out").string() + "' --base-url " + url, &err,
+                root),
+            1);
   EXPECT_NE(err.find("r1.hea: SHA-256 mismatch"), std::string::npos) << err;
   EXPECT_FALSE(fs::exists(root / "out" / "r1.hea"));
-  EXPECT_EQ(run("download nosuchdb --to '" + (root / "out").string() + "'", &err), 2);
+  EXPECT_EQ(run("download nosuchdb --to '" + (root / "out").string() + "'", &err, root), 2);
   srv.stop();
   t.join();
-  fs::remove_all(root);
 }

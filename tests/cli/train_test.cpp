@@ -10,6 +10,7 @@
 #include <nlohmann/json.hpp>
 #include <random>
 
+#include "common/temp_dir.hpp"
 #include "io/annotations.hpp"
 #include "model/model.hpp"
 
@@ -68,8 +69,8 @@ void write_record(const fs::path& dir, const std::string& name, uint64_t seed) {
 }  // namespace
 
 TEST(CliTrain, TrainsEvaluatesAndWritesCard) {
-  const fs::path dir = fs::temp_directory_path() / "somna_cli_train_test";
-  fs::remove_all(dir);
+  const somna::TempDir tmp({}, "somna-cli-train-test-");  // removed however the test ends
+  const fs::path dir = tmp.path();
   fs::create_directories(dir / "data");
   for (int i = 0; i < 4; ++i)
     write_record(dir / "data", std::string(1, "abab"[i]) + std::to_string(i), 10 + i);
@@ -127,5 +128,4 @@ TEST(CliTrain, TrainsEvaluatesAndWritesCard) {
           dir);
   EXPECT_EQ(r.rc, 2);
   EXPECT_NE(r.err.find("bad.safetensors"), std::string::npos);
-  fs::remove_all(dir);
 }
