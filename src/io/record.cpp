@@ -135,7 +135,10 @@ size_t choose_channel(const Record& record, const std::string& channel, const st
     if (const auto ecg = record.find_ecg()) return *ecg;
     if (n == 1) return 0;
     throw FormatError(
-        file, "no ECG-like channel found; choose one with --channel (channels: " + listing() + ")");
+        file,
+        "no ECG-like channel found; choose one by name or number (--channel on the command "
+        "line, form field 'channel' in the API; channels: " +
+            listing() + ")");
   }
   if (is_index(channel)) {
     const size_t index = static_cast<size_t>(std::stoul(channel));

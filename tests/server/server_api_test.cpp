@@ -263,6 +263,14 @@ TEST(ServerApi, ParsesButNoUsableEcgIs422) {
   expect_error(r, 422, "no signals");
   const std::string edf = shared_data() + "/wfdb-samples/test_edfann.edf";
   if (fs::exists(edf)) expect_error(predict(*c, {file_part(edf)}), 422, "test_edfann.edf");
+  // Two channels, neither ECG-like: the message names the API's own way to choose.
+  const Reply two = predict(*c, {text_part("rp.hea",
+                                           "rp 2 100 6000\nrp.dat 16 200 16 0 0 0 0 RESP\n"
+                                           "rp.dat 16 200 16 0 0 0 0 PLETH\n"),
+                                 text_part("rp.dat", std::string(6000 * 2 * 2, '\0'))});
+  EXPECT_GE(two.status, 400) << two.raw;
+  EXPECT_LT(two.status, 500) << two.raw;
+  EXPECT_NE(two.raw.find("form field 'channel'"), std::string::npos) << two.raw;
 }
 
 TEST(ServerApi, TooLargeIs413) {
