@@ -4,10 +4,10 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
-#include <filesystem>
 #include <nlohmann/json.hpp>
 
 #include "common/error.hpp"
+#include "common/temp_dir.hpp"
 #include "model/model.hpp"
 #include "model/rr_net.hpp"
 #include "model/threads.hpp"
@@ -84,8 +84,8 @@ TEST(RRModelGru, SaveLoadIdenticalAndMetadataDescribesIt) {
     const model::TorchThreads other(at::get_num_threads() + 1);
     direct = model::night_logits(net, features::rr_features(in.rr, 50, spec), 4);
   }
-  const std::string path =
-      (std::filesystem::temp_directory_path() / "somna_rr_gru_test.safetensors").string();
+  const TempDir dir;
+  const std::string path = dir.path() + "/gru.safetensors";
   model::save_rr_model(path, net, spec, {});
   const model::StFile f = model::read_safetensors(path);
   const auto arch = nlohmann::json::parse(f.metadata.at(model::meta::kArchitecture));
@@ -108,5 +108,4 @@ TEST(RRModelGru, SaveLoadIdenticalAndMetadataDescribesIt) {
   g.metadata[model::meta::kInput] = bad.dump();
   model::write_safetensors(path, g);
   EXPECT_THROW(model::load_detector(path), model::ModelError);
-  std::filesystem::remove(path);
 }

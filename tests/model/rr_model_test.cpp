@@ -4,10 +4,10 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
-#include <filesystem>
 #include <fstream>
 
 #include "common/error.hpp"
+#include "common/temp_dir.hpp"
 #include "dsp/beats.hpp"
 #include "model/model.hpp"
 #include "model/rr_net.hpp"
@@ -30,9 +30,6 @@ analysis::NightInput synthetic_input(size_t minutes) {
   in.duration_s = b.duration_s;
   in.beats = b;
   return in;
-}
-std::string tmp(const std::string& name) {
-  return (std::filesystem::temp_directory_path() / ("somna_model_test_" + name)).string();
 }
 }  // namespace
 
@@ -60,7 +57,8 @@ TEST(RRModel, SaveLoadGivesIdenticalScores) {
     const model::TorchThreads other(at::get_num_threads() + 1);  // scoring sets its own
     direct = model::night_logits(net, f, spec.channels);
   }
-  const std::string path = tmp("roundtrip.safetensors");
+  const TempDir dir;
+  const std::string path = dir.path() + "/roundtrip.safetensors";
   model::save_rr_model(path, net, spec, {{model::meta::kThreshold, "0.4"}});
   auto det = model::load_detector(path);
   EXPECT_EQ(det->info().name, "rr-cnn");
@@ -72,12 +70,12 @@ TEST(RRModel, SaveLoadGivesIdenticalScores) {
     EXPECT_EQ(s.logit[i], direct[i]);
     EXPECT_NEAR(s.p_apnea[i], 1 / (1 + std::exp(-direct[i])), 1e-6);
   }
-  std::filesystem::remove(path);
 }
 
 TEST(RRModel, BadModelFilesRaiseModelError) {
   model::RRNet net(model::RRNetConfig{});
-  const std::string path = tmp("bad.safetensors");
+  const TempDir dir;
+  const std::string path = dir.path() + "/bad.safetensors";
   // Missing tensor.
   model::StFile f;
   f.tensors = model::module_tensors(*net);
@@ -103,5 +101,4 @@ TEST(RRModel, BadModelFilesRaiseModelError) {
   // Truncated file.
   { std::ofstream(path, std::ios::binary) << "\x10\0\0\0"; }
   EXPECT_THROW(model::load_detector(path), model::ModelError);
-  std::filesystem::remove(path);
 }

@@ -6,10 +6,9 @@
 
 #include <gtest/gtest.h>
 
-#include <filesystem>
-
 #include "analysis/night_report.hpp"
 #include "common/error.hpp"
+#include "common/temp_dir.hpp"
 #include "model/model.hpp"
 #include "model/threads.hpp"
 #include "sim/synthetic_night.hpp"
@@ -26,9 +25,6 @@ SeedNetConfig tiny() {
   c.mlp = {24, 8};
   return c;
 }
-std::string tmp(const std::string& n) {
-  return (std::filesystem::temp_directory_path() / ("somna_seedm_" + n)).string();
-}
 }  // namespace
 
 TEST(SeedModel, SaveLoadScoresANightIdentically) {
@@ -36,7 +32,8 @@ TEST(SeedModel, SaveLoadScoresANightIdentically) {
   SeedNet net(tiny());
   SeedInputSpec spec;        // 100 Hz
   spec.context_minutes = 1;  // windows overlap the night's edges
-  const std::string path = tmp("m.safetensors");
+  const TempDir dir;
+  const std::string path = dir.path() + "/m.safetensors";
   save_seed_model(path, net, spec, {{meta::kProvenance, R"({"data":"test"})"}});
   const auto det = load_detector(path);
   EXPECT_EQ(det->info().name, "seed-ecg");
@@ -66,7 +63,6 @@ TEST(SeedModel, SaveLoadScoresANightIdentically) {
   f.metadata[meta::kArchitecture] = R"({"lead_channels":12})";
   write_safetensors(path, f);
   EXPECT_THROW(load_detector(path), ModelError);
-  std::filesystem::remove(path);
 }
 
 TEST(SeedModel, ResamplesTheEcgToTheModelRate) {

@@ -5,9 +5,8 @@
 
 #include <gtest/gtest.h>
 
-#include <filesystem>
-
 #include "common/error.hpp"
+#include "common/temp_dir.hpp"
 #include "model/rr_net.hpp"
 
 using namespace somna::model;
@@ -21,9 +20,6 @@ SeedNetConfig tiny() {
   c.lstm_hidden = 8;
   c.mlp = {32, 16, 8};
   return c;
-}
-std::string tmp(const std::string& n) {
-  return (std::filesystem::temp_directory_path() / ("somna_seed_" + n)).string();
 }
 }  // namespace
 
@@ -53,7 +49,8 @@ TEST(SeedNet, PretrainedBackboneLoadsByNameAndUnfreezes) {
   a->eval(), b->eval();
   StFile f;
   f.tensors = module_tensors(*a);
-  const std::string path = tmp("backbone.safetensors");
+  const somna::TempDir dir;
+  const std::string path = dir.path() + "/backbone.safetensors";
   write_safetensors(path, f);
   load_pretrained_backbone(b, read_safetensors(path), path);
   torch::NoGradGuard ng;
@@ -72,7 +69,6 @@ TEST(SeedNet, PretrainedBackboneLoadsByNameAndUnfreezes) {
   for (const auto& p : b->backbone()->stages[0]->parameters()) EXPECT_FALSE(p.requires_grad());
   b->set_trainable_stages(-1);
   for (const auto& p : b->parameters()) EXPECT_TRUE(p.requires_grad());
-  std::filesystem::remove(path);
 }
 
 TEST(SeedNet, SaveLoadGivesIdenticalScores) {
@@ -82,7 +78,8 @@ TEST(SeedNet, SaveLoadGivesIdenticalScores) {
   StFile f;
   f.tensors = module_tensors(*a);
   f.metadata["somna.architecture"] = tiny().to_json();
-  const std::string path = tmp("full.safetensors");
+  const somna::TempDir dir;
+  const std::string path = dir.path() + "/full.safetensors";
   write_safetensors(path, f);
   torch::manual_seed(4);
   SeedNet b(tiny());
@@ -91,7 +88,6 @@ TEST(SeedNet, SaveLoadGivesIdenticalScores) {
   torch::NoGradGuard ng;
   const auto x = torch::randn({2, 1, 400});
   EXPECT_TRUE(torch::equal(a->forward(x).logit, b->forward(x).logit));
-  std::filesystem::remove(path);
 }
 
 TEST(SeedNet, ConfigRoundTripAndBadConfigs) {

@@ -13,6 +13,7 @@
 
 #include "analysis/night_report.hpp"
 #include "common/error.hpp"
+#include "common/temp_dir.hpp"
 #include "report/html_report.hpp"
 #include "report/json_report.hpp"
 #include "report/schema_check.hpp"
@@ -219,8 +220,8 @@ TEST(HtmlReportBrowser, RendersInChromium) {
   const sim::SimulatedNight n = sim::simulate_night(spec);
   analysis::NightReport r = make_report();
   r.r_time_s = n.r_time_s;
-  const fs::path dir = fs::temp_directory_path() / "somna_html_browser_test";
-  fs::create_directories(dir);
+  TempDir scratch;
+  const fs::path dir = scratch.path();
   const fs::path html = dir / "report.html", dom = dir / "dom.html", png = dir / "shot.png",
                  log = dir / "log.txt";
   write_html_report(r, &n.record, html.string());
@@ -245,8 +246,9 @@ TEST(HtmlReportBrowser, RendersInChromium) {
                             .c_str()),
             0);
   ASSERT_TRUE(fs::exists(png));
-  EXPECT_GT(fs::file_size(png), 50000u);                               // a blank page is a few KB
-  if (!std::getenv("SOMNA_KEEP_BROWSER_OUTPUT")) fs::remove_all(dir);  // keep it to look at
+  EXPECT_GT(fs::file_size(png), 50000u);  // a blank page is a few KB
+  // To look at it: SOMNA_KEEP_BROWSER_OUTPUT=DIR keeps the page, DOM, screenshot and log in DIR.
+  if (const char* keep = std::getenv("SOMNA_KEEP_BROWSER_OUTPUT")) scratch.keep_as(keep);
 }
 
 }  // namespace

@@ -5,9 +5,9 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
-#include <filesystem>
 
 #include "common/error.hpp"
+#include "common/temp_dir.hpp"
 #include "io/record.hpp"
 #include "sim/synthetic_night.hpp"
 
@@ -21,9 +21,8 @@ TEST_P(WfdbWriter, RoundTrip) {
   s.hours = 0.05;
   s.episodes = {};
   const SimulatedNight n = simulate_night(s);
-  const auto dir = std::filesystem::temp_directory_path() / "somna_wfdb_writer_test";
-  std::filesystem::create_directories(dir);
-  const std::string base = (dir / ("sim" + std::to_string(GetParam()))).string();
+  const TempDir dir;
+  const std::string base = dir.path() + "/sim" + std::to_string(GetParam());
   WfdbWriteOptions o;
   o.format = GetParam();
   o.comment = "synthetic";
@@ -40,18 +39,19 @@ TEST_P(WfdbWriter, RoundTrip) {
   EXPECT_EQ(back.start->hour, 22);
   EXPECT_EQ(back.start->minute, 30);
   for (size_t i = 0; i < a.size(); ++i) ASSERT_NEAR(a[i], b[i], 0.5 / 200 + 1e-6) << i;
-  std::filesystem::remove_all(dir);
 }
 
 INSTANTIATE_TEST_SUITE_P(Formats, WfdbWriter, ::testing::Values(16, 212));
 
 TEST(WfdbWriterErrors, BadFormatAndEmpty) {
+  const TempDir dir;  // refused before anything is written; nothing lands in a shared folder
+  const std::string x = dir.path() + "/x";
   io::Record r;
-  EXPECT_THROW(write_wfdb_record("/tmp/x", r), Error);
+  EXPECT_THROW(write_wfdb_record(x, r), Error);
   r.channels.resize(1);
   WfdbWriteOptions o;
   o.format = 8;
-  EXPECT_THROW(write_wfdb_record("/tmp/x", r, o), Error);
+  EXPECT_THROW(write_wfdb_record(x, r, o), Error);
   NightSpec tiny;
   tiny.hours = 0.01;
   EXPECT_THROW(write_wfdb_record("/nonexistent-dir/x", simulate_night(tiny).record), Error);

@@ -8,6 +8,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "common/temp_dir.hpp"
 #include "model/safetensors.hpp"
 
 namespace fs = std::filesystem;
@@ -21,8 +22,8 @@ int run(const std::string& args) {
 }  // namespace
 
 TEST(SeedCliSlow, SimulateTrainAnalyze) {
-  const fs::path dir = fs::temp_directory_path() / "somna_seed_cli";
-  fs::remove_all(dir);
+  const somna::TempDir tmp;
+  const fs::path dir = tmp.path();
   fs::create_directories(dir / "syn");
   for (int i = 0; i < 3; ++i) {
     ASSERT_EQ(run("simulate " + (dir / "syn" / ("s" + std::to_string(i))).string() +
@@ -49,5 +50,4 @@ TEST(SeedCliSlow, SimulateTrainAnalyze) {
   // No record with labels: exit 2 with an error naming the folder.
   fs::create_directories(dir / "empty");
   EXPECT_EQ(run("train --family seed --data " + (dir / "empty").string() + " --out " + model), 2);
-  fs::remove_all(dir);
 }

@@ -8,9 +8,9 @@
 #include <gtest/gtest.h>
 
 #include <cstdio>
-#include <filesystem>
 
 #include "common/error.hpp"
+#include "common/temp_dir.hpp"
 #include "model/seed_model.hpp"
 
 using namespace somna;
@@ -65,10 +65,6 @@ bool same_prefix(const std::map<std::string, torch::Tensor>& a,
   return expect_equal ? all : any;
 }
 
-std::string tmp(const std::string& n) {
-  return (std::filesystem::temp_directory_path() / ("somna_seedtr_" + n)).string();
-}
-
 }  // namespace
 
 TEST(SeedTrainer, UnfreezingSchedule) {
@@ -107,7 +103,8 @@ TEST(SeedTrainer, PretrainedBackboneLoadsByNameAndStaysFrozen) {
   auto o = tiny_options();
   o.stop_after = 1;
   auto donor = train::train_seed(small_set(), {0}, {}, o);
-  const std::string path = tmp("pretrained.safetensors");
+  const TempDir dir;
+  const std::string path = dir.path() + "/pretrained.safetensors";
   model::save_seed_model(path, donor.net, o.input, {});  // a model file the project writes
   o.pretrained = path;
   o.unfreeze_every = 2;
@@ -116,9 +113,8 @@ TEST(SeedTrainer, PretrainedBackboneLoadsByNameAndStaysFrozen) {
   const auto pd = params(donor.net), pr = params(r.net);
   EXPECT_TRUE(same_prefix(pd, pr, "backbone.", true));  // loaded, then frozen for 2 epochs
   EXPECT_TRUE(same_prefix(pd, pr, "lstm.", false));     // the head is its own
-  o.pretrained = tmp("missing.safetensors");
+  o.pretrained = dir.path() + "/missing.safetensors";
   EXPECT_THROW(train::train_seed(small_set(), {1}, {}, o), Error);
-  std::filesystem::remove(path);
 }
 
 TEST(SeedTrainer, SameSeedSameWeightsAndResumeContinuesIdentically) {
@@ -132,9 +128,8 @@ TEST(SeedTrainer, SameSeedSameWeightsAndResumeContinuesIdentically) {
   o2.seed = 2;
   EXPECT_TRUE(same_prefix(a, params(train::train_seed(small_set(), {0}, {1}, o2).net), "", false));
   // Interrupted after epoch 1, resumed from the checkpoint: same weights and curve.
-  const std::string ck = tmp("ck");
-  for (const char* ext : {".json", ".net.pt", ".opt.pt", ".best.pt"})
-    std::filesystem::remove(ck + ext);
+  const TempDir dir;
+  const std::string ck = dir.path() + "/ck";
   auto oc = o;
   oc.checkpoint = ck;
   oc.stop_after = 1;
@@ -150,8 +145,6 @@ TEST(SeedTrainer, SameSeedSameWeightsAndResumeContinuesIdentically) {
   ASSERT_EQ(r.curve.size(), 2u);
   EXPECT_EQ(r.curve[0].train_loss, r0.curve[0].train_loss);
   EXPECT_EQ(r.curve[1].train_loss, r0.curve[1].train_loss);
-  for (const char* ext : {".json", ".net.pt", ".opt.pt", ".best.pt"})
-    std::filesystem::remove(ck + ext);
 }
 
 TEST(SeedTrainer, Bf16EitherTrainsOrSaysWhy) {

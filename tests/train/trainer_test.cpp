@@ -12,6 +12,7 @@
 #include <set>
 
 #include "common/error.hpp"
+#include "common/temp_dir.hpp"
 #include "model/threads.hpp"
 #include "train/dataset.hpp"
 
@@ -59,11 +60,6 @@ std::vector<train::LabelledNight> synthetic_set(size_t count, size_t minutes) {
         synthetic_night(std::string(1, "abc"[i % 3]) + std::to_string(i), minutes, 100 + i));
   }
   return v;
-}
-
-void remove_checkpoint(const std::string& ck) {
-  for (const char* ext : {".json", ".net.pt", ".opt.pt", ".best.pt"})
-    std::filesystem::remove(ck + ext);
 }
 
 train::TrainOptions tiny() {
@@ -120,10 +116,9 @@ namespace {
 struct ResumeRuns {
   train::TrainResult full, interrupted, resumed;
 };
-ResumeRuns train_straight_and_resumed(const std::vector<train::LabelledNight>& data,
-                                      const std::string& name) {
-  const std::string ck = (std::filesystem::temp_directory_path() / name).string();
-  remove_checkpoint(ck);
+ResumeRuns train_straight_and_resumed(const std::vector<train::LabelledNight>& data) {
+  const TempDir dir;
+  const std::string ck = dir.path() + "/ck";
   auto o = tiny();
   auto full = train::train_rr(data, {0, 1}, {2}, o);
   o.checkpoint = ck;
@@ -132,14 +127,13 @@ ResumeRuns train_straight_and_resumed(const std::vector<train::LabelledNight>& d
   auto stopped = train::train_rr(data, {0, 1}, {2}, interrupted);
   o.resume = true;
   auto resumed = train::train_rr(data, {0, 1}, {2}, o);
-  remove_checkpoint(ck);
   return {std::move(full), std::move(stopped), std::move(resumed)};
 }
 }  // namespace
 
 TEST(Trainer, ResumeContinuesExactly) {
   const auto data = synthetic_set(3, 40);
-  const auto r = train_straight_and_resumed(data, "somna_train_test_ck");
+  const auto r = train_straight_and_resumed(data);
   EXPECT_EQ(r.interrupted.curve.size(), 2u);
   EXPECT_EQ(r.resumed.curve.size(), 3u);
   EXPECT_EQ(r.resumed.best_epoch, r.full.best_epoch);
@@ -152,7 +146,7 @@ TEST(Trainer, ResumeBeforeAnyDefinedValidationAucKeepsNoBestEpoch) {
   // result is the last epoch's weights, resumed or not.
   auto data = synthetic_set(3, 40);
   std::fill(data[2].labels.begin(), data[2].labels.end(), uint8_t(0));
-  const auto r = train_straight_and_resumed(data, "somna_train_test_ck_nobest");
+  const auto r = train_straight_and_resumed(data);
   EXPECT_EQ(r.resumed.curve.size(), 3u);
   EXPECT_EQ(train::predict_night(r.resumed.net, data[2], 2).p,
             train::predict_night(r.full.net, data[2], 2).p);
@@ -179,7 +173,8 @@ TEST(TrainerSlow, LearnsSyntheticNights) {
 }
 
 TEST(Dataset, LabelCsvErrorsNameTheLine) {
-  const std::string path = (std::filesystem::temp_directory_path() / "somna_labels.csv").string();
+  const TempDir dir;
+  const std::string path = dir.path() + "/labels.csv";
   { std::ofstream(path) << "record,minute,label\nr1,0,N\nr1,1,X\n"; }
   try {
     train::read_label_csv(path);
