@@ -22,11 +22,17 @@ $(BUILD)/build.ninja:
 
 configure: setup $(BUILD)/build.ninja
 
-build: configure
-	@if [ -f web/package.json ]; then scripts/build-web; fi
+# Everything: the tool, the tests, the benchmarks, the web page.
+build: configure web
 	cmake --build $(BUILD) -j $(JOBS)
 
-demo: build
+# The web page (web/ -> web/dist/) that `somna serve` serves at /.
+web: setup
+	@if [ -f web/package.json ]; then scripts/build-web; fi
+
+# Only what the demo uses: the `somna` binary and the web page (not the tests and benchmarks).
+demo: configure web
+	cmake --build $(BUILD) -j $(JOBS) --target somna
 	@scripts/demo $(SOMNA)
 
 test: build
