@@ -24,6 +24,56 @@ std::string plural(size_t n, const char* one, const char* many) {
   return fmt::format("{} {}", n, n == 1 ? one : many);
 }
 
+// Above these shares a night-level warning is given: samples at the channel's extreme values
+// (a clipped signal: the ADC's limits, or a wrong gain or format), and minutes found flat or
+// saturated by the per-minute quality check.
+constexpr double kClippedShare = 0.10;
+constexpr double kBadMinutesShare = 0.5;
+
+// Share of the finite samples that sit exactly at the channel's minimum or maximum. A real ECG
+// reaches its extremes at a handful of samples; a clipped one sits there for long stretches.
+// Sets lo/hi to the extremes. 0 when the channel is constant (that is "flat", not "clipped").
+double clipped_share(const std::vector<float>& x, float& lo, float& hi) {
+  lo = INFINITY, hi = -INFINITY;
+  size_t n = 0;
+  for (float v : x) {
+    if (!std::isfinite(v)) continue;
+    lo = std::min(lo, v), hi = std::max(hi, v), ++n;
+  }
+  if (n == 0 || !(hi > lo)) return 0;
+  size_t at = 0;
+  for (float v : x) at += (v == lo) | (v == hi);
+  return static_cast<double>(at) / static_cast<double>(n);
+}
+
+// "ECG channel 'MLII' ...": the night-level signal warnings for the channel analysed.
+std::vector<std::string> ecg_warnings(const io::Channel& ecg,
+                                      const std::vector<dsp::MinuteQuality>& quality) {
+  std::vector<std::string> out;
+  const std::string name = "ECG channel '" + ecg.name + "'";
+  float lo = 0, hi = 0;
+  const double clipped = clipped_share(ecg.samples, lo, hi);
+  if (clipped > kClippedShare)
+    out.push_back(
+        fmt::format("{} is clipped: {:.0f}% of its samples sit at its extreme values "
+                    "({:.4g} / {:.4g} {}) (ADC limits, or a wrong gain or format?)",
+                    name, 100 * clipped, lo, hi, ecg.units));
+  if (quality.empty()) return out;
+  size_t flat = 0, saturated = 0;
+  for (const dsp::MinuteQuality& q : quality) {
+    flat += q.reason == "flat line";
+    saturated += q.reason == "saturation";
+  }
+  const double minutes = static_cast<double>(quality.size());
+  if (flat > kBadMinutesShare * minutes)
+    out.push_back(fmt::format("{} is flat in {:.0f}% of the minutes ({} of {})", name,
+                              100 * flat / minutes, flat, quality.size()));
+  if (saturated > kBadMinutesShare * minutes)
+    out.push_back(fmt::format("{} is saturated in {:.0f}% of the minutes ({} of {})", name,
+                              100 * saturated / minutes, saturated, quality.size()));
+  return out;
+}
+
 }  // namespace
 
 NightReport analyze_night(const io::Record& record, const Detector& detector,
@@ -95,6 +145,10 @@ NightReport analyze_night(const io::Record& record, const Detector& detector,
   in.quality = dsp::minute_quality(ecg, beats, in.n_minutes);
   in.quality.resize(in.n_minutes);
   rep.n_corrected = in.rr.n_corrected();
+  rep.warnings = record.warnings;
+  if (ecg) {
+    for (std::string& w : ecg_warnings(*ecg, in.quality)) rep.warnings.push_back(std::move(w));
+  }
   in.beats = std::move(beats);
   MinuteScores scores = detector.score(in);
   if (scores.p_apnea.size() != in.n_minutes) {

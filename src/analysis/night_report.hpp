@@ -59,7 +59,12 @@ struct NightReport {
   double night_logit = 0;
   HrvSummary hrv;
   std::vector<std::string> exclusions;  // e.g. "12 min excluded: flat line"
-  double analysis_ms = 0;               // time analyze_night took
+  // Night-level quality warnings: what the reader found doubtful in the file (io::Record::
+  // warnings, e.g. a signal file longer than its header says) and an ECG that is mostly clipped
+  // at its extreme values or mostly flat. The numbers are still computed; these say why they
+  // may not mean much.
+  std::vector<std::string> warnings;
+  double analysis_ms = 0;  // time analyze_night took
   // Added: the beats the analysis used (R times, s) for the ECG strip viewer, and how the AHI was
   // estimated ("detector events" or "episodes"; see docs/report-schema.md).
   std::vector<double> r_time_s;

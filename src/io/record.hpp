@@ -52,7 +52,11 @@ struct Record {
   std::vector<Channel> channels;
   std::vector<std::string> comments;  // header comments (e.g. age/sex lines)
   std::vector<Event> events;          // annotations stored in the signal file (EDF+)
-  double duration_s() const;          // longest channel (uses n_samples when samples are empty)
+  // Problems the reader found that do not stop reading but make the samples doubtful, e.g. a
+  // signal file longer than its header's length and format need (a wrong format?). The night
+  // report shows them as quality warnings.
+  std::vector<std::string> warnings;
+  double duration_s() const;  // longest channel (uses n_samples when samples are empty)
   // Index of the first ECG-like channel (ECG, EKG, MLII, V1..V6, I, II, III, aVR/L/F, lead...),
   // or nullopt.
   std::optional<size_t> find_ecg() const;

@@ -161,6 +161,42 @@ std::vector<OpenGroup> open_groups(const WfdbHeader& h, const std::vector<Group>
   return out;
 }
 
+// A signal file whose size does not fit the header: more frames than the declared length and the
+// largest skew of its signals need in the declared format (a 212 file declared as format 8 is 1.5
+// times too long), or a size that ends inside a frame. Not an error (WFDB reads such files), but
+// the samples are doubtful.
+void warn_about_file_size(const WfdbHeader& h, const std::vector<Group>& groups,
+                          const std::vector<OpenGroup>& open, Record& rec) {
+  for (size_t g = 0; g < groups.size(); ++g) {
+    const Group& group = groups[g];
+    if (!group.has_data() || wfdb::is_flac_format(group.format) || group.frame_samples <= 0)
+      continue;
+    const wfdb::ByteSource& src = *open[g].source;
+    const uint64_t offset = static_cast<uint64_t>(std::max<int64_t>(0, group.byte_offset));
+    if (src.size() <= offset) continue;
+    const uint64_t data = src.size() - offset;
+    const uint64_t spf = static_cast<uint64_t>(group.frame_samples);
+    const uint64_t whole = wfdb::bytes_for_samples(group.format, open[g].frames * spf);
+    const std::string fmt_name = "format " + std::to_string(group.format);
+    int64_t skew = 0;  // skewed signals need frames past the declared length
+    for (size_t i : group.signals) skew = std::max(skew, h.signals[i].skew);
+    if (h.n_samples && open[g].frames > static_cast<uint64_t>(*h.n_samples + skew)) {
+      const uint64_t need =
+          wfdb::bytes_for_samples(group.format, static_cast<uint64_t>(*h.n_samples) * spf);
+      rec.warnings.push_back("signal file " + src.name() + " holds " + std::to_string(data) +
+                             " data bytes, " + std::to_string(data - need) + " more than the " +
+                             std::to_string(*h.n_samples) + " frames of the header " + h.file +
+                             " need in " + fmt_name + " (" + std::to_string(need) +
+                             " bytes): is the format or the length in the header right?");
+    } else if (data > whole) {
+      rec.warnings.push_back(
+          "signal file " + src.name() + " ends inside a frame: " + std::to_string(data) +
+          " data bytes are not a whole number of " + std::to_string(spf) + "-sample frames in " +
+          fmt_name + ": is the format in the header " + h.file + " right?");
+    }
+  }
+}
+
 // Length of the record in frames after checking every file holds it.
 int64_t checked_length(const WfdbHeader& h, const std::vector<Group>& groups,
                        const std::vector<OpenGroup>& open, const ReadOptions& options) {
@@ -226,6 +262,7 @@ Record decode_wfdb(const WfdbHeader& h, const WfdbOpener& open, const ReadOption
   }
   std::vector<OpenGroup> opened = open_groups(h, used, open);
   const int64_t n = checked_length(h, used, opened, options);
+  warn_about_file_size(h, used, opened, rec);
 
   const int64_t from = range.from;
   const int64_t to = range.to < 0 ? n : std::min(range.to, n);
@@ -432,6 +469,7 @@ Record read_multi(const WfdbHeader& h, const std::string& dir, const ReadOptions
     ReadOptions seg_options = options;
     seg_options.channel.clear();
     const Record part = decode_wfdb(p.header, folder_opener(dir), seg_options, sub);
+    rec.warnings.insert(rec.warnings.end(), part.warnings.begin(), part.warnings.end());
     for (size_t j = 0; j < outputs.size(); ++j) {
       Channel& out = rec.channels[outputs[j]];
       const Channel& in = part.channels[j];

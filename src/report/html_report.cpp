@@ -568,6 +568,11 @@ std::string html_report(const NightReport& r, const io::Record* record, const Ht
   std::string ex;
   for (const auto& e : r.exclusions) ex += html_escape(e) + "<br>";
   row("Excluded", ex.empty() ? "nothing" : ex);
+  if (!r.warnings.empty()) {
+    std::string w;
+    for (const auto& e : r.warnings) w += html_escape(e) + "<br>";
+    row("Warnings", w);
+  }
   row("Analysis time", fmt::format("{:.1f} ms", r.analysis_ms));
   h += "</table></section></div>\n";
 

@@ -91,6 +91,7 @@ nlohmann::json night_report_json(const analysis::NightReport& r, const JsonOptio
     j["events"] = std::move(events);
   }
   j["exclusions"] = r.exclusions;
+  j["warnings"] = r.warnings;
   if (options.include_beats) {
     json beats = json::array();
     for (double t : r.r_time_s) beats.push_back(round_to(t, 1e-3));

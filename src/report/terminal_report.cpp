@@ -46,6 +46,7 @@ std::string terminal_summary(const analysis::NightReport& r) {
   row("Beats", fmt::format("{} ({}), {} RR corrected", r.n_beats, r.beat_source, r.n_corrected));
   row("Detector", fmt::format("{} ({})", r.detector.name, r.detector.kind));
   for (const std::string& e : r.exclusions) row("Excluded", e);
+  for (const std::string& w : r.warnings) row("Warning", w);
   row("Analysis time", fmt::format("{:.1f} ms", r.analysis_ms));
   return out;
 }

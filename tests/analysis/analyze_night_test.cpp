@@ -138,6 +138,55 @@ TEST(AnalyzeNight, FlatSectionIsExcluded) {
   EXPECT_FALSE(r.minutes[75].quality_reason.empty());
 }
 
+// The simulated beats of a night, as external beats (so a damaged ECG is still analysed).
+dsp::Beats true_beats(const sim::SimulatedNight& n) {
+  dsp::Beats b;
+  b.r_time_s = n.r_time_s;
+  b.duration_s = n.record.duration_s();
+  b.source = "annotation:test";
+  return b;
+}
+
+TEST(AnalyzeNight, CleanNightHasNoWarnings) {
+  EXPECT_TRUE(analyze_night(apnea_night().record, CvhrDetector()).warnings.empty());
+}
+
+TEST(AnalyzeNight, ClippedEcgIsWarnedAbout) {
+  io::Record rec = apnea_night().record;
+  io::Channel& ecg = rec.channels.at(*rec.find_ecg());
+  // Clip at the 30th and 70th percentiles: 60 % of the samples at the "ADC limits".
+  std::vector<float> sorted = ecg.samples;
+  std::sort(sorted.begin(), sorted.end());
+  const float lo = sorted[sorted.size() * 3 / 10], hi = sorted[sorted.size() * 7 / 10];
+  for (float& v : ecg.samples) v = std::clamp(v, lo, hi);
+  Options o;
+  o.beats = true_beats(apnea_night());
+  const NightReport r = analyze_night(rec, CvhrDetector(), o);
+  ASSERT_FALSE(r.warnings.empty());
+  EXPECT_NE(r.warnings[0].find("is clipped"), std::string::npos) << r.warnings[0];
+  EXPECT_NE(r.warnings[0].find("ECG channel 'ECG'"), std::string::npos) << r.warnings[0];
+}
+
+TEST(AnalyzeNight, MostlyFlatEcgIsWarnedAbout) {
+  io::Record rec = apnea_night().record;
+  io::Channel& ecg = rec.channels.at(*rec.find_ecg());
+  std::fill(ecg.samples.begin(), ecg.samples.begin() + ecg.samples.size() * 7 / 10, 0.0f);
+  Options o;
+  o.beats = true_beats(apnea_night());
+  const NightReport r = analyze_night(rec, CvhrDetector(), o);
+  bool flat = false;
+  for (const std::string& w : r.warnings) flat = flat || w.find("is flat in") != std::string::npos;
+  EXPECT_TRUE(flat) << (r.warnings.empty() ? "(no warnings)" : r.warnings[0]);
+}
+
+TEST(AnalyzeNight, ReaderWarningsReachTheReport) {
+  io::Record rec = apnea_night().record;
+  rec.warnings = {"signal file x.dat holds 100 data bytes, 50 more than ..."};
+  const NightReport r = analyze_night(rec, CvhrDetector());
+  ASSERT_FALSE(r.warnings.empty());
+  EXPECT_EQ(r.warnings[0], rec.warnings[0]);
+}
+
 TEST(AnalyzeNight, EpisodeBasedAhiForDetectorsWithoutEvents) {
   const sim::SimulatedNight& n = apnea_night();
   const NightReport r = analyze_night(n.record, FixedDetector(100, 130));

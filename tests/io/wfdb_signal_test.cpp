@@ -225,6 +225,30 @@ TEST(WfdbSignalBad, TruncatedFileNamesBothLengths) {
   EXPECT_EQ(m.read("m 1 100 100\nx.dat 16\n", o).channels[0].samples.size(), 75u);
 }
 
+TEST(WfdbSignalBad, SignalFileThatDoesNotFitTheHeaderIsWarnedAbout) {
+  MemoryRecord m;
+  const std::vector<int32_t> v = ramp(600, -2000, 2000);
+  // A format-212 file declared as format 8: 1.5 times the bytes 600 samples need.
+  m.files["x.dat"] = encode(212, v);
+  Record r = m.read("m 1 100 600\nx.dat 8\n");
+  ASSERT_EQ(r.warnings.size(), 1u);
+  EXPECT_NE(r.warnings[0].find("x.dat holds 900 data bytes, 300 more than the 600 frames"),
+            std::string::npos)
+      << r.warnings[0];
+  EXPECT_NE(r.warnings[0].find("format 8"), std::string::npos) << r.warnings[0];
+  // Declared right: no warning.
+  EXPECT_TRUE(m.read("m 1 100 600\nx.dat 212\n").warnings.empty());
+  // No length in the header, two 16-bit signals, a file ending inside a frame.
+  Bytes two = encode(16, ramp(20, -100, 100));
+  two.push_back(0);
+  two.push_back(0);
+  m.files["y.dat"] = two;
+  r = m.read("m 2 100\ny.dat 16\ny.dat 16\n");
+  ASSERT_EQ(r.warnings.size(), 1u);
+  EXPECT_NE(r.warnings[0].find("ends inside a frame"), std::string::npos) << r.warnings[0];
+  EXPECT_EQ(r.channels[0].samples.size(), 10u);
+}
+
 TEST(WfdbSignalBad, HugeHeaderLengthIsCheckedBeforeAllocating) {
   MemoryRecord m;
   m.files["x.dat"] = encode(16, {1, 2, 3});

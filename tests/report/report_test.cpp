@@ -63,6 +63,7 @@ analysis::NightReport make_report(size_t n_minutes = 150) {
   r.night_probability = static_cast<float>(1 / (1 + std::exp(-r.night_logit)));
   r.hrv = {62, 45, 30, 1.5, 55, 70};
   r.exclusions = {"5 min excluded: flat line"};
+  r.warnings = {"ECG channel 'ECG' is clipped: 40% of its samples sit at its extreme values"};
   r.n_beats = 9000;
   for (int i = 0; i < 9000; ++i) r.r_time_s.push_back(0.5 + i * 0.95);
   return r;
@@ -91,6 +92,8 @@ TEST(JsonReport, ConformsToSchema) {
   EXPECT_EQ(j["record"]["start"], "2024-03-01 23:15:00");
   EXPECT_EQ(j["beats"].size(), 9000u);
   EXPECT_FALSE(night_report_json(r).contains("beats"));
+  ASSERT_EQ(j["warnings"].size(), 1u);
+  EXPECT_EQ(j["warnings"][0], r.warnings[0]);
 }
 
 TEST(JsonReport, NoAhiIsNullAndStillConforms) {
@@ -132,6 +135,8 @@ TEST(TerminalReport, SummaryAndTimeline) {
   EXPECT_NE(s.find("mild"), std::string::npos);
   EXPECT_NE(s.find("2 h 30 min"), std::string::npos);
   EXPECT_NE(s.find("mean 62 bpm"), std::string::npos);
+  EXPECT_NE(s.find("Warning "), std::string::npos) << s;
+  EXPECT_NE(s.find("ECG channel 'ECG' is clipped"), std::string::npos) << s;
   const std::string t = terminal_timeline(r, {true, false});
   // 150 minutes -> 3 lines starting at the wall-clock hour.
   EXPECT_NE(t.find("23:15 |"), std::string::npos) << t;
