@@ -17,6 +17,9 @@ constexpr float kNaN = std::numeric_limits<float>::quiet_NaN();
 // Most samples (all channels together) one read may produce: 2^29 floats = 2 GiB. Longer
 // recordings are read in windows (WfdbReadRange).
 constexpr uint64_t kMaxOutputSamples = uint64_t{1} << 29;
+// Samples read from a record whose chosen signals have no file at all ('~' / format 0): nothing
+// but the header's length bounds them, so a few bytes of header could ask for gigabytes of gaps.
+constexpr uint64_t kMaxGapOnlySamples = uint64_t{1} << 24;
 
 // Signals stored in one file: consecutive header lines naming the same file.
 struct Group {
@@ -134,6 +137,15 @@ void check_output_size(const std::string& file, uint64_t frames, uint64_t frame_
     throw FormatError(file, "record too long to read at once (" + std::to_string(frames) +
                                 " frames of " + std::to_string(frame_samples) +
                                 " samples); read it in windows");
+  }
+}
+
+void check_gap_only_size(const std::string& file, uint64_t frames, uint64_t frame_samples) {
+  if (frame_samples != 0 && frames > kMaxGapOnlySamples / frame_samples) {
+    throw FormatError(file, "the header declares " + std::to_string(frames) +
+                                " frames but no signal file ('~' only): at most " +
+                                std::to_string(kMaxGapOnlySamples) +
+                                " samples of a record without data are read");
   }
 }
 
@@ -275,6 +287,9 @@ Record decode_wfdb(const WfdbHeader& h, const WfdbOpener& open, const ReadOption
   for (size_t i : chosen) frame_samples += static_cast<uint64_t>(h.signals[i].samples_per_frame);
   check_duration(h.file, static_cast<double>(to - from), h.fs, options.max_duration_s);
   check_output_size(h.file, static_cast<uint64_t>(to - from), frame_samples);
+  if (std::none_of(used.begin(), used.end(), [](const auto& u) { return u.has_data(); })) {
+    check_gap_only_size(h.file, static_cast<uint64_t>(to - from), frame_samples);
+  }
 
   // Outputs, prefilled with "no data".
   std::vector<int> out_of(h.signals.size(), -1);

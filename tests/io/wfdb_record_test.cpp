@@ -408,3 +408,35 @@ TEST(WfdbConformance, EveryFormatReadsAndChecksumsHold) {
 
 }  // namespace
 }  // namespace somna::io
+
+namespace somna::io {
+namespace {
+
+Record decode_gap_only(const std::string& header_text) {
+  const WfdbHeader h = parse_wfdb_header(header_text, "gap.hea");
+  const WfdbOpener none = [](const std::string& name) -> std::unique_ptr<wfdb::ByteSource> {
+    throw FormatError(name, "no file expected");
+  };
+  return decode_wfdb(h, none, ReadOptions{});
+}
+
+TEST(WfdbGapOnly, ASmallRecordWithoutDataIsAllGaps) {
+  const Record r = decode_gap_only("gap 1 100 1000\n~ 16 200 16 0 0 0 0 ECG\n");
+  ASSERT_EQ(r.channels.size(), 1u);
+  ASSERT_EQ(r.channels[0].samples.size(), 1000u);
+  EXPECT_TRUE(std::isnan(r.channels[0].samples[0]));
+}
+
+TEST(WfdbGapOnly, AHeaderAskingForGigabytesOfGapsIsRefusedBeforeAllocating) {
+  // 72 h at 1 kHz with no signal file: within the duration limit, but 259 M samples of nothing.
+  try {
+    decode_gap_only("gap 1 1000 259000000\n~ 16 200 16 0 0 0 0 ECG\n");
+    FAIL() << "accepted";
+  } catch (const FormatError& e) {
+    EXPECT_NE(std::string(e.what()).find("no signal file"), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("gap.hea"), std::string::npos) << e.what();
+  }
+}
+
+}  // namespace
+}  // namespace somna::io
