@@ -181,6 +181,17 @@ TEST(ServerHostile, EmptyOrLengthlessPredictIsAnsweredAtOnce) {
   EXPECT_LT(t3, 1.0);
 }
 
+TEST(ServerHostile, MultipartBodiesItCannotReadGetAMessageNotABare400) {
+  TestServer ts;
+  auto c = ts.client();
+  // More parts than cpp-httplib reads, and a part header longer than it reads.
+  httplib::MultipartFormDataItems many;
+  for (int i = 0; i < 1100; ++i) many.push_back(field("f" + std::to_string(i), "x"));
+  expect_error(predict(*c, many), 400, "more than 1024 parts");
+  expect_error(predict(*c, {text_part(std::string(10000, 'n') + ".hea", "x 1 100 1\n")}), 400,
+               "part header longer than 8 KiB");
+}
+
 TEST(ServerHostile, HealthAnswersWithinASecondWhileHundredsOfBadConnectionsAreOpen) {
   ServerOptions o;
   o.timeout_s = 30;
