@@ -9,6 +9,8 @@
 #include <cmath>
 #include <cstdio>
 #include <filesystem>
+#include <fstream>
+#include <iterator>
 #include <memory>
 #include <sstream>
 
@@ -435,6 +437,35 @@ TEST(WfdbGapOnly, AHeaderAskingForGigabytesOfGapsIsRefusedBeforeAllocating) {
   } catch (const FormatError& e) {
     EXPECT_NE(std::string(e.what()).find("no signal file"), std::string::npos) << e.what();
     EXPECT_NE(std::string(e.what()).find("gap.hea"), std::string::npos) << e.what();
+  }
+}
+
+}  // namespace
+}  // namespace somna::io
+
+namespace somna::io {
+namespace {
+
+TEST(WfdbFlacLength, AStreamInfoClaimIsNotReservedBeforeDecoding) {
+  // The fuzzer's 135-byte format-516 record (header, NUL, FLAC bytes): no length on the record
+  // line, a STREAMINFO block claiming ~218 M samples. Before: 871 MB reserved from those bytes
+  // (make fuzz keeps it as a seed under -malloc_limit_mb=1024).
+  std::ifstream in(std::string(SOMNA_SOURCE_DIR) +
+                       "/fuzz/corpus/wfdb_signal_fuzz/open-oom-flac-streaminfo-length",
+                   std::ios::binary);
+  const std::string input((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  const size_t nul = input.find('\0');
+  ASSERT_NE(nul, std::string::npos);
+  const WfdbHeader h = parse_wfdb_header(input.substr(0, nul), "flac.hea");
+  const std::string body = input.substr(nul + 1);
+  const WfdbOpener open = [&](const std::string& name) {
+    return wfdb::memory_source(name, reinterpret_cast<const uint8_t*>(body.data()), body.size());
+  };
+  try {
+    const Record r = decode_wfdb(h, open, ReadOptions{});
+    for (const Channel& c : r.channels) EXPECT_LT(c.samples.capacity(), size_t{1} << 23);
+  } catch (const Error&) {
+    SUCCEED();  // refused: nothing was reserved for the claim either
   }
 }
 
