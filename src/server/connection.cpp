@@ -33,6 +33,15 @@ void address_of(const sockaddr_storage& a, std::string& ip, int& port) {
   ip = buf;
 }
 
+// What a TLS call that returned r <= 0 waits for; `error` gets OpenSSL's code.
+Connection::Io tls_wait(SSL* ssl, int r, int& error) {
+  error = SSL_get_error(ssl, r);
+  ERR_clear_error();
+  if (error == SSL_ERROR_WANT_READ) return Connection::Io::WantRead;
+  if (error == SSL_ERROR_WANT_WRITE) return Connection::Io::WantWrite;
+  return Connection::Io::Closed;
+}
+
 int remaining_ms(Clock::time_point deadline) {
   const auto left =
       std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now()).count();
@@ -92,22 +101,16 @@ Connection::Io Connection::handshake() {
     handshaken_ = true;
     return Io::Done;
   }
-  const int e = SSL_get_error(ssl_, r);
-  ERR_clear_error();
-  if (e == SSL_ERROR_WANT_READ) return Io::WantRead;
-  if (e == SSL_ERROR_WANT_WRITE) return Io::WantWrite;
-  return Io::Closed;
+  int e = 0;
+  return tls_wait(ssl_, r, e);
 }
 
 ssize_t Connection::raw_read(char* out, size_t n, Io& why) {
   if (ssl_) {
     const int r = SSL_read(ssl_, out, int(std::min<size_t>(n, 1 << 30)));
     if (r > 0) return r;
-    const int e = SSL_get_error(ssl_, r);
-    ERR_clear_error();
-    why = e == SSL_ERROR_WANT_READ    ? Io::WantRead
-          : e == SSL_ERROR_WANT_WRITE ? Io::WantWrite
-                                      : Io::Closed;
+    int e = 0;
+    why = tls_wait(ssl_, r, e);
     return why == Io::Closed && e == SSL_ERROR_ZERO_RETURN ? 0 : -1;
   }
   for (;;) {
@@ -123,11 +126,8 @@ ssize_t Connection::raw_write(const char* p, size_t n, Io& why) {
   if (ssl_) {
     const int r = SSL_write(ssl_, p, int(std::min<size_t>(n, 1 << 30)));
     if (r > 0) return r;
-    const int e = SSL_get_error(ssl_, r);
-    ERR_clear_error();
-    why = e == SSL_ERROR_WANT_READ    ? Io::WantRead
-          : e == SSL_ERROR_WANT_WRITE ? Io::WantWrite
-                                      : Io::Closed;
+    int e = 0;
+    why = tls_wait(ssl_, r, e);
     return -1;
   }
   for (;;) {
