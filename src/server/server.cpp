@@ -240,7 +240,11 @@ struct Server::Impl {
         [this](std::shared_ptr<Connection> c, std::string_view head) {
           on_head(std::move(c), head);
         },
-        [this](int status) { return refusal(status, default_error_message(status), nullptr); });
+        [this](int status) {
+          // 408, 431, 503 decided by the listener itself: counted, with no head to log.
+          metrics.request_finished(Metrics::path_label("-", "-"), status, 0);
+          return refusal(status, default_error_message(status), nullptr);
+        });
   }
 
   // What an upload may hold in memory: its declared body, or the limit when chunked.
