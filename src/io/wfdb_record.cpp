@@ -20,10 +20,6 @@ constexpr uint64_t kMaxOutputSamples = uint64_t{1} << 29;
 // Samples read from a record whose chosen signals have no file at all ('~' / format 0): nothing
 // but the header's length bounds them, so a few bytes of header could ask for gigabytes of gaps.
 constexpr uint64_t kMaxGapOnlySamples = uint64_t{1} << 24;
-// Samples reserved per channel before reading: the rest grows with what is decoded. A FLAC
-// stream's STREAMINFO may claim any length (a 135-byte file claimed 218 M samples), and reserving
-// the claim would allocate what the file cannot hold.
-constexpr size_t kMaxReservedSamples = size_t{1} << 22;
 
 // Signals stored in one file: consecutive header lines naming the same file.
 struct Group {
@@ -301,8 +297,8 @@ Record decode_wfdb(const WfdbHeader& h, const WfdbOpener& open, const ReadOption
     const WfdbSignalSpec& s = h.signals[chosen[k]];
     Channel& c = rec.channels[k];
     const size_t count = static_cast<size_t>(to - from) * static_cast<size_t>(s.samples_per_frame);
-    c.samples.reserve(std::min(count, kMaxReservedSamples));  // filled by the group readers
-    if (options.keep_digital) c.digital.reserve(std::min(count, kMaxReservedSamples));
+    c.samples.reserve(count);  // filled by the group readers
+    if (options.keep_digital) c.digital.reserve(count);
     out_of[chosen[k]] = static_cast<int>(k);
   }
   for (size_t g = 0; g < groups.size(); ++g) {

@@ -543,6 +543,15 @@ uint64_t flac_frames_available(ByteSource& source, int samples_per_frame) {
     throw FormatError(source.name(),
                       "not a FLAC stream" + (st.error.empty() ? std::string() : ": " + st.error));
   }
+  // A FLAC frame holds at most 65535 samples per channel and takes at least 10 bytes (frame
+  // header, a subframe header, CRC): a STREAMINFO claiming more than the stream's size allows is
+  // a lie that would otherwise be filled with gaps (a 135-byte file claimed 218 M samples).
+  const uint64_t most = (source.size() / 10 + 1) * 65535;
+  if (st.total_samples > most) {
+    throw FormatError(source.name(), "FLAC STREAMINFO claims " + std::to_string(st.total_samples) +
+                                         " samples, more than a stream of " +
+                                         std::to_string(source.size()) + " bytes can hold");
+  }
   return st.total_samples / static_cast<uint64_t>(std::max(1, samples_per_frame));
 }
 
