@@ -1,6 +1,7 @@
 // The RR network: scoring a whole 8-hour night (480 minutes) on one core — the detector's score()
-// as analyze_night calls it (features from the cleaned RR series + one fully convolutional
-// forward pass), and the forward pass alone; training throughput (labelled minutes per second,
+// as analyze_night calls it (features from the cleaned RR series + Somna's own forward pass,
+// model/rr_network.hpp), the own forward pass alone and LibTorch's forward of the same network
+// for comparison; training throughput (labelled minutes per second,
 // 2 threads) on synthetic 8-hour nights, features alone. Uses models/default.safetensors (and its
 // architecture and input spec) when present, else a fresh network of the default architecture.
 // Run: model_bench --benchmark_repetitions=5 --benchmark_report_aggregates_only
@@ -13,6 +14,8 @@
 
 #include "common/temp_dir.hpp"
 #include "model/model.hpp"
+#include "model/rr_network.hpp"
+#include "train/model_writer.hpp"
 #include "train/trainer.hpp"
 
 namespace {
@@ -40,8 +43,8 @@ std::unique_ptr<somna::analysis::Detector> detector() {
   if (std::filesystem::exists(path)) return somna::model::load_detector(path);
   const somna::TempDir tmp({}, "somna-bench-rr-");
   const std::string file = tmp.path() + "/rr.safetensors";
-  somna::model::RRNet net(somna::model::RRNetConfig{});
-  somna::model::save_rr_model(file, net, {}, {});
+  somna::train::RRNet net(somna::model::RRNetConfig{});
+  somna::train::save_rr_model(file, net, {}, {});
   return somna::model::load_detector(file);
 }
 
@@ -75,17 +78,29 @@ void BM_RRFeatures8h(benchmark::State& state) {
 }
 BENCHMARK(BM_RRFeatures8h)->Unit(benchmark::kMillisecond);
 
-void BM_RRForwardOnly8h(benchmark::State& state) {
+void BM_RRForwardOwn8h(benchmark::State& state) {
   const auto in = night8h(1);
   const auto [cfg, spec] = default_arch();
   const auto f = somna::features::rr_features(in.rr, in.n_minutes, spec);
-  somna::model::RRNet net(cfg);
+  somna::train::RRNet net(cfg);  // weights do not change the cost
+  somna::model::StFile file;
+  file.tensors = somna::train::module_tensors(*net);
+  const somna::model::RRNetwork own(cfg, somna::model::Weights(file, "bench"));
+  for (auto _ : state) benchmark::DoNotOptimize(own.logits(f).data());
+}
+BENCHMARK(BM_RRForwardOwn8h)->Unit(benchmark::kMillisecond);
+
+void BM_RRForwardLibTorch8h(benchmark::State& state) {
+  const auto in = night8h(1);
+  const auto [cfg, spec] = default_arch();
+  const auto f = somna::features::rr_features(in.rr, in.n_minutes, spec);
+  somna::train::RRNet net(cfg);
   net->eval();
   torch::set_num_threads(1);
   for (auto _ : state)
-    benchmark::DoNotOptimize(somna::model::night_logits(net, f, spec.channels).data());
+    benchmark::DoNotOptimize(somna::train::night_logits(net, f, spec.channels).data());
 }
-BENCHMARK(BM_RRForwardOnly8h)->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_RRForwardLibTorch8h)->Unit(benchmark::kMillisecond);
 
 void BM_RRTrainThroughput2Threads(benchmark::State& state) {
   std::vector<somna::train::LabelledNight> data;

@@ -23,6 +23,7 @@
 #include "eval/metrics.hpp"
 #include "model/model.hpp"
 #include "train/dataset.hpp"
+#include "train/model_writer.hpp"
 #include "train/seed_run.hpp"
 #include "train/trainer.hpp"
 
@@ -420,13 +421,13 @@ SOMNA_COMMAND(
            md[model::meta::kProvenance] = prov.dump();
            if (ev) md[model::meta::kEvaluation] = eval::to_json(*ev, -1);
            md[model::meta::kVersion] = SOMNA_VERSION;
-           model::save_rr_model(a->out, r.net, dopt.spec, md);
+           train::save_rr_model(a->out, r.net, dopt.spec, md);
            const std::string card_path =
                !a->card.empty() ? a->card
                                 : std::filesystem::path(a->out).replace_extension(".md").string();
            std::ofstream(card_path)
                << card(*a, command, date, commit, data, cv ? &*cv : nullptr, ev ? &*ev : nullptr,
-                       final_epochs, model::parameter_count(*r.net), secs, to.net);
+                       final_epochs, train::parameter_count(*r.net), secs, to.net);
            std::cout << "wrote " << a->out << " and " << card_path << "\n";
          }
          std::ofstream(curves + ".curves.csv") << csv;

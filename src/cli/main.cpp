@@ -1,4 +1,5 @@
 // somna: the command-line front door. Subcommands live in cmd_*.cpp and register themselves.
+// The same main is somna-train's (built with cmd_train.cpp only, SOMNA_PROGRAM "somna-train").
 
 #include <spdlog/spdlog.h>
 
@@ -8,6 +9,10 @@
 
 #include "cli/command.hpp"
 #include "common/error.hpp"
+
+#ifndef SOMNA_PROGRAM
+#define SOMNA_PROGRAM "somna"
+#endif
 
 namespace somna::cli {
 
@@ -29,7 +34,7 @@ bool register_command(CommandSpec spec) {
 int main(int argc, char** argv) {
   using namespace somna::cli;
   CLI::App app{"somna — sleep apnea from a single-lead ECG"};
-  app.set_version_flag("--version", std::string("somna ") + SOMNA_VERSION);
+  app.set_version_flag("--version", std::string(SOMNA_PROGRAM " ") + SOMNA_VERSION);
   app.require_subcommand(1);
   bool verbose = false, quiet = false;
   app.add_flag("-v,--verbose", verbose, "Debug logging");
@@ -53,13 +58,13 @@ int main(int argc, char** argv) {
     for (auto& [sub, run] : runners)
       if (sub->parsed()) return run();
   } catch (const somna::Error& e) {
-    std::cerr << "somna: error: " << e.what() << "\n";
+    std::cerr << SOMNA_PROGRAM ": error: " << e.what() << "\n";
     return kExitBadInput;
   } catch (const std::bad_alloc&) {
-    std::cerr << "somna: error: out of memory (input too large?)\n";
+    std::cerr << SOMNA_PROGRAM ": error: out of memory (input too large?)\n";
     return kExitBadInput;
   } catch (const std::exception& e) {
-    std::cerr << "somna: internal error: " << e.what() << "\n";
+    std::cerr << SOMNA_PROGRAM ": internal error: " << e.what() << "\n";
     return kExitFailure;
   }
   return kExitFailure;

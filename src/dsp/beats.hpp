@@ -63,6 +63,9 @@ struct UniformSeries {
 UniformSeries resample(const std::vector<double>& t_s, const std::vector<float>& v, double fs,
                        double t0_s, double t1_s);
 
+// Linear-interpolation resampling of x (uniform, at fs_in) to fs_out; NaNs propagate locally.
+std::vector<float> resample_linear(const std::vector<float>& x, double fs_in, double fs_out);
+
 // Per-minute signal quality in [0,1] with the reason when below 1 ("flat line", "saturation",
 // "noise", "implausible heart rate", "too few beats", ...). ecg may be null (beats from an
 // annotation file): then only beat-based checks apply.

@@ -1,5 +1,6 @@
 // Natural cubic spline resampling of an irregular series onto a uniform grid (RR, amplitude and
-// EDR at the rate a model asks for). Flat extrapolation outside the first/last knot.
+// EDR at the rate a model asks for; flat extrapolation outside the first/last knot), and linear
+// resampling of a uniform signal to another rate.
 
 #include <algorithm>
 #include <cmath>
@@ -74,6 +75,20 @@ UniformSeries resample(const std::vector<double>& t_s, const std::vector<float>&
   }
   for (; j < m; ++j) o[j] = static_cast<float>(y[n - 1]);
   return out;
+}
+
+// Linear interpolation of a uniformly sampled signal (the ECG for the seed network's rate).
+std::vector<float> resample_linear(const std::vector<float>& x, double fs_in, double fs_out) {
+  if (x.empty() || std::abs(fs_in - fs_out) < 1e-9) return x;
+  const size_t n = size_t(std::floor(double(x.size() - 1) * fs_out / fs_in)) + 1;
+  std::vector<float> y(n);
+  for (size_t i = 0; i < n; ++i) {
+    const double t = double(i) * fs_in / fs_out;
+    const size_t j = std::min(x.size() - 1, size_t(t));
+    const double f = t - double(j);
+    y[i] = j + 1 < x.size() ? float(x[j] * (1 - f) + x[j + 1] * f) : x[j];
+  }
+  return y;
 }
 
 }  // namespace somna::dsp

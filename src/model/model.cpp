@@ -1,4 +1,4 @@
-// Loading and saving Somna model files (see model.hpp).
+// Loading Somna model files (see model.hpp).
 
 #include "model/model.hpp"
 
@@ -43,69 +43,18 @@ features::RRFeatureSpec input_spec_from_json(const std::string& js, const std::s
   return s;
 }
 
-void save_rr_model(const std::string& path, RRNet& net, const features::RRFeatureSpec& spec,
-                   std::map<std::string, std::string> metadata) {
-  StFile f;
-  f.tensors = module_tensors(*net);
-  f.metadata = std::move(metadata);
-  f.metadata[meta::kFormat] = "somna-model/1";
-  f.metadata[meta::kFamily] = "rr-cnn";
-  f.metadata[meta::kArchitecture] = net->config().to_json();
-  f.metadata[meta::kInput] = input_spec_json(spec);
-  f.metadata[meta::kNormalisation] =
-      R"({"rr":"per record: clip to [Q1-k*IQR, Q3+k*IQR], then z-score with the clipped mean/SD, clamp +-6","k":)" +
-      fmt::format("{}", spec.clip_iqr) +
-      R"(,"rr_detr":"rr_z minus its moving median over detrend_s","rr_var":"SD of rr_z over var_s"})";
-  if (!f.metadata.count(meta::kThreshold)) f.metadata[meta::kThreshold] = "0.5";
-  write_safetensors(path, f);
-}
-
-RRDetector::RRDetector(RRNet net, features::RRFeatureSpec spec, analysis::DetectorInfo info)
-    : net_(std::move(net)), spec_(spec), info_(std::move(info)) {
-  net_->eval();
-}
-
-std::vector<float> RRDetector::logits(const analysis::NightInput& night) const {
-  const features::NightFeatures f = features::rr_features(night.rr, night.n_minutes, spec_);
-  return night_logits(net_, f, spec_.channels);
-}
-
-analysis::MinuteScores RRDetector::score(const analysis::NightInput& night) const {
-  analysis::MinuteScores s;
-  s.logit = logits(night);
-  s.p_apnea.resize(s.logit.size());
-  for (size_t i = 0; i < s.logit.size(); ++i) s.p_apnea[i] = 1.f / (1.f + std::exp(-s.logit[i]));
-  return s;
-}
-
-std::unique_ptr<analysis::Detector> load_detector(const std::string& path) {
-  const StFile f = read_safetensors(path);
-  auto get = [&](const char* key) -> const std::string& {
-    auto it = f.metadata.find(key);
-    if (it == f.metadata.end()) {
-      throw ModelError(path, std::string("not a Somna model: metadata lacks '") + key + "'");
-    }
-    return it->second;
-  };
-  if (get(meta::kFormat) != "somna-model/1") {
-    throw ModelError(path, "unsupported model format '" + get(meta::kFormat) + "'");
+const std::string& required_metadata(const StFile& f, const char* key, const std::string& path) {
+  const auto it = f.metadata.find(key);
+  if (it == f.metadata.end()) {
+    throw ModelError(path, std::string("not a Somna model: metadata lacks '") + key + "'");
   }
-  if (get(meta::kFamily) == kSeedFamily) return load_seed_detector(path, f);  // raw-ECG network
-  if (get(meta::kFamily) != "rr-cnn") {
-    throw ModelError(path, "model family '" + get(meta::kFamily) + "' cannot score nights here");
-  }
-  const RRNetConfig cfg = RRNetConfig::from_json(get(meta::kArchitecture), path);
-  const features::RRFeatureSpec spec = input_spec_from_json(get(meta::kInput), path);
-  if (cfg.in_channels != spec.channels)
-    throw ModelError(path, "architecture and input disagree on channels");
-  RRNet net(cfg);
-  if (std::abs(net->samples_per_minute() - 60.0 * spec.fs) > 1e-6) {
-    throw ModelError(path, fmt::format("pools give {} samples per minute, the input has {}",
-                                       net->samples_per_minute(), 60.0 * spec.fs));
-  }
-  load_module_tensors(*net, f.tensors, path);
+  return it->second;
+}
+
+analysis::DetectorInfo detector_info(const StFile& f, const std::string& path,
+                                     const std::string& name) {
   analysis::DetectorInfo info;
-  info.name = "rr-cnn";
+  info.name = name;
   info.kind = "learned";
   info.version = f.metadata.count(meta::kVersion) ? f.metadata.at(meta::kVersion) : "";
   if (f.metadata.count(meta::kProvenance)) {
@@ -116,13 +65,64 @@ std::unique_ptr<analysis::Detector> load_detector(const std::string& path) {
     }
   }
   try {
-    info.threshold = std::stod(get(meta::kThreshold));
-  } catch (const std::exception&) {
+    info.threshold = std::stod(required_metadata(f, meta::kThreshold, path));
+  } catch (const std::invalid_argument&) {
+    throw ModelError(path, "threshold metadata is not a number");
+  } catch (const std::out_of_range&) {
     throw ModelError(path, "threshold metadata is not a number");
   }
-  if (!(info.threshold > 0 && info.threshold < 1))
+  if (!(info.threshold > 0 && info.threshold < 1)) {
     throw ModelError(path, "threshold outside (0,1)");
-  return std::make_unique<RRDetector>(std::move(net), spec, std::move(info));
+  }
+  return info;
+}
+
+RRDetector::RRDetector(RRNetwork net, features::RRFeatureSpec spec, analysis::DetectorInfo info)
+    : net_(std::move(net)), spec_(spec), info_(std::move(info)) {}
+
+std::vector<float> RRDetector::logits(const analysis::NightInput& night) const {
+  return net_.logits(features::rr_features(night.rr, night.n_minutes, spec_));
+}
+
+analysis::MinuteScores RRDetector::score(const analysis::NightInput& night) const {
+  analysis::MinuteScores s;
+  s.logit = logits(night);
+  s.p_apnea.resize(s.logit.size());
+  for (size_t i = 0; i < s.logit.size(); ++i) s.p_apnea[i] = 1.f / (1.f + std::exp(-s.logit[i]));
+  return s;
+}
+
+namespace {
+
+std::unique_ptr<analysis::Detector> load_rr_detector(const std::string& path, const StFile& f) {
+  const RRNetConfig cfg =
+      RRNetConfig::from_json(required_metadata(f, meta::kArchitecture, path), path);
+  const features::RRFeatureSpec spec =
+      input_spec_from_json(required_metadata(f, meta::kInput, path), path);
+  if (cfg.in_channels != spec.channels) {
+    throw ModelError(path, "architecture and input disagree on channels");
+  }
+  if (std::abs(cfg.samples_per_minute() - 60.0 * spec.fs) > 1e-6) {
+    throw ModelError(path, fmt::format("pools give {} samples per minute, the input has {}",
+                                       cfg.samples_per_minute(), 60.0 * spec.fs));
+  }
+  RRNetwork net(cfg, Weights(f, path));
+  return std::make_unique<RRDetector>(std::move(net), spec, detector_info(f, path, kRRFamily));
+}
+
+}  // namespace
+
+std::unique_ptr<analysis::Detector> load_detector(const std::string& path) {
+  const StFile f = read_safetensors(path);
+  const std::string& format = required_metadata(f, meta::kFormat, path);
+  if (format != "somna-model/1")
+    throw ModelError(path, "unsupported model format '" + format + "'");
+  const std::string& family = required_metadata(f, meta::kFamily, path);
+  if (family == kSeedFamily) return load_seed_detector(path, f);  // raw-ECG network
+  if (family != kRRFamily) {
+    throw ModelError(path, "model family '" + family + "' cannot score nights here");
+  }
+  return load_rr_detector(path, f);
 }
 
 }  // namespace somna::model

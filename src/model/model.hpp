@@ -1,25 +1,28 @@
 #pragma once
 // Learned detectors from a Somna model file (.safetensors with Somna metadata, see
-// docs/models.md): load_detector() reads the file, checks the architecture and input spec, and
-// returns an analysis::Detector that scores a whole night in one forward pass, single-threaded
-// (model/threads.hpp: the same scores whatever thread count the process has).
-// save_rr_model() writes the RR network with its metadata (the train stage calls it).
+// docs/models.md), without LibTorch: load_detector() reads the file, checks the family,
+// architecture and input spec, builds the network from its tensors (model/rr_network.hpp,
+// model/seed_network.hpp) and returns an analysis::Detector that scores a whole night on the
+// calling thread (the same scores whatever thread count the process has). Model files are
+// written by the train stage (train/model_writer.hpp).
 
 #include <map>
 #include <memory>
 #include <string>
 
 #include "analysis/detector.hpp"
-#include "model/rr_net.hpp"
+#include "features/rr_features.hpp"
+#include "model/rr_network.hpp"
+#include "model/safetensors.hpp"
 
 namespace somna::model {
 
 // Metadata keys of a Somna model file (values are strings; *_json ones hold JSON).
 namespace meta {
-constexpr const char* kFormat = "somna.format";                // "somna-model/1"
-constexpr const char* kFamily = "somna.family";                // "rr-cnn"
-constexpr const char* kArchitecture = "somna.architecture";    // JSON (RRNetConfig)
-constexpr const char* kInput = "somna.input";                  // JSON (RRFeatureSpec)
+constexpr const char* kFormat = "somna.format";              // "somna-model/1"
+constexpr const char* kFamily = "somna.family";              // "rr-cnn" or "seed-ecg"
+constexpr const char* kArchitecture = "somna.architecture";  // JSON (RRNetConfig, SeedNetConfig)
+constexpr const char* kInput = "somna.input";                // JSON (RRFeatureSpec, SeedInputSpec)
 constexpr const char* kNormalisation = "somna.normalisation";  // JSON description
 constexpr const char* kThreshold = "somna.threshold";          // decimal
 constexpr const char* kProvenance = "somna.provenance";  // JSON: data, folds, command, date, git
@@ -27,24 +30,28 @@ constexpr const char* kEvaluation = "somna.evaluation";  // JSON: CV figures
 constexpr const char* kVersion = "somna.version";
 }  // namespace meta
 
+constexpr const char* kRRFamily = "rr-cnn";
+
 std::string input_spec_json(const features::RRFeatureSpec& spec);
 features::RRFeatureSpec input_spec_from_json(const std::string& json, const std::string& file);
 
-// Writes net + metadata (format, family, architecture, input filled in here; the caller adds
-// provenance, evaluation, threshold).
-void save_rr_model(const std::string& path, RRNet& net, const features::RRFeatureSpec& spec,
-                   std::map<std::string, std::string> metadata);
+// The value of metadata `key`; ModelError "not a Somna model" naming `path` when it is absent.
+const std::string& required_metadata(const StFile& f, const char* key, const std::string& path);
+
+// What a model file says of itself (name, version, training data, threshold) for a Detector.
+analysis::DetectorInfo detector_info(const StFile& f, const std::string& path,
+                                     const std::string& name);
 
 // The RR network as a Detector.
 class RRDetector : public analysis::Detector {
  public:
-  RRDetector(RRNet net, features::RRFeatureSpec spec, analysis::DetectorInfo info);
+  RRDetector(RRNetwork net, features::RRFeatureSpec spec, analysis::DetectorInfo info);
   analysis::DetectorInfo info() const override { return info_; }
   analysis::MinuteScores score(const analysis::NightInput& night) const override;
   std::vector<float> logits(const analysis::NightInput& night) const;
 
  private:
-  mutable RRNet net_;  // forward() is not const in LibTorch; eval mode, no state changes
+  RRNetwork net_;
   features::RRFeatureSpec spec_;
   analysis::DetectorInfo info_;
 };

@@ -70,15 +70,17 @@ TlsContext::~TlsContext() {
   SSL_CTX_free(ctx_);
 }
 
+void peer_of(int fd, std::string& ip, int& port) {
+  sockaddr_storage a{};
+  socklen_t len = sizeof a;
+  if (getpeername(fd, reinterpret_cast<sockaddr*>(&a), &len) == 0) address_of(a, ip, port);
+}
+
 Connection::Connection(int fd, const TlsContext* tls) : fd_(fd) {
   fcntl(fd_, F_SETFL, fcntl(fd_, F_GETFL, 0) | O_NONBLOCK);
   int one = 1;
   setsockopt(fd_, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
-  sockaddr_storage a{};
-  socklen_t len = sizeof a;
-  if (getpeername(fd_, reinterpret_cast<sockaddr*>(&a), &len) == 0) {
-    address_of(a, peer_ip_, peer_port_);
-  }
+  peer_of(fd_, peer_ip_, peer_port_);
   if (tls) {
     ssl_ = SSL_new(tls->get());
     if (ssl_) SSL_set_fd(ssl_, fd_);

@@ -32,6 +32,9 @@ class TlsContext {
   SSL_CTX* ctx_ = nullptr;
 };
 
+// The peer's address of a connected socket ("127.0.0.1", port); "" and 0 when unknown.
+void peer_of(int fd, std::string& ip, int& port);
+
 class Connection {
  public:
   // Takes ownership of the connected socket `fd` (made non-blocking here); TLS when `tls`.

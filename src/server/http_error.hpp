@@ -21,11 +21,7 @@ class HttpError : public std::runtime_error {
   int status_;
 };
 
-// "bad_request", "unauthorized", "not_found", "method_not_allowed", "payload_too_large",
-// "unsupported_media_type", "unprocessable", "internal", "busy", or "error" for others.
-const char* error_type(int status);
-
-// Standard reason phrase-like message for a status without a specific one.
+// The message of a status without a more specific one (http_status.hpp's table).
 std::string default_error_message(int status);
 
 nlohmann::json error_body(int status, const std::string& message, const std::string& request_id);

@@ -147,11 +147,13 @@ void Listener::accept_all() {
       return;  // EAGAIN, or nothing more to do now
     }
     if (open_.load() >= limits_.max_connections && !make_room()) {
-      // Every connection is being served: an immediate 503, not a wait.
-      if (!tls_) {
-        const std::string a = answer_(503);
-        (void)!::send(fd, a.data(), a.size(), MSG_NOSIGNAL | MSG_DONTWAIT);
-      }
+      // Every connection is being served: an immediate 503, not a wait (over TLS, with no
+      // handshake, a bare close; counted and logged alike).
+      std::string ip;
+      int port = 0;
+      peer_of(fd, ip, port);
+      const std::string a = answer_(503, ip);
+      if (!tls_) (void)!::send(fd, a.data(), a.size(), MSG_NOSIGNAL | MSG_DONTWAIT);
       ::close(fd);
       continue;
     }
@@ -258,7 +260,7 @@ void Listener::step_head(Entry& e) {
     return;
   }
   if (pending.size() > kMaxRequestHeadBytes) {
-    start_closing(e, answer_(431));
+    start_closing(e, answer_(431, e.conn->peer_ip()));
     return;
   }
   if (r == Connection::Io::Closed) {
@@ -315,7 +317,8 @@ void Listener::expire() {
   for (int fd : late) {
     Entry& e = entries_.at(fd);
     if (e.state == State::Head && !e.conn->pending().empty()) {
-      start_closing(e, answer_(408));  // a head that started but did not finish in time
+      start_closing(
+          e, answer_(408, e.conn->peer_ip()));  // a head that started but did not finish in time
     } else {
       drop(fd);  // idle, a handshake that never finished, or a close that lingered long enough
     }

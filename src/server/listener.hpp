@@ -36,8 +36,9 @@ class Listener {
   // back with resume(), respond_and_close() or close(), from any thread.
   using OnHead = std::function<void(std::shared_ptr<Connection>, std::string_view head)>;
   // Builds the full HTTP answer (status line to body) that a connection refused by the listener
-  // itself gets: 408 (head too slow), 431 (head too large), 503 (too many connections).
-  using Answer = std::function<std::string(int status)>;
+  // itself gets: 408 (head too slow), 431 (head too large), 503 (too many connections); `peer_ip`
+  // is the client's address, for the access log.
+  using Answer = std::function<std::string(int status, const std::string& peer_ip)>;
 
   // Takes the bound, listening socket `listen_fd` (closed on destruction).
   Listener(int listen_fd, ListenerLimits limits, const TlsContext* tls, OnHead on_head,

@@ -8,7 +8,7 @@
 #include <fstream>
 #include <sstream>
 
-#include "server/http_error.hpp"
+#include "server/http_status.hpp"
 
 namespace somna::server {
 
@@ -27,7 +27,7 @@ void Metrics::request_finished(const std::string& label, int status, double seco
   }
   ++h.count;
   h.sum += seconds;
-  if (status >= 400) ++errors_[error_type(status)];
+  if (status >= 400) ++errors_[http_status(status).type];
 }
 
 std::string Metrics::render() const {

@@ -19,7 +19,4 @@ struct RawResponse {
 // "HTTP/1.1 413 Payload Too Large\r\n..." with Content-Type, Content-Length and Connection: close.
 std::string render(const RawResponse& r);
 
-// The reason phrase of a status ("Payload Too Large"), "Error" for unknown ones.
-const char* reason_phrase(int status);
-
 }  // namespace somna::server

@@ -7,7 +7,6 @@
 #include <netdb.h>
 #include <spdlog/spdlog.h>
 #include <sys/socket.h>
-#include <torch/cuda.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -146,7 +145,6 @@ struct Server::Impl {
   std::shared_ptr<const analysis::Detector> detector;
   analysis::DetectorInfo info;
   json normalization;  // /health's normalization member
-  bool gpu = false;
   bool tls = false;
   int port = -1;
   std::unique_ptr<TlsContext> tls_context;
@@ -176,7 +174,6 @@ struct Server::Impl {
                                   opt.max_connections));
     }
     info = detector->info();
-    gpu = torch::cuda::is_available();
     normalization = normalization_of(info, opt.model_file);
     tls = !opt.cert_file.empty() || !opt.key_file.empty();
     if (tls) {
@@ -204,7 +201,7 @@ struct Server::Impl {
         {"status", "ok"},
         {"model_loaded", info.kind == "learned"},
         {"device", "cpu"},
-        {"gpu_available", gpu},
+        {"gpu_available", false},  // inference is Somna's own CPU code
         {"normalization", normalization},
         {"version", SOMNA_VERSION},
         {"detector", {{"name", info.name}, {"kind", info.kind}, {"trained_on", info.trained_on}}}};
@@ -240,10 +237,12 @@ struct Server::Impl {
         [this](std::shared_ptr<Connection> c, std::string_view head) {
           on_head(std::move(c), head);
         },
-        [this](int status) {
-          // 408, 431, 503 decided by the listener itself: counted, with no head to log.
+        [this](int status, const std::string& peer_ip) {
+          // 408, 431, 503 decided by the listener itself: counted and logged, with no head.
+          const Refusal r = refusal(status, default_error_message(status), nullptr);
           metrics.request_finished(Metrics::path_label("-", "-"), status, 0);
-          return refusal(status, default_error_message(status), nullptr);
+          log_access(access_log_line(r.id, peer_ip, "-", "-", status, r.answer.size(), 0));
+          return r.answer;
         });
   }
 
@@ -326,8 +325,11 @@ struct Server::Impl {
     }
   }
 
-  // An answer written by the listener itself, before cpp-httplib sees the request.
-  std::string refusal(int status, const std::string& message, const RequestHead* h) const {
+  // An answer written by the listener itself, before cpp-httplib sees the request, and its id.
+  struct Refusal {
+    std::string id, answer;
+  };
+  Refusal refusal(int status, const std::string& message, const RequestHead* h) const {
     const std::string id = new_request_id();
     RawResponse r;
     r.status = status;
@@ -343,19 +345,19 @@ struct Server::Impl {
         r.headers.emplace_back("Access-Control-Expose-Headers", "X-Request-Id, Retry-After");
       }
     }
-    return render(r);
+    return {id, render(r)};
   }
 
   void refuse(std::shared_ptr<Connection> c, int status, const std::string& message,
               const RequestHead* h) {
-    const std::string answer = refusal(status, message, h);
+    Refusal r = refusal(status, message, h);
     const std::string method = h ? h->method : std::string("-");
     const std::string path = h ? h->path : std::string("-");
     metrics.request_finished(Metrics::path_label(method, path), status, 0);
-    log_access(access_log_line("-", c->peer_ip(), method, path, status, answer.size(), 0));
+    log_access(access_log_line(r.id, c->peer_ip(), method, path, status, r.answer.size(), 0));
     spdlog::debug("{} {} from {}: {} {}", method, path.substr(0, 200), c->peer_ip(), status,
                   message);
-    listener->respond_and_close(std::move(c), answer);
+    listener->respond_and_close(std::move(c), std::move(r.answer));
   }
 
   void setup() {

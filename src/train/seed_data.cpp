@@ -12,7 +12,6 @@
 #include "dsp/beats.hpp"
 #include "io/annotations.hpp"
 #include "io/record.hpp"
-#include "model/seed_model.hpp"
 
 namespace somna::train {
 
@@ -25,19 +24,19 @@ size_t SeedNight::n_labelled() const {
 }
 
 SeedNight seed_night_from_simulation(const sim::SimulatedNight& night, const std::string& name,
-                                     const model::SeedInputSpec& spec) {
+                                     const features::SeedInputSpec& spec) {
   SeedNight n;
   n.name = name;
   n.group = name.substr(0, 1);
   const io::Channel& ch = night.record.channels.at(0);
-  n.ecg = model::resample_linear(ch.samples, ch.fs, spec.fs);
+  n.ecg = dsp::resample_linear(ch.samples, ch.fs, spec.fs);
   n.labels = night.minute_apnea;
   n.r_time_s = night.r_time_s;
   return n;
 }
 
 std::vector<SeedNight> synthetic_seed_nights(size_t count, double hours, uint64_t first_seed,
-                                             const model::SeedInputSpec& spec,
+                                             const features::SeedInputSpec& spec,
                                              size_t no_apnea_every) {
   std::vector<SeedNight> out;
   for (size_t i = 0; i < count; ++i) {
@@ -54,7 +53,7 @@ std::vector<SeedNight> synthetic_seed_nights(size_t count, double hours, uint64_
 namespace {
 
 SeedNight load_seed_night(const std::string& base, const DatasetOptions& o,
-                          const model::SeedInputSpec& spec,
+                          const features::SeedInputSpec& spec,
                           const std::map<std::string, std::map<size_t, uint8_t>>* csv) {
   SeedNight n;
   n.name = fs::path(base).filename().string();
@@ -66,7 +65,7 @@ SeedNight load_seed_night(const std::string& base, const DatasetOptions& o,
     throw DatasetError(base + ".hea", "the seed network needs the raw ECG; channel '" + ecg.name +
                                           "' holds no samples");
   }
-  n.ecg = model::resample_linear(ecg.samples, ecg.fs, spec.fs);
+  n.ecg = dsp::resample_linear(ecg.samples, ecg.fs, spec.fs);
   const size_t n_min = size_t(std::ceil(ecg.duration_s() / 60.0 - 1e-9));
   n.labels.assign(n_min, kUnlabelled);
   if (csv) {
@@ -106,7 +105,7 @@ SeedNight load_seed_night(const std::string& base, const DatasetOptions& o,
 }  // namespace
 
 std::vector<SeedNight> load_seed_dataset(const std::string& dir, const DatasetOptions& o,
-                                         const model::SeedInputSpec& spec) {
+                                         const features::SeedInputSpec& spec) {
   if (!fs::is_directory(dir)) throw DatasetError(dir, "not a directory");
   std::map<std::string, std::map<size_t, uint8_t>> csv;
   if (!o.labels_csv.empty()) csv = read_label_csv(o.labels_csv);

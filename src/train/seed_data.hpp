@@ -9,9 +9,9 @@
 #include <string>
 #include <vector>
 
-#include "model/seed_net.hpp"
 #include "sim/synthetic_night.hpp"
 #include "train/dataset.hpp"
+#include "train/seed_module.hpp"
 
 namespace somna::train {
 
@@ -25,12 +25,12 @@ struct SeedNight {
 };
 
 SeedNight seed_night_from_simulation(const sim::SimulatedNight& night, const std::string& name,
-                                     const model::SeedInputSpec& spec);
+                                     const features::SeedInputSpec& spec);
 
 // `count` simulated nights of `hours` (seeds first_seed, first_seed+1, ...); every
 // `no_apnea_every`-th night (0: none) has no apnea. Names "s000", "s001", ...
 std::vector<SeedNight> synthetic_seed_nights(size_t count, double hours, uint64_t first_seed,
-                                             const model::SeedInputSpec& spec,
+                                             const features::SeedInputSpec& spec,
                                              size_t no_apnea_every = 4);
 
 // Every record in dir with labels (DatasetOptions::labels_ext / labels_csv / only; `beats` is
@@ -38,7 +38,7 @@ std::vector<SeedNight> synthetic_seed_nights(size_t count, double hours, uint64_
 // is chosen like analyze does. DatasetError naming the record when it has no ECG samples or no
 // labelled minute, or when the folder has no labelled record.
 std::vector<SeedNight> load_seed_dataset(const std::string& dir, const DatasetOptions& options,
-                                         const model::SeedInputSpec& spec);
+                                         const features::SeedInputSpec& spec);
 
 // Record-level folds balanced over groups (same dealing as record_folds()).
 std::vector<std::vector<size_t>> seed_folds(const std::vector<SeedNight>& nights, int k,

@@ -14,8 +14,8 @@
 
 #include "common/error.hpp"
 #include "model/model.hpp"
-#include "model/rr_net.hpp"
-#include "model/seed_model.hpp"
+#include "train/model_writer.hpp"
+#include "train/rr_module.hpp"
 
 namespace somna::train {
 
@@ -191,12 +191,12 @@ std::optional<eval::EvalResult> run_seed_training(const SeedRunOptions& a, std::
     md[model::meta::kProvenance] = prov.dump();
     if (ev) md[model::meta::kEvaluation] = eval::to_json(*ev, -1);
     md[model::meta::kVersion] = a.version;
-    model::save_seed_model(a.out, r.net, a.train.input, md);
+    save_seed_model(a.out, r.net, a.train.input, md);
     const std::string card_path =
         !a.card.empty() ? a.card : std::filesystem::path(a.out).replace_extension(".md").string();
     std::ofstream(card_path) << card(a, data, cv ? &*cv : nullptr, ev ? &*ev : nullptr,
-                                     final_epochs, model::parameter_count(*r.net),
-                                     r.windows_per_second, secs);
+                                     final_epochs, parameter_count(*r.net), r.windows_per_second,
+                                     secs);
     out << fmt::format("training throughput {:.1f} minutes/s\n", r.windows_per_second);
     out << "wrote " << a.out << " and " << card_path << "\n";
   }

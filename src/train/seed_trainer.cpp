@@ -15,10 +15,11 @@
 #include <random>
 
 #include "common/error.hpp"
-#include "model/rr_net.hpp"
+#include "features/seed_window.hpp"
 #include "model/safetensors.hpp"
-#include "model/seed_model.hpp"
-#include "model/threads.hpp"
+#include "train/rr_module.hpp"
+#include "train/seed_module.hpp"
+#include "train/threads.hpp"
 
 namespace somna::train {
 
@@ -36,7 +37,7 @@ void make_batch(const std::vector<SeedNight>& data, const std::vector<WindowRef>
                 size_t first, int64_t b, const SeedTrainOptions& o, double pos_weight,
                 std::mt19937_64& rng, torch::Tensor& x, torch::Tensor& y, torch::Tensor& w,
                 std::vector<int64_t>* starts = nullptr) {
-  const model::SeedInputSpec& in = o.input;
+  const features::SeedInputSpec& in = o.input;
   const int64_t W = in.window_samples();
   const int64_t spm = int64_t(std::llround(60.0 * in.fs));
   x = torch::empty({b, 1, W});
@@ -67,7 +68,7 @@ void make_batch(const std::vector<SeedNight>& data, const std::vector<WindowRef>
         dst[i] = dst[i] * scale + noise * g(rng) + float(wa * std::sin(6.283 * t / wp + wph));
       }
     }
-    model::normalise_window(dst, size_t(W), in.clip_iqr);
+    features::normalise_window(dst, size_t(W), in.clip_iqr);
     const uint8_t l = n.labels[r.minute];
     yp[k] = l == kUnlabelled ? 0.f : float(l);
     wp[k] = l == kUnlabelled ? 0.f : l ? float(pos_weight) : 1.f;
@@ -90,11 +91,11 @@ void restore(torch::nn::Module& m, const std::map<std::string, torch::Tensor>& s
   for (auto& kv : m.named_buffers()) kv.value().copy_(s.at(kv.key()));
 }
 
-model::SeedOutput forward(model::SeedNet& net, const torch::Tensor& x, bool bf16) {
+SeedOutput forward(SeedNet& net, const torch::Tensor& x, bool bf16) {
   if (!bf16) return net->forward(x);
   at::autocast::set_cpu_enabled(true);
   at::autocast::set_autocast_cpu_dtype(at::kBFloat16);
-  model::SeedOutput o;
+  SeedOutput o;
   try {
     o = net->forward(x);
   } catch (...) {
@@ -109,7 +110,7 @@ model::SeedOutput forward(model::SeedNet& net, const torch::Tensor& x, bool bf16
   return o;
 }
 
-torch::Tensor loss_of(const model::SeedOutput& o, const torch::Tensor& y, const torch::Tensor& w,
+torch::Tensor loss_of(const SeedOutput& o, const torch::Tensor& y, const torch::Tensor& w,
                       double conf_weight) {
   auto l = torch::binary_cross_entropy_with_logits(o.logit, y, w, {}, at::Reduction::None);
   auto loss = l.sum() / w.sum().clamp_min(1e-6);
@@ -138,10 +139,9 @@ int seed_trainable_stages(int epoch, int every, int n_stages) {
   return k > n_stages ? -1 : k;  // n_stages + 1 (and beyond): the lead projection too
 }
 
-eval::RecordPredictions predict_seed_night(model::SeedNet& net, const SeedNight& n,
-                                           const model::SeedInputSpec& spec) {
-  const model::SeedScores s =
-      model::seed_scores(net, n.ecg.data(), n.ecg.size(), n.labels.size(), spec);
+eval::RecordPredictions predict_seed_night(SeedNet& net, const SeedNight& n,
+                                           const features::SeedInputSpec& spec) {
+  const SeedTorchScores s = seed_scores(net, n.ecg.data(), n.ecg.size(), n.labels.size(), spec);
   eval::RecordPredictions r;
   r.record = n.name;
   r.ref_ahi = n.ref_ahi;
@@ -153,7 +153,7 @@ eval::RecordPredictions predict_seed_night(model::SeedNet& net, const SeedNight&
   return r;
 }
 
-void pretrain_seed_backbone(model::SeedNet& net, const std::vector<SeedNight>& data,
+void pretrain_seed_backbone(SeedNet& net, const std::vector<SeedNight>& data,
                             const std::vector<size_t>& idx, const SeedTrainOptions& o) {
   std::vector<WindowRef> windows;
   for (size_t i : idx) {
@@ -218,7 +218,7 @@ void pretrain_seed_backbone(model::SeedNet& net, const std::vector<SeedNight>& d
           dst[i] =
               j >= 0 && j < int64_t(ecg.size()) ? ecg[size_t(j)] * scale + noise * gauss(rng) : NAN;
         }
-        model::normalise_window(dst, size_t(P), o.input.clip_iqr);
+        features::normalise_window(dst, size_t(P), o.input.clip_iqr);
       }
       const auto f = net->backbone()->forward(x).transpose(1, 2);  // [B, T', C]
       const int64_t T = f.size(1);
@@ -253,10 +253,10 @@ void pretrain_seed_backbone(model::SeedNet& net, const std::vector<SeedNight>& d
   }
 }
 
-void save_seed_backbone(const std::string& path, model::SeedNet& net,
-                        const model::SeedInputSpec& spec) {
+void save_seed_backbone(const std::string& path, SeedNet& net,
+                        const features::SeedInputSpec& spec) {
   model::StFile f;
-  for (auto& [k, v] : model::module_tensors(*net)) {
+  for (auto& [k, v] : module_tensors(*net)) {
     if (k.rfind("backbone.", 0) == 0) f.tensors[k] = v;
   }
   f.metadata["somna.format"] = "somna-model/1";
@@ -266,10 +266,10 @@ void save_seed_backbone(const std::string& path, model::SeedNet& net,
   model::write_safetensors(path, f);
 }
 
-void check_seed_bf16(const model::SeedNetConfig& cfg, const model::SeedInputSpec& in) {
+void check_seed_bf16(const model::SeedNetConfig& cfg, const features::SeedInputSpec& in) {
   try {
     torch::manual_seed(0);
-    model::SeedNet net(cfg);
+    SeedNet net(cfg);
     net->train();
     auto x = torch::randn({2, 1, in.window_samples()});
     const auto o = forward(net, x, true);
@@ -290,7 +290,7 @@ void check_seed_bf16(const model::SeedNetConfig& cfg, const model::SeedInputSpec
 SeedTrainResult train_seed(const std::vector<SeedNight>& data, const std::vector<size_t>& tr,
                            const std::vector<size_t>& va, const SeedTrainOptions& o) {
   if (tr.empty()) throw DatasetError({}, "no training records");
-  const model::TorchThreads threads(o.threads);  // put back on return
+  const TorchThreads threads(o.threads);  // put back on return
   if (o.input.window_samples() < o.net.downsampling()) {
     throw DatasetError({}, "the input window is shorter than the backbone's downsampling");
   }
@@ -314,9 +314,9 @@ SeedTrainResult train_seed(const std::vector<SeedNight>& data, const std::vector
 
   torch::manual_seed(o.seed);
   SeedTrainResult res;
-  res.net = model::SeedNet(o.net);
+  res.net = SeedNet(o.net);
   if (!o.pretrained.empty()) {
-    model::load_pretrained_backbone(res.net, model::read_safetensors(o.pretrained), o.pretrained);
+    load_pretrained_backbone(res.net, model::read_safetensors(o.pretrained), o.pretrained);
   }
   const bool resuming =
       o.resume && !o.checkpoint.empty() && std::filesystem::exists(o.checkpoint + ".json");
@@ -350,7 +350,7 @@ SeedTrainResult train_seed(const std::vector<SeedNight>& data, const std::vector
       torch::load(res.net, ck_net);
       torch::load(opt, ck_opt);
       if (res.best_epoch > 0) {  // else no validation AUC was defined yet: nothing saved as best
-        model::SeedNet b(o.net);
+        SeedNet b(o.net);
         torch::load(b, ck_best);
         best = snapshot(*b);
       }
@@ -393,7 +393,7 @@ SeedTrainResult train_seed(const std::vector<SeedNight>& data, const std::vector
       torch::Tensor x, y, w;
       make_batch(data, order, first, b, o, pos_weight, rng, x, y, w);
       opt.zero_grad();
-      const model::SeedOutput out = forward(res.net, x, o.bf16);
+      const SeedOutput out = forward(res.net, x, o.bf16);
       auto loss = loss_of(out, y, w, o.confidence_weight);
       loss.backward();
       // Frozen tensors: no gradient at all, so AdamW neither decays nor moves them.
@@ -446,7 +446,7 @@ SeedTrainResult train_seed(const std::vector<SeedNight>& data, const std::vector
       torch::save(res.net, ck_net);
       torch::save(opt, ck_opt);
       if (!best.empty()) {
-        model::SeedNet b(o.net);
+        SeedNet b(o.net);
         restore(*b, best);
         torch::save(b, ck_best);
       }

@@ -9,21 +9,21 @@
 // frozen tensors get no update at all), then one more backbone stage every unfreeze_every epochs
 // from the last stage back, then the lead projection too. Deterministic for a seed (shuffles,
 // augmentation and dropout are reseeded every epoch, so a resumed run continues identically);
-// checkpoints after every epoch; per-epoch curves (train::EpochStats).
+// checkpoints after every epoch; per-epoch curves (EpochStats).
 
 #include <string>
 #include <vector>
 
 #include "eval/metrics.hpp"
-#include "model/seed_net.hpp"
 #include "train/seed_data.hpp"
+#include "train/seed_module.hpp"
 #include "train/trainer.hpp"
 
 namespace somna::train {
 
 struct SeedTrainOptions {
   model::SeedNetConfig net;
-  model::SeedInputSpec input;
+  features::SeedInputSpec input;
   int epochs = 12;
   int batch = 32;
   int windows_per_epoch = 0;  // 0: every labelled training minute once
@@ -51,7 +51,7 @@ struct SeedTrainOptions {
 };
 
 struct SeedTrainResult {
-  model::SeedNet net{nullptr};
+  SeedNet net{nullptr};
   std::vector<EpochStats> curve;
   int best_epoch = 0;
   double windows_per_second = 0;  // training throughput over the whole run (minutes/s)
@@ -64,8 +64,8 @@ SeedTrainResult train_seed(const std::vector<SeedNight>& data, const std::vector
                            const std::vector<size_t>& val_idx, const SeedTrainOptions& options);
 
 // Predictions of the labelled minutes of one night.
-eval::RecordPredictions predict_seed_night(model::SeedNet& net, const SeedNight& night,
-                                           const model::SeedInputSpec& spec);
+eval::RecordPredictions predict_seed_night(SeedNet& net, const SeedNight& night,
+                                           const features::SeedInputSpec& spec);
 
 struct SeedCvResult {
   std::vector<std::vector<size_t>> folds;
@@ -78,14 +78,13 @@ SeedCvResult cross_validate_seed(const std::vector<SeedNight>& data, int k,
 
 // The backbone pretext task (see SeedTrainOptions::pretrain_epochs) on the records idx that have
 // beat times; DatasetError when none has. Trains net's backbone in place.
-void pretrain_seed_backbone(model::SeedNet& net, const std::vector<SeedNight>& data,
+void pretrain_seed_backbone(SeedNet& net, const std::vector<SeedNight>& data,
                             const std::vector<size_t>& idx, const SeedTrainOptions& options);
 // Writes net's backbone.* tensors (+ architecture and input metadata, family
 // "seed-ecg-backbone"): a file SeedTrainOptions::pretrained / load_pretrained_backbone accept.
-void save_seed_backbone(const std::string& path, model::SeedNet& net,
-                        const model::SeedInputSpec& spec);
+void save_seed_backbone(const std::string& path, SeedNet& net, const features::SeedInputSpec& spec);
 
 // Throws somna::Error with a clear message when bf16 autocast fails for this network here.
-void check_seed_bf16(const model::SeedNetConfig& net, const model::SeedInputSpec& input);
+void check_seed_bf16(const model::SeedNetConfig& net, const features::SeedInputSpec& input);
 
 }  // namespace somna::train

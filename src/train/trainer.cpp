@@ -15,7 +15,7 @@
 #include <random>
 
 #include "common/error.hpp"
-#include "model/threads.hpp"
+#include "train/threads.hpp"
 
 namespace somna::train {
 
@@ -102,8 +102,8 @@ void progress_bar(const std::string& label, int epoch, int epochs, int step, int
 
 }  // namespace
 
-eval::RecordPredictions predict_night(model::RRNet net, const LabelledNight& n, int channels) {
-  const std::vector<float> lg = model::night_logits(net, n.features, channels);
+eval::RecordPredictions predict_night(RRNet net, const LabelledNight& n, int channels) {
+  const std::vector<float> lg = night_logits(net, n.features, channels);
   eval::RecordPredictions r;
   r.record = n.name;
   r.ref_ahi = n.ref_ahi;
@@ -118,7 +118,7 @@ eval::RecordPredictions predict_night(model::RRNet net, const LabelledNight& n, 
 TrainResult train_rr(const std::vector<LabelledNight>& data, const std::vector<size_t>& tr,
                      const std::vector<size_t>& va, const TrainOptions& o) {
   if (tr.empty()) throw DatasetError({}, "no training records");
-  const model::TorchThreads threads(o.threads);  // put back on return
+  const TorchThreads threads(o.threads);  // put back on return
   const int channels = o.net.in_channels;
   int crop = o.crop_minutes;
   size_t n_pos = 0, n_neg = 0, n_min = 0;
@@ -138,7 +138,7 @@ TrainResult train_rr(const std::vector<LabelledNight>& data, const std::vector<s
 
   torch::manual_seed(o.seed);
   TrainResult res;
-  res.net = model::RRNet(o.net);
+  res.net = RRNet(o.net);
   torch::optim::AdamW opt(res.net->parameters(),
                           torch::optim::AdamWOptions(o.lr).weight_decay(o.weight_decay));
   std::map<std::string, torch::Tensor> best;
@@ -169,7 +169,7 @@ TrainResult train_rr(const std::vector<LabelledNight>& data, const std::vector<s
     torch::load(opt, ck_opt);
     // No best epoch yet (validation AUC undefined so far): nothing was saved as best.
     if (res.best_epoch > 0) {
-      model::RRNet b(o.net);
+      RRNet b(o.net);
       torch::load(b, ck_best);
       best = snapshot(*b);
     }
@@ -251,7 +251,7 @@ TrainResult train_rr(const std::vector<LabelledNight>& data, const std::vector<s
       torch::save(res.net, ck_net);
       torch::save(opt, ck_opt);
       if (!best.empty()) {
-        model::RRNet b(o.net);
+        RRNet b(o.net);
         restore(*b, best);
         torch::save(b, ck_best);
       }

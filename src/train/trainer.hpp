@@ -12,8 +12,8 @@
 #include <vector>
 
 #include "eval/metrics.hpp"
-#include "model/rr_net.hpp"
 #include "train/dataset.hpp"
+#include "train/rr_module.hpp"
 
 namespace somna::train {
 
@@ -48,7 +48,7 @@ struct EpochStats {
 };
 
 struct TrainResult {
-  model::RRNet net{nullptr};
+  RRNet net{nullptr};
   std::vector<EpochStats> curve;
   int best_epoch = 0;  // 1-based; the returned net holds this epoch's weights
 };
@@ -57,7 +57,7 @@ TrainResult train_rr(const std::vector<LabelledNight>& data, const std::vector<s
                      const std::vector<size_t>& val_idx, const TrainOptions& options);
 
 // Per-minute predictions on labelled minutes of one night (unlabelled ones dropped).
-eval::RecordPredictions predict_night(model::RRNet net, const LabelledNight& night, int channels);
+eval::RecordPredictions predict_night(RRNet net, const LabelledNight& night, int channels);
 
 struct CvResult {
   std::vector<std::vector<size_t>> folds;

@@ -1,5 +1,6 @@
-// `somna serve` as a process: the startup line, serving, and a graceful stop on SIGTERM that
-// finishes the upload in flight before exiting 0.
+// `somna serve` as a process: the startup line, serving, the access log (refusals of the
+// listener included), and a graceful stop on SIGTERM that finishes the upload in flight before
+// exiting 0.
 
 #include <gtest/gtest.h>
 
@@ -27,6 +28,9 @@ TEST(ServeCli, StartsServesAndStopsGracefullyOnSigterm) {
   auto h = c.Get("/health");
   ASSERT_TRUE(h);
   EXPECT_EQ(h->status, 200);
+  // A head too large for the listener: refused before cpp-httplib sees it, and still logged.
+  const std::string huge = "GET /health HTTP/1.1\r\nX-Pad: " + std::string(40000, 'a') + "\r\n\r\n";
+  EXPECT_NE(exchange_until_close(child.port(), huge, 30).find("431"), std::string::npos);
   // An upload in flight when SIGTERM arrives still gets its answer.
   auto pending = std::async(std::launch::async, [&] {
     httplib::Client pc("127.0.0.1", child.port());
@@ -49,6 +53,7 @@ TEST(ServeCli, StartsServesAndStopsGracefullyOnSigterm) {
   // The access log has one line per request with its id, status, bytes and time.
   EXPECT_NE(after.find("GET /health 200 "), std::string::npos) << after;
   EXPECT_NE(after.find("POST /predict 200 "), std::string::npos) << after;
+  EXPECT_NE(after.find("127.0.0.1 - - 431 "), std::string::npos) << after;
 }
 
 TEST(ServeCli, RefusesABusyPortAndBadTls) {

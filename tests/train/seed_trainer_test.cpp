@@ -12,6 +12,7 @@
 #include "common/error.hpp"
 #include "common/temp_dir.hpp"
 #include "model/seed_model.hpp"
+#include "train/model_writer.hpp"
 
 using namespace somna;
 
@@ -43,11 +44,11 @@ train::SeedTrainOptions tiny_options() {
 
 const std::vector<train::SeedNight>& small_set() {
   // One hour each: both have apnea and normal minutes (validation AUC is defined).
-  static const auto v = train::synthetic_seed_nights(2, 1.0, 900, model::SeedInputSpec{}, 0);
+  static const auto v = train::synthetic_seed_nights(2, 1.0, 900, features::SeedInputSpec{}, 0);
   return v;
 }
 
-std::map<std::string, torch::Tensor> params(model::SeedNet net) {
+std::map<std::string, torch::Tensor> params(train::SeedNet net) {
   std::map<std::string, torch::Tensor> m;
   for (const auto& kv : net->named_parameters()) m[kv.key()] = kv.value().detach().clone();
   return m;
@@ -80,7 +81,7 @@ TEST(SeedTrainer, GradualUnfreezingMovesOnlyUnfrozenTensors) {
   auto o = tiny_options();
   o.unfreeze_every = 1;
   torch::manual_seed(o.seed);
-  model::SeedNet init(o.net);  // the trainer's initial network (same seed, same construction)
+  train::SeedNet init(o.net);  // the trainer's initial network (same seed, same construction)
   const auto p0 = params(init);
   o.stop_after = 1;  // epoch 1: head only
   auto r1 = train::train_seed(small_set(), {0, 1}, {}, o);
@@ -105,7 +106,7 @@ TEST(SeedTrainer, PretrainedBackboneLoadsByNameAndStaysFrozen) {
   auto donor = train::train_seed(small_set(), {0}, {}, o);
   const TempDir dir;
   const std::string path = dir.path() + "/pretrained.safetensors";
-  model::save_seed_model(path, donor.net, o.input, {});  // a model file the project writes
+  train::save_seed_model(path, donor.net, o.input, {});  // a model file the project writes
   o.pretrained = path;
   o.unfreeze_every = 2;
   o.seed = 7;

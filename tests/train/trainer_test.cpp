@@ -13,8 +13,8 @@
 
 #include "common/error.hpp"
 #include "common/temp_dir.hpp"
-#include "model/threads.hpp"
 #include "train/dataset.hpp"
+#include "train/threads.hpp"
 
 using namespace somna;
 
@@ -100,7 +100,7 @@ TEST(Folds, ByRecordBalancedOverGroups) {
 
 TEST(Trainer, DeterministicForASeed) {
   const auto data = synthetic_set(3, 40);
-  const model::TorchThreads process(2);  // the options' 1 thread is for the training only
+  const train::TorchThreads process(2);  // the options' 1 thread is for the training only
   const auto r1 = train::train_rr(data, {0, 1}, {2}, tiny());
   EXPECT_EQ(at::get_num_threads(), 2);
   const auto r2 = train::train_rr(data, {0, 1}, {2}, tiny());

@@ -1,15 +1,17 @@
 // The seed raw-ECG network: output shapes, attention sums to 1, a pretrained backbone loads by
 // tensor name from a .safetensors file the project writes, gradual unfreezing, save/load gives
 // identical scores, a backbone file lacking tensors raises ModelError.
-#include "model/seed_net.hpp"
+#include "train/seed_module.hpp"
 
 #include <gtest/gtest.h>
 
 #include "common/error.hpp"
 #include "common/temp_dir.hpp"
-#include "model/rr_net.hpp"
+#include "train/rr_module.hpp"
 
 using namespace somna::model;
+using namespace somna::train;
+using namespace somna::features;  // SeedInputSpec, normalise_window
 
 namespace {
 SeedNetConfig tiny() {

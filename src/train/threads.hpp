@@ -6,7 +6,7 @@
 // file must score a night exactly as the network it was saved from. The trainers use TorchThreads
 // for their --threads, so training no longer changes the count for the rest of the process.
 
-namespace somna::model {
+namespace somna::train {
 
 // Intra-op threads a night is scored with (one forward pass per night; the server and
 // `analyze --jobs` run nights in parallel instead).
@@ -27,4 +27,4 @@ struct ScoringThreads : TorchThreads {
   ScoringThreads() : TorchThreads(kScoringThreads) {}
 };
 
-}  // namespace somna::model
+}  // namespace somna::train

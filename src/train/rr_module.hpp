@@ -1,11 +1,11 @@
 #pragma once
-// The RR network ("rr-cnn"): a compact multi-scale 1-D CNN with squeeze-excitation over the
-// uniformly resampled RR series (features/rr_features.hpp), pooled down to exactly one vector per
-// minute, then a temporal model across neighbouring minutes (dilated residual convolutions,
-// receptive field +-(sum of dilations) min, optionally followed by a bidirectional GRU over the
-// whole night's sequence of minute vectors) and a 1x1 head giving one logit per minute. The
-// CNN is fully convolutional: a whole night is scored in one forward pass, and training uses
-// crops of nights.
+// The RR network ("rr-cnn", model/rr_config.hpp) as a LibTorch module, for training: a compact
+// multi-scale 1-D CNN with squeeze-excitation over the uniformly resampled RR series, pooled down
+// to exactly one vector per minute, then dilated residual convolutions across neighbouring minutes
+// (receptive field +-(sum of dilations) min), optionally a bidirectional GRU over the night, and a
+// 1x1 head giving one logit per minute. Fully convolutional: training uses crops of nights.
+// Inference does not use this module: model/rr_network.hpp runs the same network from the saved
+// tensors without LibTorch (tests/train/parity_test.cpp holds the two to 1e-5).
 
 #include <torch/torch.h>
 
@@ -14,21 +14,13 @@
 #include <vector>
 
 #include "features/rr_features.hpp"
+#include "model/rr_config.hpp"
 #include "model/safetensors.hpp"
 
-namespace somna::model {
+namespace somna::train {
 
-struct RRNetConfig {
-  int in_channels = 2;
-  std::vector<int> widths = {12, 24, 48};  // per multi-scale block; each divisible by 3
-  std::vector<int> pools = {4, 5, 6};      // product = samples per minute (60 * fs)
-  std::vector<int> dilations = {1, 2, 4};  // temporal residual blocks across minutes
-  int se_reduction = 4;
-  double dropout = 0.1;
-  int gru_hidden = 0;  // > 0: a bidirectional GRU (this hidden size) after the temporal convs
-  std::string to_json() const;
-  static RRNetConfig from_json(const std::string& json, const std::string& file = {});
-};
+using model::RRNetConfig;
+using model::StTensor;
 
 class MultiScaleBlockImpl : public torch::nn::Module {
  public:
@@ -80,8 +72,9 @@ std::map<std::string, StTensor> module_tensors(torch::nn::Module& m);
 void load_module_tensors(torch::nn::Module& m, const std::map<std::string, StTensor>& tensors,
                          const std::string& file, const std::string& prefix = {});
 
-// Logits for every minute of one night, in one forward pass (eval mode, no autograd), with
-// kScoringThreads intra-op threads (model/threads.hpp) whatever the process is set to.
+// Logits for every minute of one night by the LibTorch module, in one forward pass (eval mode,
+// no autograd), with kScoringThreads intra-op threads (train/threads.hpp) whatever the process is
+// set to: the trainer's validation scores.
 std::vector<float> night_logits(RRNet net, const features::NightFeatures& f, int channels);
 
-}  // namespace somna::model
+}  // namespace somna::train

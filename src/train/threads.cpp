@@ -1,10 +1,10 @@
 // Scoped LibTorch intra-op thread count (see threads.hpp).
 
-#include "model/threads.hpp"
+#include "train/threads.hpp"
 
 #include <ATen/Parallel.h>
 
-namespace somna::model {
+namespace somna::train {
 
 // at::set_num_threads sets the calling thread's OpenMP thread count (and the default for threads
 // that have not used LibTorch yet); it is only called when the count changes, since it also
@@ -21,4 +21,4 @@ TorchThreads::~TorchThreads() {
   if (previous_ > 0) at::set_num_threads(previous_);
 }
 
-}  // namespace somna::model
+}  // namespace somna::train

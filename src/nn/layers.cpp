@@ -1,0 +1,168 @@
+// The layers (layers.hpp).
+
+#include "nn/layers.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <cstring>
+
+#include "nn/gemm.hpp"
+
+namespace somna::nn {
+
+namespace {
+
+// Depthwise (one filter per channel): y[c][i] = sum_k w[c][k] x[c][i * stride + k * dilation -
+// pad].
+void depthwise(const Conv1d& cv, const float* x, int t, int to, float* y) {
+  for (int c = 0; c < cv.in; ++c) {
+    const float* xc = x + size_t(c) * size_t(t);
+    const float* w = cv.weight.data() + size_t(c) * size_t(cv.kernel);
+    float* yc = y + size_t(c) * size_t(to);
+    std::fill(yc, yc + to, 0.f);
+    for (int k = 0; k < cv.kernel; ++k) {
+      const int off = k * cv.dilation - cv.padding;
+      if (cv.stride == 1) {
+        const int lo = std::max(0, -off), hi = std::min(to, t - off);
+        const float wk = w[k];
+        for (int i = lo; i < hi; ++i) yc[i] += wk * xc[i + off];
+      } else {
+        for (int i = 0; i < to; ++i) {
+          const int j = i * cv.stride + off;
+          if (j >= 0 && j < t) yc[i] += w[k] * xc[j];
+        }
+      }
+    }
+  }
+}
+
+// Rows (ci * kernel + k) of `col` hold input channel ci shifted for tap k: [in][kernel][to].
+void im2col(const Conv1d& cv, const float* x, int in, int t, int to, float* col) {
+  for (int ci = 0; ci < in; ++ci) {
+    const float* xc = x + size_t(ci) * size_t(t);
+    for (int k = 0; k < cv.kernel; ++k) {
+      float* row = col + (size_t(ci) * size_t(cv.kernel) + size_t(k)) * size_t(to);
+      const int off = k * cv.dilation - cv.padding;
+      if (cv.stride == 1) {
+        const int lo = std::clamp(-off, 0, to), hi = std::clamp(t - off, lo, to);
+        std::fill(row, row + lo, 0.f);
+        std::memcpy(row + lo, xc + lo + off, sizeof(float) * size_t(hi - lo));
+        std::fill(row + hi, row + to, 0.f);
+      } else {
+        for (int i = 0; i < to; ++i) {
+          const int j = i * cv.stride + off;
+          row[i] = j >= 0 && j < t ? xc[j] : 0.f;
+        }
+      }
+    }
+  }
+}
+
+}  // namespace
+
+Conv1d Conv1d::shape(int in, int out, int kernel, int stride, int padding, int dilation,
+                     int groups) {
+  Conv1d c;
+  c.in = in, c.out = out, c.kernel = kernel, c.stride = stride, c.padding = padding;
+  c.dilation = dilation, c.groups = groups;
+  return c;
+}
+
+int Conv1d::out_length(int t) const {
+  const int span = dilation * (kernel - 1) + 1;
+  const int padded = t + 2 * padding;
+  return padded < span ? 0 : (padded - span) / stride + 1;
+}
+
+void Conv1d::forward(const float* x, int t, float* y, std::vector<float>& scratch) const {
+  const int to = out_length(t);
+  if (to <= 0) return;
+  if (groups == in && out == in && groups > 1) {
+    depthwise(*this, x, t, to, y);
+  } else {
+    const int in_g = in / groups, out_g = out / groups, k = in_g * kernel;
+    const bool direct = kernel == 1 && stride == 1 && padding == 0;
+    if (!direct) scratch.resize(size_t(k) * size_t(to));
+    for (int g = 0; g < groups; ++g) {
+      const float* xg = x + size_t(g) * size_t(in_g) * size_t(t);
+      const float* wg = weight.data() + size_t(g) * size_t(out_g) * size_t(k);
+      float* yg = y + size_t(g) * size_t(out_g) * size_t(to);
+      if (direct) {
+        gemm(false, false, out_g, to, in_g, wg, in_g, xg, t, 0.f, yg, to);
+      } else {
+        im2col(*this, xg, in_g, t, to, scratch.data());
+        gemm(false, false, out_g, to, k, wg, k, scratch.data(), to, 0.f, yg, to);
+      }
+    }
+  }
+  if (!bias.empty()) {
+    for (int o = 0; o < out; ++o) {
+      float* yo = y + size_t(o) * size_t(to);
+      for (int i = 0; i < to; ++i) yo[i] += bias[size_t(o)];
+    }
+  }
+}
+
+void fold_batch_norm(Conv1d& conv, const BatchNorm& bn, int first) {
+  const size_t per_out = conv.weight.size() / size_t(conv.out);
+  if (conv.bias.empty()) conv.bias.assign(size_t(conv.out), 0.f);
+  for (int o = 0; o < conv.out; ++o) {
+    const size_t c = size_t(first + o);
+    const float s = bn.gamma[c] / std::sqrt(bn.var[c] + bn.eps);
+    float* w = conv.weight.data() + size_t(o) * per_out;
+    for (size_t i = 0; i < per_out; ++i) w[i] *= s;
+    conv.bias[size_t(o)] = (conv.bias[size_t(o)] - bn.mean[c]) * s + bn.beta[c];
+  }
+}
+
+void Linear::forward(const float* x, int rows, float* y) const {
+  if (rows <= 0) return;
+  gemm(false, true, rows, out, in, x, in, weight.data(), in, 0.f, y, out);
+  if (bias.empty()) return;
+  for (int r = 0; r < rows; ++r) {
+    float* yr = y + size_t(r) * size_t(out);
+    for (int o = 0; o < out; ++o) yr[o] += bias[size_t(o)];
+  }
+}
+
+void LayerNorm::forward(float* x, int rows) const {
+  for (int r = 0; r < rows; ++r) {
+    float* xr = x + size_t(r) * size_t(dim);
+    float mean = 0;
+    for (int i = 0; i < dim; ++i) mean += xr[i];
+    mean /= float(dim);
+    float var = 0;
+    for (int i = 0; i < dim; ++i) var += (xr[i] - mean) * (xr[i] - mean);
+    var /= float(dim);
+    const float inv = 1.f / std::sqrt(var + eps);
+    for (int i = 0; i < dim; ++i) {
+      xr[i] = (xr[i] - mean) * inv * gamma[size_t(i)] + beta[size_t(i)];
+    }
+  }
+}
+
+void relu(float* x, int n) {
+  for (int i = 0; i < n; ++i) x[i] = std::max(x[i], 0.f);
+}
+
+void sigmoid(float* x, int n) {
+  for (int i = 0; i < n; ++i) x[i] = 1.f / (1.f + std::exp(-x[i]));
+}
+
+void tanh(float* x, int n) {
+  for (int i = 0; i < n; ++i) x[i] = std::tanh(x[i]);
+}
+
+void gelu(float* x, int n) {
+  constexpr float kInvSqrt2 = 0.70710678118654752f;
+  for (int i = 0; i < n; ++i) x[i] = 0.5f * x[i] * (1.f + std::erf(x[i] * kInvSqrt2));
+}
+
+void transpose(const float* x, int rows, int cols, float* y) {
+  for (int r = 0; r < rows; ++r) {
+    for (int c = 0; c < cols; ++c)
+      y[size_t(c) * size_t(rows) + size_t(r)] = x[size_t(r) * size_t(cols) + size_t(c)];
+  }
+}
+
+}  // namespace somna::nn

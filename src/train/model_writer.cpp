@@ -1,0 +1,52 @@
+// Somna model files from trained networks (model_writer.hpp).
+
+#include "train/model_writer.hpp"
+
+#include <fmt/format.h>
+
+#include "model/model.hpp"
+#include "model/seed_model.hpp"
+
+namespace somna::train {
+
+namespace {
+
+void write_model(const std::string& path, torch::nn::Module& net, const std::string& family,
+                 const std::string& architecture, const std::string& input,
+                 const std::string& normalisation, std::map<std::string, std::string> metadata) {
+  namespace meta = model::meta;
+  model::StFile f;
+  f.tensors = module_tensors(net);
+  f.metadata = std::move(metadata);
+  f.metadata[meta::kFormat] = "somna-model/1";
+  f.metadata[meta::kFamily] = family;
+  f.metadata[meta::kArchitecture] = architecture;
+  f.metadata[meta::kInput] = input;
+  f.metadata[meta::kNormalisation] = normalisation;
+  if (!f.metadata.count(meta::kThreshold)) f.metadata[meta::kThreshold] = "0.5";
+  model::write_safetensors(path, f);
+}
+
+}  // namespace
+
+void save_rr_model(const std::string& path, RRNet& net, const features::RRFeatureSpec& spec,
+                   std::map<std::string, std::string> metadata) {
+  write_model(
+      path, *net, model::kRRFamily, net->config().to_json(), model::input_spec_json(spec),
+      R"({"rr":"per record: clip to [Q1-k*IQR, Q3+k*IQR], then z-score with the clipped mean/SD, clamp +-6","k":)" +
+          fmt::format("{}", spec.clip_iqr) +
+          R"(,"rr_detr":"rr_z minus its moving median over detrend_s","rr_var":"SD of rr_z over var_s"})",
+      std::move(metadata));
+}
+
+void save_seed_model(const std::string& path, SeedNet& net, const features::SeedInputSpec& spec,
+                     std::map<std::string, std::string> metadata) {
+  write_model(
+      path, *net, model::kSeedFamily, net->config().to_json(), spec.to_json(),
+      fmt::format(
+          R"({{"ecg":"per window: clip to [Q1-k*IQR, Q3+k*IQR], then z-score with the clipped mean/SD; NaN -> 0","k":{}}})",
+          spec.clip_iqr),
+      std::move(metadata));
+}
+
+}  // namespace somna::train

@@ -1,0 +1,23 @@
+#pragma once
+// Writes a trained LibTorch network as a Somna model file (.safetensors, docs/models.md): its
+// tensors by name plus the metadata the inference needs (format, family, architecture, input,
+// normalisation, a 0.5 threshold unless the caller gives one); the caller adds provenance and
+// evaluation. model::load_detector() reads these files without LibTorch.
+
+#include <map>
+#include <string>
+
+#include "features/rr_features.hpp"
+#include "features/seed_window.hpp"
+#include "train/rr_module.hpp"
+#include "train/seed_module.hpp"
+
+namespace somna::train {
+
+void save_rr_model(const std::string& path, RRNet& net, const features::RRFeatureSpec& spec,
+                   std::map<std::string, std::string> metadata);
+
+void save_seed_model(const std::string& path, SeedNet& net, const features::SeedInputSpec& spec,
+                     std::map<std::string, std::string> metadata);
+
+}  // namespace somna::train
