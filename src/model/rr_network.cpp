@@ -10,34 +10,40 @@ namespace somna::model {
 
 namespace {
 
-// Squeeze-excitation on x [ch][t]: channel weights sigmoid(se2(relu(se1(mean over time)))).
-void squeeze_excite(const nn::Linear& se1, const nn::Linear& se2, float* x, int ch, int t) {
+// In place on x [ch][t]: relu, and the squeeze-excitation weights sigmoid(se2(relu(se1(mean over
+// time)))) of the result (one pass for both: x is a whole night).
+std::vector<float> relu_and_excitation(const nn::Linear& se1, const nn::Linear& se2, float* x,
+                                       int ch, int t) {
   std::vector<float> m(static_cast<size_t>(ch)), mid(static_cast<size_t>(se1.out)),
       w(static_cast<size_t>(ch));
   for (int c = 0; c < ch; ++c) {
-    const float* xc = x + size_t(c) * size_t(t);
+    float* xc = x + size_t(c) * size_t(t);
     float s = 0;
-    for (int i = 0; i < t; ++i) s += xc[i];
+    for (int i = 0; i < t; ++i) s += (xc[i] = std::max(xc[i], 0.f));
     m[size_t(c)] = s / float(t);
   }
   se1.forward(m.data(), 1, mid.data());
   nn::relu(mid.data(), se1.out);
   se2.forward(mid.data(), 1, w.data());
   nn::sigmoid(w.data(), ch);
-  for (int c = 0; c < ch; ++c) {
-    float* xc = x + size_t(c) * size_t(t);
-    for (int i = 0; i < t; ++i) xc[i] *= w[size_t(c)];
-  }
+  return w;
 }
 
-// Non-overlapping max pooling of x [ch][t] by `pool` (the tail that does not fill one is dropped).
-std::vector<float> max_pool(const std::vector<float>& x, int ch, int t, int pool) {
+// Non-overlapping max pooling of x [ch][t] by `pool` (the tail that does not fill one is
+// dropped), each channel then scaled by its excitation weight w[c] > 0 — the same as scaling
+// first: a positive factor commutes with max, rounding included.
+std::vector<float> pool_and_scale(const std::vector<float>& x, int ch, int t, int pool,
+                                  const std::vector<float>& w) {
   const int to = t / pool;
   std::vector<float> y(size_t(ch) * size_t(to));
   for (int c = 0; c < ch; ++c) {
     const float* xc = x.data() + size_t(c) * size_t(t);
+    float* yc = y.data() + size_t(c) * size_t(to);
+    const float wc = w[size_t(c)];
     for (int i = 0; i < to; ++i) {
-      y[size_t(c) * size_t(to) + size_t(i)] = *std::max_element(xc + i * pool, xc + (i + 1) * pool);
+      float m = xc[i * pool];
+      for (int k = 1; k < pool; ++k) m = std::max(m, xc[i * pool + k]);
+      yc[i] = m * wc;
     }
   }
   return y;
@@ -92,10 +98,9 @@ std::vector<float> RRNetwork::logits(const features::NightFeatures& f) const {
     k.b3.forward(x.data(), t, y.data(), scratch);
     k.b7.forward(x.data(), t, y.data() + branch, scratch);
     k.b15.forward(x.data(), t, y.data() + 2 * branch, scratch);
-    nn::relu(y.data(), int(y.size()));
-    squeeze_excite(k.se1, k.se2, y.data(), k.width, t);
+    const std::vector<float> w = relu_and_excitation(k.se1, k.se2, y.data(), k.width, t);
     ch = k.width;
-    x = k.pool > 1 ? max_pool(y, ch, t, k.pool) : std::move(y);
+    x = pool_and_scale(y, ch, t, k.pool, w);
     t /= k.pool;
   }
   std::vector<float> y(x.size());

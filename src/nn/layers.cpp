@@ -7,6 +7,7 @@
 #include <cstring>
 
 #include "nn/gemm.hpp"
+#include "nn/math.hpp"
 
 namespace somna::nn {
 
@@ -14,7 +15,7 @@ namespace {
 
 // Depthwise (one filter per channel): y[c][i] = sum_k w[c][k] x[c][i * stride + k * dilation -
 // pad].
-void depthwise(const Conv1d& cv, const float* x, int t, int to, float* y) {
+SOMNA_VECTOR_CLONES void depthwise(const Conv1d& cv, const float* x, int t, int to, float* y) {
   for (int c = 0; c < cv.in; ++c) {
     const float* xc = x + size_t(c) * size_t(t);
     const float* w = cv.weight.data() + size_t(c) * size_t(cv.kernel);
@@ -36,27 +37,32 @@ void depthwise(const Conv1d& cv, const float* x, int t, int to, float* y) {
   }
 }
 
-// Rows (ci * kernel + k) of `col` hold input channel ci shifted for tap k: [in][kernel][to].
-void im2col(const Conv1d& cv, const float* x, int in, int t, int to, float* col) {
+// Columns [i0, i0 + n) of the im2col matrix: row (ci * kernel + k) holds input channel ci
+// shifted for tap k, so the convolution of that time tile is one product [out][in * kernel] x
+// [in * kernel][n]. Tiles keep the matrix in cache (a whole night's would be megabytes).
+void im2col(const Conv1d& cv, const float* x, int in, int t, int i0, int n, float* col) {
   for (int ci = 0; ci < in; ++ci) {
     const float* xc = x + size_t(ci) * size_t(t);
     for (int k = 0; k < cv.kernel; ++k) {
-      float* row = col + (size_t(ci) * size_t(cv.kernel) + size_t(k)) * size_t(to);
+      float* row = col + (size_t(ci) * size_t(cv.kernel) + size_t(k)) * size_t(n);
       const int off = k * cv.dilation - cv.padding;
       if (cv.stride == 1) {
-        const int lo = std::clamp(-off, 0, to), hi = std::clamp(t - off, lo, to);
+        // row[i] = xc[i0 + i + off] where 0 <= i0 + i + off < t
+        const int lo = std::clamp(-off - i0, 0, n), hi = std::clamp(t - off - i0, lo, n);
         std::fill(row, row + lo, 0.f);
-        std::memcpy(row + lo, xc + lo + off, sizeof(float) * size_t(hi - lo));
-        std::fill(row + hi, row + to, 0.f);
+        std::memcpy(row + lo, xc + i0 + lo + off, sizeof(float) * size_t(hi - lo));
+        std::fill(row + hi, row + n, 0.f);
       } else {
-        for (int i = 0; i < to; ++i) {
-          const int j = i * cv.stride + off;
+        for (int i = 0; i < n; ++i) {
+          const int j = (i0 + i) * cv.stride + off;
           row[i] = j >= 0 && j < t ? xc[j] : 0.f;
         }
       }
     }
   }
 }
+
+constexpr int kTile = 512;  // output samples per im2col tile
 
 }  // namespace
 
@@ -82,16 +88,19 @@ void Conv1d::forward(const float* x, int t, float* y, std::vector<float>& scratc
   } else {
     const int in_g = in / groups, out_g = out / groups, k = in_g * kernel;
     const bool direct = kernel == 1 && stride == 1 && padding == 0;
-    if (!direct) scratch.resize(size_t(k) * size_t(to));
+    if (!direct) scratch.resize(size_t(k) * size_t(std::min(to, kTile)));
     for (int g = 0; g < groups; ++g) {
       const float* xg = x + size_t(g) * size_t(in_g) * size_t(t);
       const float* wg = weight.data() + size_t(g) * size_t(out_g) * size_t(k);
       float* yg = y + size_t(g) * size_t(out_g) * size_t(to);
       if (direct) {
         gemm(false, false, out_g, to, in_g, wg, in_g, xg, t, 0.f, yg, to);
-      } else {
-        im2col(*this, xg, in_g, t, to, scratch.data());
-        gemm(false, false, out_g, to, k, wg, k, scratch.data(), to, 0.f, yg, to);
+        continue;
+      }
+      for (int i0 = 0; i0 < to; i0 += kTile) {
+        const int n = std::min(kTile, to - i0);
+        im2col(*this, xg, in_g, t, i0, n, scratch.data());
+        gemm(false, false, out_g, n, k, wg, k, scratch.data(), n, 0.f, yg + i0, to);
       }
     }
   }
@@ -125,7 +134,7 @@ void Linear::forward(const float* x, int rows, float* y) const {
   }
 }
 
-void LayerNorm::forward(float* x, int rows) const {
+SOMNA_VECTOR_CLONES void LayerNorm::forward(float* x, int rows) const {
   for (int r = 0; r < rows; ++r) {
     float* xr = x + size_t(r) * size_t(dim);
     float mean = 0;
@@ -141,24 +150,24 @@ void LayerNorm::forward(float* x, int rows) const {
   }
 }
 
-void relu(float* x, int n) {
+SOMNA_VECTOR_CLONES void relu(float* x, int n) {
   for (int i = 0; i < n; ++i) x[i] = std::max(x[i], 0.f);
 }
 
-void sigmoid(float* x, int n) {
-  for (int i = 0; i < n; ++i) x[i] = 1.f / (1.f + std::exp(-x[i]));
+SOMNA_VECTOR_CLONES void sigmoid(float* x, int n) {
+  for (int i = 0; i < n; ++i) x[i] = sigmoid_approx(x[i]);
 }
 
-void tanh(float* x, int n) {
-  for (int i = 0; i < n; ++i) x[i] = std::tanh(x[i]);
+SOMNA_VECTOR_CLONES void tanh(float* x, int n) {
+  for (int i = 0; i < n; ++i) x[i] = tanh_approx(x[i]);
 }
 
-void gelu(float* x, int n) {
+SOMNA_VECTOR_CLONES void gelu(float* x, int n) {
   constexpr float kInvSqrt2 = 0.70710678118654752f;
-  for (int i = 0; i < n; ++i) x[i] = 0.5f * x[i] * (1.f + std::erf(x[i] * kInvSqrt2));
+  for (int i = 0; i < n; ++i) x[i] = 0.5f * x[i] * (1.f + erf_approx(x[i] * kInvSqrt2));
 }
 
-void transpose(const float* x, int rows, int cols, float* y) {
+SOMNA_VECTOR_CLONES void transpose(const float* x, int rows, int cols, float* y) {
   for (int r = 0; r < rows; ++r) {
     for (int c = 0; c < cols; ++c)
       y[size_t(c) * size_t(rows) + size_t(r)] = x[size_t(r) * size_t(cols) + size_t(c)];

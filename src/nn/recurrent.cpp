@@ -6,14 +6,11 @@
 #include <cmath>
 
 #include "nn/gemm.hpp"
+#include "nn/layers.hpp"
 
 namespace somna::nn {
 
 namespace {
-
-float sigm(float v) {
-  return 1.f / (1.f + std::exp(-v));
-}
 
 // One direction of the layer; writes its `hidden` outputs at column `col` of y's rows.
 void run_direction(const Recurrent& r, const Recurrent::Direction& d, bool reverse, const float* x,
@@ -37,25 +34,24 @@ void run_direction(const Recurrent& r, const Recurrent::Direction& d, bool rever
     gemm(false, true, batch, gh, h, state, h, d.w_hh.data(), h, 1.f, hp, gh);
     for (int b = 0; b < batch; ++b) {
       const float* gx = xp + (size_t(b) * size_t(t) + size_t(tau)) * size_t(gh);
-      const float* gs = hp + size_t(b) * size_t(gh);
+      float* g = hp + size_t(b) * size_t(gh);  // the step's gates, overwritten as they are used
       float* hb = state + size_t(b) * size_t(h);
-      if (r.cell == Recurrent::Cell::Gru) {
-        for (int j = 0; j < h; ++j) {
-          const float rg = sigm(gx[j] + gs[j]);
-          const float z = sigm(gx[h + j] + gs[h + j]);
-          const float n = std::tanh(gx[2 * h + j] + rg * gs[2 * h + j]);
-          hb[j] = (1.f - z) * n + z * hb[j];
-        }
-      } else {
+      // Whole-array activations (nn::sigmoid, nn::tanh vectorise), then the state update.
+      if (r.cell == Recurrent::Cell::Gru) {  // g: r, z, n
+        for (int j = 0; j < 2 * h; ++j) g[j] += gx[j];
+        sigmoid(g, 2 * h);
+        for (int j = 0; j < h; ++j) g[2 * h + j] = gx[2 * h + j] + g[j] * g[2 * h + j];
+        tanh(g + 2 * h, h);
+        for (int j = 0; j < h; ++j) hb[j] = (1.f - g[h + j]) * g[2 * h + j] + g[h + j] * hb[j];
+      } else {  // g: i, f, g, o
         float* cb = cell + size_t(b) * size_t(h);
-        for (int j = 0; j < h; ++j) {
-          const float i = sigm(gx[j] + gs[j]);
-          const float f = sigm(gx[h + j] + gs[h + j]);
-          const float g = std::tanh(gx[2 * h + j] + gs[2 * h + j]);
-          const float o = sigm(gx[3 * h + j] + gs[3 * h + j]);
-          cb[j] = f * cb[j] + i * g;
-          hb[j] = o * std::tanh(cb[j]);
-        }
+        for (int j = 0; j < 4 * h; ++j) g[j] += gx[j];
+        sigmoid(g, 2 * h);
+        tanh(g + 2 * h, h);
+        sigmoid(g + 3 * h, h);
+        for (int j = 0; j < h; ++j) g[2 * h + j] = cb[j] = g[h + j] * cb[j] + g[j] * g[2 * h + j];
+        tanh(g + 2 * h, h);
+        for (int j = 0; j < h; ++j) hb[j] = g[3 * h + j] * g[2 * h + j];
       }
       float* yb = y + (size_t(b) * size_t(t) + size_t(tau)) * size_t(out) + size_t(col);
       std::copy(hb, hb + h, yb);

@@ -4,6 +4,7 @@
 // GRU/LSTM step written out by hand.
 
 #include "nn/layers.hpp"
+#include "nn/math.hpp"
 
 #include <gtest/gtest.h>
 
@@ -180,4 +181,18 @@ TEST(NnRecurrent, GruAndLstmStepsAsWrittenOut) {
       }
     }
   }
+}
+
+TEST(NnMath, ApproximationsAgreeWithLibm) {
+  float erf_worst = 0, tanh_worst = 0, sig_worst = 0;
+  for (float x = -12.f; x <= 12.f; x += 1.f / 4096) {
+    erf_worst = std::max(erf_worst, std::abs(nn::erf_approx(x) - std::erf(x)));
+    tanh_worst = std::max(tanh_worst, std::abs(nn::tanh_approx(x) - std::tanh(x)));
+    sig_worst = std::max(sig_worst, std::abs(nn::sigmoid_approx(x) - 1.f / (1.f + std::exp(-x))));
+  }
+  EXPECT_LT(erf_worst, 5e-7f);
+  EXPECT_LT(tanh_worst, 5e-7f);
+  EXPECT_LT(sig_worst, 5e-7f);
+  EXPECT_EQ(nn::tanh_approx(0.f), 0.f);
+  EXPECT_EQ(nn::erf_approx(0.f), 0.f);
 }
