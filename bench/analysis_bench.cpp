@@ -9,6 +9,7 @@
 #include <string>
 
 #include "analysis/cvhr_detector.hpp"
+#include "analysis/night_input.hpp"
 #include "analysis/night_report.hpp"
 #include "common/temp_dir.hpp"
 #include "dsp/beats.hpp"
@@ -77,7 +78,7 @@ void BM_MinuteQuality8h(benchmark::State& state) {
   const Fixture& f = fixture();
   const somna::io::Channel& ch = f.record.channels[0];
   const somna::dsp::Beats beats = somna::dsp::detect_beats(ch);
-  const size_t n_min = static_cast<size_t>(std::ceil(ch.duration_s() / 60));
+  const size_t n_min = somna::analysis::night_minutes(ch.duration_s());
   for (auto _ : state) {
     const auto q = somna::dsp::minute_quality(&ch, beats, n_min);
     benchmark::DoNotOptimize(q.data());
@@ -88,11 +89,9 @@ BENCHMARK(BM_MinuteQuality8h)->Unit(benchmark::kMillisecond)->UseRealTime();
 // The CVHR detector alone, given the beats (its own RR preparation included).
 void BM_CvhrDetector8h(benchmark::State& state) {
   const Fixture& f = fixture();
-  somna::analysis::NightInput in;
-  in.beats = somna::dsp::detect_beats(f.record.channels[0]);
-  in.rr = somna::dsp::clean_rr(in.beats);
-  in.duration_s = f.record.channels[0].duration_s();
-  in.n_minutes = static_cast<size_t>(std::ceil(in.duration_s / 60));
+  const somna::io::Channel& ch = f.record.channels[0];
+  const somna::analysis::NightInput in =
+      somna::analysis::night_input(&ch, somna::dsp::detect_beats(ch), ch.duration_s());
   const somna::analysis::CvhrDetector det;
   for (auto _ : state) {
     const somna::analysis::MinuteScores s = det.score(in);

@@ -12,6 +12,7 @@
 #include <filesystem>
 #include <random>
 
+#include "analysis/night_input.hpp"
 #include "common/temp_dir.hpp"
 #include "model/model.hpp"
 #include "model/rr_network.hpp"
@@ -30,12 +31,7 @@ somna::analysis::NightInput night8h(uint64_t seed) {
     t += 0.9 + 0.1 * std::sin(t / 30.0) + g(rng);
   }
   b.duration_s = 8 * 3600.0;
-  somna::analysis::NightInput in;
-  in.rr = somna::dsp::clean_rr(b);
-  in.n_minutes = 480;
-  in.duration_s = b.duration_s;
-  in.beats = std::move(b);
-  return in;
+  return somna::analysis::night_input(nullptr, std::move(b), 8 * 3600.0);
 }
 
 std::unique_ptr<somna::analysis::Detector> detector() {

@@ -8,6 +8,8 @@
 #include <functional>
 #include <limits>
 
+#include "analysis/night_input.hpp"
+
 namespace somna::analysis {
 namespace {
 
@@ -344,8 +346,7 @@ MinuteScores CvhrDetector::score(const NightInput& night) const {
   const CvhrParams& p = params_;
   const double duration =
       night.duration_s > 0 ? night.duration_s : (night.rr.t_s.empty() ? 0 : night.rr.t_s.back());
-  const size_t n_min =
-      night.n_minutes > 0 ? night.n_minutes : static_cast<size_t>(std::ceil(duration / 60));
+  const size_t n_min = night.n_minutes > 0 ? night.n_minutes : night_minutes(duration);
   MinuteScores out;
   out.p_apnea.assign(n_min, 0.f);
   out.logit.assign(n_min, 0.f);

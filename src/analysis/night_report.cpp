@@ -11,6 +11,7 @@
 #include <map>
 
 #include "analysis/hrv.hpp"
+#include "analysis/night_input.hpp"
 #include "common/error.hpp"
 #include "common/text_format.hpp"
 
@@ -137,19 +138,12 @@ NightReport analyze_night(const io::Record& record, const Detector& detector,
   rep.n_beats = beats.size();
 
   // 2. RR cleaning, minute quality, the detector.
-  NightInput in;
-  in.ecg = ecg;
-  in.rr = dsp::clean_rr(beats);
-  in.n_minutes = static_cast<size_t>(std::ceil(duration / 60.0 - 1e-9));
-  in.duration_s = duration;
-  in.quality = dsp::minute_quality(ecg, beats, in.n_minutes);
-  in.quality.resize(in.n_minutes);
+  NightInput in = night_input(ecg, std::move(beats), duration);
   rep.n_corrected = in.rr.n_corrected();
   rep.warnings = record.warnings;
   if (ecg) {
     for (std::string& w : ecg_warnings(*ecg, in.quality)) rep.warnings.push_back(std::move(w));
   }
-  in.beats = std::move(beats);
   MinuteScores scores = detector.score(in);
   if (scores.p_apnea.size() != in.n_minutes) {
     throw AnalysisError(file, fmt::format("detector '{}' scored {} minutes of {}",

@@ -54,6 +54,8 @@ inline float tanh_approx(float a) {
   return x * p / q;
 }
 
-inline float sigmoid_approx(float x) { return 0.5f + 0.5f * tanh_approx(0.5f * x); }
+inline float sigmoid_approx(float x) {
+  return 0.5f + 0.5f * tanh_approx(0.5f * x);
+}
 
 }  // namespace somna::nn

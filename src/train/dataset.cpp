@@ -11,6 +11,7 @@
 #include <random>
 #include <sstream>
 
+#include "analysis/night_input.hpp"
 #include "common/error.hpp"
 #include "dsp/beats.hpp"
 #include "io/annotations.hpp"
@@ -110,7 +111,7 @@ LabelledNight load_night(const std::string& record_path, const DatasetOptions& o
   }
   if (beats.size() < 2) throw DatasetError(base, "fewer than 2 beats");
   duration = std::max({duration, beats.duration_s, beats.r_time_s.back()});
-  const size_t n_min = size_t(std::ceil(duration / 60.0 - 1e-9));
+  const size_t n_min = analysis::night_minutes(duration);
   n.labels.assign(n_min, kUnlabelled);
   if (csv) {
     auto it = csv->find(n.name);
@@ -132,12 +133,7 @@ LabelledNight load_night(const std::string& record_path, const DatasetOptions& o
   }
   if (n.n_labelled() == 0) throw DatasetError(base, "no labelled minute");
 
-  n.input.rr = dsp::clean_rr(beats);
-  n.input.n_minutes = n_min;
-  n.input.duration_s = duration;
-  n.input.quality = dsp::minute_quality(nullptr, beats, n_min);
-  n.input.quality.resize(n_min);
-  n.input.beats = std::move(beats);
+  n.input = analysis::night_input(nullptr, std::move(beats), duration);
   n.features = features::rr_features(n.input.rr, n_min, o.spec);
   return n;
 }

@@ -8,6 +8,7 @@
 #include <cmath>
 #include <filesystem>
 
+#include "analysis/night_input.hpp"
 #include "common/error.hpp"
 #include "dsp/beats.hpp"
 #include "io/annotations.hpp"
@@ -66,7 +67,7 @@ SeedNight load_seed_night(const std::string& base, const DatasetOptions& o,
                                           "' holds no samples");
   }
   n.ecg = dsp::resample_linear(ecg.samples, ecg.fs, spec.fs);
-  const size_t n_min = size_t(std::ceil(ecg.duration_s() / 60.0 - 1e-9));
+  const size_t n_min = analysis::night_minutes(ecg.duration_s());
   n.labels.assign(n_min, kUnlabelled);
   if (csv) {
     auto it = csv->find(n.name);
