@@ -19,8 +19,11 @@ namespace somna::cli {
 std::string default_model_path() {
   namespace fs = std::filesystem;
   std::error_code ec;
+  // An installed somna (cmake --install) finds it in <prefix>/share/somna/models.
+  const fs::path self = fs::read_symlink("/proc/self/exe", ec);
+  const fs::path installed = self.parent_path() / "../share/somna/models/default.safetensors";
   for (const fs::path& p : {fs::path("models/default.safetensors"),
-                            fs::path(SOMNA_SOURCE_DIR) / "models/default.safetensors"}) {
+                            fs::path(SOMNA_SOURCE_DIR) / "models/default.safetensors", installed}) {
     if (fs::is_regular_file(p, ec)) return p.string();
   }
   return {};

@@ -14,7 +14,8 @@ namespace somna::cli {
 
 std::unique_ptr<analysis::Detector> choose_detector(const std::string& spec);
 
-// The default model file, resolved from the working directory and the source tree.
+// The default model file, resolved from the working directory, the source tree and, for an
+// installed copy, <prefix>/share/somna/models beside <prefix>/bin/somna.
 std::string default_model_path();
 
 }  // namespace somna::cli

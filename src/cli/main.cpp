@@ -3,6 +3,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include <filesystem>
 #include <iostream>
 #include <map>
 #include <memory>
@@ -33,6 +34,9 @@ bool register_command(CommandSpec spec) {
 
 int main(int argc, char** argv) {
   using namespace somna::cli;
+  // Messages name the program as it was called ("somna" also when `somna train` ran somna-train).
+  const std::string prog =
+      argc > 0 ? std::filesystem::path(argv[0]).filename().string() : std::string(SOMNA_PROGRAM);
   CLI::App app{"somna — sleep apnea from a single-lead ECG"};
   app.set_version_flag("--version", std::string(SOMNA_PROGRAM " ") + SOMNA_VERSION);
   app.require_subcommand(1);
@@ -58,13 +62,13 @@ int main(int argc, char** argv) {
     for (auto& [sub, run] : runners)
       if (sub->parsed()) return run();
   } catch (const somna::Error& e) {
-    std::cerr << SOMNA_PROGRAM ": error: " << e.what() << "\n";
+    std::cerr << prog << ": error: " << e.what() << "\n";
     return kExitBadInput;
   } catch (const std::bad_alloc&) {
-    std::cerr << SOMNA_PROGRAM ": error: out of memory (input too large?)\n";
+    std::cerr << prog << ": error: out of memory (input too large?)\n";
     return kExitBadInput;
   } catch (const std::exception& e) {
-    std::cerr << SOMNA_PROGRAM ": internal error: " << e.what() << "\n";
+    std::cerr << prog << ": internal error: " << e.what() << "\n";
     return kExitFailure;
   }
   return kExitFailure;

@@ -30,7 +30,7 @@ fs::path trainer_path() {
 
 int run_trainer(const std::vector<std::string>& args) {
   const fs::path exe = trainer_path();
-  std::vector<std::string> argv = {exe.string()};
+  std::vector<std::string> argv = {"somna"};  // usage lines and errors say "somna train"
   if (spdlog::get_level() == spdlog::level::debug) argv.push_back("--verbose");  // somna -v train
   if (spdlog::get_level() == spdlog::level::err) argv.push_back("--quiet");
   argv.push_back("train");
