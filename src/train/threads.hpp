@@ -1,10 +1,11 @@
 #pragma once
-// LibTorch's intra-op thread count for one scope: set on entry, put back on exit. Scoring runs
-// under ScoringThreads (night_logits, seed_scores), so a night's scores do not depend on the
-// thread count the process happens to have (OMP_NUM_THREADS, taskset, a trainer's --threads):
-// floating-point sums split over a different number of threads round differently, and a model
-// file must score a night exactly as the network it was saved from. The trainers use TorchThreads
-// for their --threads, so training no longer changes the count for the rest of the process.
+// LibTorch's intra-op thread count for one scope: set on entry, put back on exit. The LibTorch
+// modules' scoring during training (night_logits, seed_scores: validation figures, out-of-fold
+// predictions) runs under ScoringThreads, so those scores do not depend on the thread count the
+// process happens to have (OMP_NUM_THREADS, taskset, a trainer's --threads): floating-point sums
+// split over a different number of threads round differently. The trainers use TorchThreads for
+// their --threads, so training does not change the count for the rest of the process. (Model
+// files are scored by Somna's own inference, nn/gemm.hpp, on the calling thread.)
 
 namespace somna::train {
 
