@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <cstdio>
 #include <filesystem>
 
 #include "common/error.hpp"
@@ -60,6 +61,8 @@ void expect_close(const std::vector<float>& a, const std::vector<float>& b,
   ASSERT_EQ(a.size(), b.size()) << what;
   float worst = 0;
   for (size_t i = 0; i < a.size(); ++i) worst = std::max(worst, std::abs(a[i] - b[i]));
+  std::printf("parity %s: largest |difference| %.3g over %zu values\n", what.c_str(), worst,
+              a.size());
   EXPECT_LE(worst, kTolerance) << what << ": largest difference " << worst;
 }
 
