@@ -1,11 +1,13 @@
 // The RR network with the optional bidirectional GRU across minutes and 4 input channels: one
 // logit per minute for any night length, the model file's metadata describes the architecture
-// and the input fully (a saved and loaded model scores as the module did, within 1e-5), bad values raise ModelError.
+// and the input fully (a saved and loaded model scores as the module did, within 1e-5), bad values
+// raise ModelError.
 #include <gtest/gtest.h>
 
 #include <cmath>
 #include <nlohmann/json.hpp>
 
+#include "analysis/night_input.hpp"
 #include "common/error.hpp"
 #include "common/temp_dir.hpp"
 #include "model/model.hpp"
@@ -31,12 +33,7 @@ analysis::NightInput input(size_t minutes) {
     t += 0.9 + 0.1 * std::sin(t / 7.0) + 0.05 * std::sin(t / 90.0);
   }
   b.duration_s = 60.0 * double(minutes);
-  analysis::NightInput in;
-  in.rr = dsp::clean_rr(b);
-  in.n_minutes = minutes;
-  in.duration_s = b.duration_s;
-  in.beats = b;
-  return in;
+  return analysis::night_input(nullptr, b, b.duration_s);
 }
 }  // namespace
 

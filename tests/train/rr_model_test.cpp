@@ -1,11 +1,12 @@
 // The RR network and its model file: shapes, one logit per minute, a saved and loaded model
-// scores as the module did (Somna's own inference, within 1e-5), bad model files raise ModelError, the detector scores a night through analyze_night's
-// NightInput.
+// scores as the module did (Somna's own inference, within 1e-5), bad model files raise ModelError,
+// the detector scores a night through analyze_night's NightInput.
 #include <gtest/gtest.h>
 
 #include <cmath>
 #include <fstream>
 
+#include "analysis/night_input.hpp"
 #include "common/error.hpp"
 #include "common/temp_dir.hpp"
 #include "dsp/beats.hpp"
@@ -25,12 +26,7 @@ analysis::NightInput synthetic_input(size_t minutes) {
     t += 0.9 + 0.15 * std::sin(t / 20.0);
   }
   b.duration_s = 60.0 * double(minutes);
-  analysis::NightInput in;
-  in.rr = dsp::clean_rr(b);
-  in.n_minutes = minutes;
-  in.duration_s = b.duration_s;
-  in.beats = b;
-  return in;
+  return analysis::night_input(nullptr, b, b.duration_s);
 }
 }  // namespace
 
