@@ -3,8 +3,10 @@
 #include "cli/detector_choice.hpp"
 
 #include <filesystem>
+#include <vector>
 
 #include "analysis/cvhr_detector.hpp"
+#include "cli/program_dir.hpp"
 #include "common/error.hpp"
 
 #if __has_include("model/model.hpp")
@@ -19,11 +21,13 @@ namespace somna::cli {
 std::string default_model_path() {
   namespace fs = std::filesystem;
   std::error_code ec;
+  std::vector<fs::path> candidates = {"models/default.safetensors",
+                                      fs::path(SOMNA_SOURCE_DIR) / "models/default.safetensors"};
   // An installed somna (cmake --install) finds it in <prefix>/share/somna/models.
-  const fs::path self = fs::read_symlink("/proc/self/exe", ec);
-  const fs::path installed = self.parent_path() / "../share/somna/models/default.safetensors";
-  for (const fs::path& p : {fs::path("models/default.safetensors"),
-                            fs::path(SOMNA_SOURCE_DIR) / "models/default.safetensors", installed}) {
+  if (const fs::path bin = program_dir(); !bin.empty()) {
+    candidates.push_back(bin / "../share/somna/models/default.safetensors");
+  }
+  for (const fs::path& p : candidates) {
     if (fs::is_regular_file(p, ec)) return p.string();
   }
   return {};

@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "cli/command.hpp"
+#include "cli/program_dir.hpp"
 
 namespace somna::cli {
 namespace {
@@ -24,9 +25,8 @@ namespace fs = std::filesystem;
 // somna-train beside this executable (SOMNA_TRAIN_BINARY overrides it).
 fs::path trainer_path() {
   if (const char* env = std::getenv("SOMNA_TRAIN_BINARY"); env && *env) return env;
-  std::error_code ec;
-  const fs::path self = fs::read_symlink("/proc/self/exe", ec);
-  return (ec ? fs::path(".") : self.parent_path()) / "somna-train";
+  const fs::path bin = program_dir();
+  return (bin.empty() ? fs::path(".") : bin) / "somna-train";
 }
 
 int run_trainer(const std::vector<std::string>& args) {

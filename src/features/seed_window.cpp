@@ -50,7 +50,12 @@ SeedInputSpec SeedInputSpec::from_json(const std::string& s, const std::string& 
 }
 
 void normalise_window(float* x, size_t n, double k) {
-  std::vector<float> v;
+  std::vector<float> scratch;
+  normalise_window(x, n, k, scratch);
+}
+
+void normalise_window(float* x, size_t n, double k, std::vector<float>& v) {
+  v.clear();
   v.reserve(n);
   for (size_t i = 0; i < n; ++i) {
     if (std::isfinite(x[i])) v.push_back(x[i]);
@@ -91,6 +96,16 @@ void cut_window(const float* ecg, size_t n, size_t minute, const SeedInputSpec& 
   for (int64_t i = 0; i < w; ++i) {
     const int64_t j = start + i;
     out[i] = j >= 0 && j < int64_t(n) ? ecg[j] : std::numeric_limits<float>::quiet_NaN();
+  }
+}
+
+void normalised_windows(const float* ecg, size_t n, size_t first_minute, size_t count,
+                        const SeedInputSpec& spec, float* out) {
+  const size_t w = size_t(spec.window_samples());
+  std::vector<float> scratch;
+  for (size_t k = 0; k < count; ++k) {
+    cut_window(ecg, n, first_minute + k, spec, out + k * w);
+    normalise_window(out + k * w, w, spec.clip_iqr, scratch);
   }
 }
 

@@ -6,6 +6,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <string>
+#include <vector>
 
 namespace somna::features {
 
@@ -22,9 +23,16 @@ struct SeedInputSpec {
 // In place: NaNs -> ignored for the statistics, clip to [Q1 - k IQR, Q3 + k IQR], z-score with
 // the clipped mean and SD (a flat window becomes zeros), NaNs -> 0.
 void normalise_window(float* x, size_t n, double clip_iqr);
+// The same with a buffer the caller reuses from window to window.
+void normalise_window(float* x, size_t n, double clip_iqr, std::vector<float>& scratch);
 
 // The raw (not normalised) window of minute m from ecg (at spec.fs, n samples): samples
 // [(m - c) * 60 fs, (m + 1 + c) * 60 fs), NaN outside the recording. out: window_samples().
 void cut_window(const float* ecg, size_t n, size_t minute, const SeedInputSpec& spec, float* out);
+
+// The windows of minutes [first_minute, first_minute + count), cut and normalised, one after the
+// other in out (count * window_samples() values): a batch for the network.
+void normalised_windows(const float* ecg, size_t n, size_t first_minute, size_t count,
+                        const SeedInputSpec& spec, float* out);
 
 }  // namespace somna::features

@@ -84,12 +84,16 @@ std::vector<float> RRDetector::logits(const analysis::NightInput& night) const {
   return net_.logits(features::rr_features(night.rr, night.n_minutes, spec_));
 }
 
-analysis::MinuteScores RRDetector::score(const analysis::NightInput& night) const {
+analysis::MinuteScores scores_from_logits(std::vector<float> logit) {
   analysis::MinuteScores s;
-  s.logit = logits(night);
+  s.logit = std::move(logit);
   s.p_apnea.resize(s.logit.size());
   for (size_t i = 0; i < s.logit.size(); ++i) s.p_apnea[i] = 1.f / (1.f + std::exp(-s.logit[i]));
   return s;
+}
+
+analysis::MinuteScores RRDetector::score(const analysis::NightInput& night) const {
+  return scores_from_logits(logits(night));
 }
 
 namespace {

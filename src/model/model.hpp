@@ -42,6 +42,9 @@ const std::string& required_metadata(const StFile& f, const char* key, const std
 analysis::DetectorInfo detector_info(const StFile& f, const std::string& path,
                                      const std::string& name);
 
+// A learned detector's minute scores from its network's logits: p_apnea = sigmoid(logit).
+analysis::MinuteScores scores_from_logits(std::vector<float> logit);
+
 // The RR network as a Detector.
 class RRDetector : public analysis::Detector {
  public:

@@ -52,6 +52,7 @@ std::vector<float> pool_and_scale(const std::vector<float>& x, int ch, int t, in
 }  // namespace
 
 RRNetwork::RRNetwork(const RRNetConfig& c, const Weights& w) : config_(c) {
+  if (c.widths.empty()) throw ModelError(w.path(), "rr-cnn needs at least one multi-scale block");
   int in = c.in_channels;
   for (size_t i = 0; i < c.widths.size(); ++i) {
     const std::string p = "blocks." + std::to_string(i) + ".";
@@ -89,18 +90,19 @@ std::vector<float> RRNetwork::logits(const features::NightFeatures& f) const {
   if (f.values.size() != size_t(config_.in_channels) * f.n_samples) {
     throw ModelError({}, "RR features do not have the network's channels");
   }
-  std::vector<float> scratch;
-  std::vector<float> x = f.values;
+  std::vector<float> scratch, x;
+  const float* in = f.values.data();  // the features, then each block's output (x)
   int ch = config_.in_channels, t = int(f.n_samples);
   for (const Block& k : blocks_) {  // multi-scale conv (+ folded BN), relu, SE, max pool
     std::vector<float> y(size_t(k.width) * size_t(t));
     const size_t branch = size_t(k.b3.out) * size_t(t);
-    k.b3.forward(x.data(), t, y.data(), scratch);
-    k.b7.forward(x.data(), t, y.data() + branch, scratch);
-    k.b15.forward(x.data(), t, y.data() + 2 * branch, scratch);
+    k.b3.forward(in, t, y.data(), scratch);
+    k.b7.forward(in, t, y.data() + branch, scratch);
+    k.b15.forward(in, t, y.data() + 2 * branch, scratch);
     const std::vector<float> w = relu_and_excitation(k.se1, k.se2, y.data(), k.width, t);
     ch = k.width;
     x = pool_and_scale(y, ch, t, k.pool, w);
+    in = x.data();
     t /= k.pool;
   }
   std::vector<float> y(x.size());

@@ -20,11 +20,7 @@ SeedScores seed_scores(const SeedNetwork& net, const float* ecg, size_t n, size_
   std::vector<float> x(size_t(batch) * size_t(w));
   for (size_t m0 = 0; m0 < n_minutes; m0 += size_t(batch)) {
     const int b = int(std::min(n_minutes - m0, size_t(batch)));
-    for (int k = 0; k < b; ++k) {
-      float* xk = x.data() + size_t(k) * size_t(w);
-      features::cut_window(ecg, n, m0 + size_t(k), spec, xk);
-      features::normalise_window(xk, size_t(w), spec.clip_iqr);
-    }
+    features::normalised_windows(ecg, n, m0, size_t(b), spec, x.data());
     const SeedBatchOutput o = net.forward(x.data(), b, int(w));
     s.logit.insert(s.logit.end(), o.logit.begin(), o.logit.end());
     s.confidence.insert(s.confidence.end(), o.confidence.begin(), o.confidence.end());
@@ -47,12 +43,9 @@ analysis::MinuteScores SeedDetector::score(const analysis::NightInput& night) co
                      "only (no ECG channel)");
   }
   const std::vector<float> ecg = dsp::resample_linear(night.ecg->samples, night.ecg->fs, spec_.fs);
-  const SeedScores sc = seed_scores(net_, ecg.data(), ecg.size(), night.n_minutes, spec_);
-  analysis::MinuteScores s;
-  s.logit = sc.logit;
-  s.attention = sc.attention_peak;
-  s.p_apnea.resize(s.logit.size());
-  for (size_t i = 0; i < s.logit.size(); ++i) s.p_apnea[i] = 1.f / (1.f + std::exp(-s.logit[i]));
+  SeedScores sc = seed_scores(net_, ecg.data(), ecg.size(), night.n_minutes, spec_);
+  analysis::MinuteScores s = scores_from_logits(std::move(sc.logit));
+  s.attention = std::move(sc.attention_peak);
   return s;
 }
 

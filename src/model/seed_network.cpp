@@ -20,8 +20,9 @@ void channel_norm(const nn::LayerNorm& n, std::vector<float>& x, int ch, int t,
 
 // Global response normalisation of h [t][c]: h + gamma * (h * nx) + beta, nx = per-channel L2
 // norm over time divided by its mean over channels.
-void grn(const std::vector<float>& gamma, const std::vector<float>& beta, float* h, int t, int c) {
-  std::vector<float> gx(size_t(c), 0.f);
+void grn(const std::vector<float>& gamma, const std::vector<float>& beta, float* h, int t, int c,
+         std::vector<float>& gx) {
+  gx.assign(size_t(c), 0.f);
   for (int i = 0; i < t; ++i) {
     const float* hi = h + size_t(i) * size_t(c);
     for (int j = 0; j < c; ++j) gx[size_t(j)] += hi[j] * hi[j];
@@ -93,8 +94,9 @@ int SeedNetwork::steps(int samples) const {
   return t;
 }
 
-void SeedNetwork::backbone(const float* window, int samples, float* out) const {
-  std::vector<float> x(size_t(lead_.out) * size_t(samples)), y, tmp, h, scratch;
+void SeedNetwork::backbone(const float* window, int samples, float* out, Buffers& buf) const {
+  auto& [x, y, tmp, h, gx, scratch] = buf;
+  x.resize(size_t(lead_.out) * size_t(samples));
   lead_.forward(window, samples, x.data(), scratch);
   int ch = lead_.out, t = samples;
   for (const Stage& s : stages_) {
@@ -114,7 +116,7 @@ void SeedNetwork::backbone(const float* window, int samples, float* out) const {
       h.resize(size_t(t) * size_t(b.pw1.out));
       b.pw1.forward(tmp.data(), t, h.data());
       nn::gelu(h.data(), int(h.size()));
-      grn(b.grn_gamma, b.grn_beta, h.data(), t, b.pw1.out);
+      grn(b.grn_gamma, b.grn_beta, h.data(), t, b.pw1.out, gx);
       b.pw2.forward(h.data(), t, tmp.data());  // [t][ch]
       nn::transpose(tmp.data(), t, ch, y.data());
       for (size_t i = 0; i < x.size(); ++i) x[i] += y[i];
@@ -131,9 +133,10 @@ SeedBatchOutput SeedNetwork::forward(const float* windows, int batch, int sample
   const size_t rows = size_t(batch) * size_t(t);
   std::vector<float> feats(rows * size_t(c)), seq(rows * size_t(h2)), next(rows * size_t(h2)),
       scratch;
+  Buffers buf;
   for (int b = 0; b < batch; ++b) {
     backbone(windows + size_t(b) * size_t(samples), samples,
-             feats.data() + size_t(b) * size_t(t) * size_t(c));
+             feats.data() + size_t(b) * size_t(t) * size_t(c), buf);
   }
   const float* layer_in = feats.data();
   for (const nn::Recurrent& l : lstm_) {

@@ -46,8 +46,12 @@ class SeedNetwork {
     nn::Linear linear;
     nn::LayerNorm norm;
   };
+  // What one window's backbone reuses for the next: no allocation per window.
+  struct Buffers {
+    std::vector<float> x, y, tmp, h, gx, scratch;
+  };
   // One window [1][samples] -> features [steps][dims.back()] (time-major, as the LSTM reads).
-  void backbone(const float* window, int samples, float* out) const;
+  void backbone(const float* window, int samples, float* out, Buffers& buf) const;
 
   SeedNetConfig config_;
   nn::Conv1d lead_;

@@ -125,11 +125,7 @@ SeedTorchScores seed_scores(SeedNet& net, const float* ecg, size_t n, size_t n_m
   for (size_t m0 = 0; m0 < n_minutes; m0 += size_t(batch)) {
     const int64_t b = int64_t(std::min(n_minutes - m0, size_t(batch)));
     auto x = torch::empty({b, 1, w});
-    float* xp = x.data_ptr<float>();
-    for (int64_t k = 0; k < b; ++k) {
-      features::cut_window(ecg, n, m0 + size_t(k), spec, xp + k * w);
-      features::normalise_window(xp + k * w, size_t(w), spec.clip_iqr);
-    }
+    features::normalised_windows(ecg, n, m0, size_t(b), spec, x.data_ptr<float>());
     const SeedOutput o = net->forward(x);
     const auto lg = o.logit.contiguous(), cf = o.confidence.contiguous();
     const auto ap = std::get<0>(o.attention.max(1)).contiguous();
