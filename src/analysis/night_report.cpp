@@ -75,48 +75,53 @@ std::vector<std::string> ecg_warnings(const io::Channel& ecg,
   return out;
 }
 
-}  // namespace
-
-NightReport analyze_night(const io::Record& record, const Detector& detector,
-                          const Options& options) {
-  const auto t_start = std::chrono::steady_clock::now();
-  const std::string file = record.path.empty() ? record.name : record.path;
+// The report's record and detector fields; the steps below fill in the rest.
+NightReport new_report(const io::Record& record, const Detector& detector) {
   NightReport rep;
   rep.record_name = record.name;
   rep.source_path = record.path;
   rep.start = record.start;
   rep.detector = detector.info();
+  return rep;
+}
 
-  // 1. The ECG channel (when there are samples) and the beats.
-  const io::Channel* ecg = nullptr;
+// 1. The ECG channel (options.channel) when the record holds samples; null when it holds none or
+//    the chosen channel is empty and external beats stand in for it.
+const io::Channel* ecg_channel(const io::Record& record, const Options& options,
+                               const std::string& file) {
   const bool has_samples = std::any_of(record.channels.begin(), record.channels.end(),
                                        [](const io::Channel& c) { return !c.samples.empty(); });
-  if (has_samples) {
-    const size_t idx = io::choose_channel(record, options.channel, file);
-    ecg = &record.channels.at(idx);
-    if (ecg->samples.empty() || ecg->fs <= 0) {
-      if (!options.beats) {
-        throw AnalysisError(file, "channel '" + ecg->name + "' holds no samples");
-      }
-      ecg = nullptr;
+  if (!has_samples) return nullptr;
+  const size_t idx = io::choose_channel(record, options.channel, file);
+  const io::Channel* ecg = &record.channels.at(idx);
+  if (ecg->samples.empty() || ecg->fs <= 0) {
+    if (!options.beats) {
+      throw AnalysisError(file, "channel '" + ecg->name + "' holds no samples");
     }
+    return nullptr;
   }
-  dsp::Beats beats;
+  return ecg;
+}
+
+// 1. The beats: the external ones (options.beats) or those detected in the ECG.
+dsp::Beats night_beats(const io::Record& record, const io::Channel* ecg, const Options& options,
+                       const std::string& file) {
   if (options.beats) {
-    beats = *options.beats;
+    dsp::Beats beats = *options.beats;
     if (beats.source.empty()) beats.source = "annotation";
-  } else {
-    if (!ecg) {
-      throw AnalysisError(file, record.channels.empty() ? "the record has no signals"
-                                                        : "the record holds no ECG samples");
-    }
-    beats = dsp::detect_beats(*ecg);
+    return beats;
   }
-  if (ecg) {
-    rep.channel = ecg->name;
-    rep.fs = ecg->fs;
+  if (!ecg) {
+    throw AnalysisError(file, record.channels.empty() ? "the record has no signals"
+                                                      : "the record holds no ECG samples");
   }
-  rep.beat_source = beats.source;
+  return dsp::detect_beats(*ecg);
+}
+
+// 1. The night's length: the longest of the record, the beats and the ECG; it must be above zero
+//    and at most kMaxNightHours.
+double night_duration(const io::Record& record, const io::Channel* ecg, const dsp::Beats& beats,
+                      const std::string& file) {
   double duration = std::max({record.duration_s(), beats.duration_s,
                               beats.r_time_s.empty() ? 0.0 : beats.r_time_s.back()});
   if (ecg) duration = std::max(duration, ecg->duration_s());
@@ -126,51 +131,84 @@ NightReport analyze_night(const io::Record& record, const Detector& detector,
                                           "most {:.0f} h (split longer recordings)",
                                           duration_text(duration), kMaxNightHours));
   }
-  if (beats.size() < 2) {
-    // External beats: the annotation file is to blame, not the ECG beside it.
-    const std::string where = options.beats
-                                  ? "the beat annotations (" + beats.source + ")"
-                                  : (ecg ? "ECG (channel '" + ecg->name + "')" : "annotations");
-    throw AnalysisError(
-        file, fmt::format("no heartbeats found in {} of {}", duration_text(duration), where));
-  }
-  rep.recording_s = duration;
-  rep.n_beats = beats.size();
+  return duration;
+}
 
-  // 2. RR cleaning, minute quality, the detector.
-  NightInput in = night_input(ecg, std::move(beats), duration);
-  rep.n_corrected = in.rr.n_corrected();
-  rep.warnings = record.warnings;
+// 1. Throws unless there are at least two beats, naming where they were looked for.
+void require_beats(const dsp::Beats& beats, double duration, const io::Channel* ecg,
+                   const Options& options, const std::string& file) {
+  if (beats.size() >= 2) return;
+  // External beats: the annotation file is to blame, not the ECG beside it.
+  const std::string where = options.beats
+                                ? "the beat annotations (" + beats.source + ")"
+                                : (ecg ? "ECG (channel '" + ecg->name + "')" : "annotations");
+  throw AnalysisError(
+      file, fmt::format("no heartbeats found in {} of {}", duration_text(duration), where));
+}
+
+// 2. The record's warnings, then those about the ECG channel analysed (clipped, flat, saturated).
+std::vector<std::string> night_warnings(const io::Record& record, const io::Channel* ecg,
+                                        const std::vector<dsp::MinuteQuality>& quality) {
+  std::vector<std::string> out = record.warnings;
   if (ecg) {
-    for (std::string& w : ecg_warnings(*ecg, in.quality)) rep.warnings.push_back(std::move(w));
+    for (std::string& w : ecg_warnings(*ecg, quality)) out.push_back(std::move(w));
   }
+  return out;
+}
+
+// 2. The detector's scores; it must score every minute.
+MinuteScores detector_scores(const Detector& detector, const NightInput& in,
+                             const std::string& name, const std::string& file) {
   MinuteScores scores = detector.score(in);
   if (scores.p_apnea.size() != in.n_minutes) {
-    throw AnalysisError(file, fmt::format("detector '{}' scored {} minutes of {}",
-                                          rep.detector.name, scores.p_apnea.size(), in.n_minutes));
+    throw AnalysisError(file, fmt::format("detector '{}' scored {} minutes of {}", name,
+                                          scores.p_apnea.size(), in.n_minutes));
   }
+  return scores;
+}
 
-  // 3. Minutes.
-  const float thr = static_cast<float>(rep.detector.threshold);
+// 3. Mean heart rate of each minute (bpm, from the mean RR of the intervals ending in it; 0 when
+//    none does).
+std::vector<float> minute_heart_rates(const NightInput& in) {
   std::vector<double> hr_sum(in.n_minutes, 0), hr_n(in.n_minutes, 0);
   for (size_t i = 0; i < in.rr.t_s.size() && i < in.rr.rr_s.size(); ++i) {
     const size_t m = static_cast<size_t>(std::max(0.0, in.rr.t_s[i]) / 60);
     if (m < in.n_minutes && in.rr.rr_s[i] > 0) hr_sum[m] += in.rr.rr_s[i], hr_n[m] += 1;
   }
+  std::vector<float> bpm(in.n_minutes);
+  for (size_t m = 0; m < in.n_minutes; ++m)
+    bpm[m] = hr_n[m] > 0 ? static_cast<float>(60.0 / (hr_sum[m] / hr_n[m])) : 0.f;
+  return bpm;
+}
+
+// 3. Minute m: its apnea probability (not finite: 0), quality, and whether it is excluded (quality
+//    below options.min_quality) or an apnea minute (p_apnea at least the detector's threshold).
+MinuteResult minute_result(size_t m, float p, const dsp::MinuteQuality& quality, float thr,
+                           float heart_rate_bpm, const Options& options) {
+  MinuteResult r;
+  r.t_s = 60.0 * double(m);
+  if (!std::isfinite(p)) p = 0;
+  r.p_apnea = std::clamp(p, 0.f, 1.f);
+  r.quality = quality.score;
+  r.quality_reason = quality.reason;
+  r.excluded = r.quality < options.min_quality;
+  r.apnea = !r.excluded && r.p_apnea >= thr;
+  r.heart_rate_bpm = heart_rate_bpm;
+  return r;
+}
+
+// 3. Minutes: fills rep.minutes, the analysable time, the apnea minutes and the exclusions (one
+//    line per reason). Returns 1 for each analysable minute.
+std::vector<uint8_t> fill_minutes(const NightInput& in, const MinuteScores& scores, double duration,
+                                  const Options& options, NightReport& rep) {
+  const float thr = static_cast<float>(rep.detector.threshold);
+  const std::vector<float> heart_rate = minute_heart_rates(in);
   std::vector<uint8_t> keep(in.n_minutes, 0);
   std::map<std::string, size_t> excluded_by_reason;
   rep.minutes.resize(in.n_minutes);
   for (size_t m = 0; m < in.n_minutes; ++m) {
     MinuteResult& r = rep.minutes[m];
-    r.t_s = 60.0 * double(m);
-    float p = scores.p_apnea[m];
-    if (!std::isfinite(p)) p = 0;
-    r.p_apnea = std::clamp(p, 0.f, 1.f);
-    r.quality = in.quality[m].score;
-    r.quality_reason = in.quality[m].reason;
-    r.excluded = r.quality < options.min_quality;
-    r.apnea = !r.excluded && r.p_apnea >= thr;
-    r.heart_rate_bpm = hr_n[m] > 0 ? static_cast<float>(60.0 / (hr_sum[m] / hr_n[m])) : 0.f;
+    r = minute_result(m, scores.p_apnea[m], in.quality[m], thr, heart_rate[m], options);
     const double len = std::min(60.0, duration - r.t_s);
     if (r.excluded) {
       ++excluded_by_reason[r.quality_reason.empty() ? "low signal quality" : r.quality_reason];
@@ -183,32 +221,40 @@ NightReport analyze_night(const io::Record& record, const Detector& detector,
   for (const auto& [reason, count] : excluded_by_reason) {
     rep.exclusions.push_back(fmt::format("{} excluded: {}", plural(count, "min", "min"), reason));
   }
+  return keep;
+}
 
-  // 4. Episodes: runs of apnea minutes.
-  for (size_t m = 0; m < in.n_minutes;) {
-    if (!rep.minutes[m].apnea) {
+// 4. Episodes: runs of apnea minutes (the last one ends with the recording).
+std::vector<Episode> apnea_episodes(const std::vector<MinuteResult>& minutes, double duration) {
+  std::vector<Episode> episodes;
+  for (size_t m = 0; m < minutes.size();) {
+    if (!minutes[m].apnea) {
       ++m;
       continue;
     }
     size_t e = m;
     double sum_p = 0;
-    while (e < in.n_minutes && rep.minutes[e].apnea) sum_p += rep.minutes[e].p_apnea, ++e;
+    while (e < minutes.size() && minutes[e].apnea) sum_p += minutes[e].p_apnea, ++e;
     Episode ep;
-    ep.start_s = rep.minutes[m].t_s;
-    ep.duration_s = std::min(duration, rep.minutes[e - 1].t_s + 60) - ep.start_s;
+    ep.start_s = minutes[m].t_s;
+    ep.duration_s = std::min(duration, minutes[e - 1].t_s + 60) - ep.start_s;
     ep.minutes = static_cast<int>(e - m);
     ep.mean_p = static_cast<float>(sum_p / double(e - m));
-    rep.episodes.push_back(ep);
+    episodes.push_back(ep);
     m = e;
   }
+  return episodes;
+}
 
-  // 5. Events and the AHI estimate over analysable time.
-  const bool has_events = !scores.events.empty() || scores.events_per_hour.has_value();
+// 5. The events the AHI counts: the detector's own that end in an analysable minute (kept in
+//    rep.events), else one per assumed_cycle_s of each episode (at least one). Sets ahi_method.
+double count_events(const MinuteScores& scores, bool has_events, const std::vector<uint8_t>& keep,
+                    const Options& options, NightReport& rep) {
   double n_events = 0;
   if (has_events) {
     for (const Event& e : scores.events) {
       const size_t m = static_cast<size_t>(std::max(0.0, e.end_s - 1e-6) / 60);
-      if (m < in.n_minutes && keep[m]) {
+      if (m < keep.size() && keep[m]) {
         rep.events.push_back(e);
         n_events += 1;
       }
@@ -220,6 +266,12 @@ NightReport analyze_night(const io::Record& record, const Detector& detector,
     }
     rep.ahi_method = "episodes";
   }
+  return n_events;
+}
+
+// 5. The AHI estimate over analysable time (none below options.min_analysable_hours, with a note
+//    saying why), its severity and the night's apnea probability.
+void estimate_ahi(double n_events, bool has_events, const Options& options, NightReport& rep) {
   const double hours = rep.analysable_s / 3600.0;
   const double rate = hours > 0 ? n_events / hours : 0.0;
   if (rep.analysable_s < options.min_analysable_hours * 3600.0) {
@@ -240,6 +292,40 @@ NightReport analyze_night(const io::Record& record, const Detector& detector,
   }
   rep.night_logit = night_logit_from_ahi(rate);
   rep.night_probability = static_cast<float>(1.0 / (1.0 + std::exp(-rep.night_logit)));
+}
+
+}  // namespace
+
+NightReport analyze_night(const io::Record& record, const Detector& detector,
+                          const Options& options) {
+  const auto t_start = std::chrono::steady_clock::now();
+  const std::string file = record.path.empty() ? record.name : record.path;
+  NightReport rep = new_report(record, detector);
+
+  // 1. The ECG channel (when there are samples) and the beats.
+  const io::Channel* ecg = ecg_channel(record, options, file);
+  dsp::Beats beats = night_beats(record, ecg, options, file);
+  if (ecg) {
+    rep.channel = ecg->name;
+    rep.fs = ecg->fs;
+  }
+  rep.beat_source = beats.source;
+  const double duration = night_duration(record, ecg, beats, file);
+  require_beats(beats, duration, ecg, options, file);
+  rep.recording_s = duration;
+  rep.n_beats = beats.size();
+
+  // 2. RR cleaning, minute quality, the detector.
+  NightInput in = night_input(ecg, std::move(beats), duration);
+  rep.n_corrected = in.rr.n_corrected();
+  rep.warnings = night_warnings(record, ecg, in.quality);
+  const MinuteScores scores = detector_scores(detector, in, rep.detector.name, file);
+
+  // 3-5. Minutes, episodes, events and the AHI estimate over analysable time.
+  const std::vector<uint8_t> keep = fill_minutes(in, scores, duration, options, rep);
+  rep.episodes = apnea_episodes(rep.minutes, duration);
+  const bool has_events = !scores.events.empty() || scores.events_per_hour.has_value();
+  estimate_ahi(count_events(scores, has_events, keep, options, rep), has_events, options, rep);
 
   // 6. HRV over analysable minutes; beats for the viewer.
   rep.hrv = hrv_summary(in.rr, keep);
