@@ -257,9 +257,10 @@ std::string stem_of(const std::string& path) {
   return name.empty() ? "csv" : name;
 }
 
-}  // namespace
-
-Record parse_csv(std::string_view text, const std::string& file, const ReadOptions& options) {
+// The text to parse, without its UTF-8 byte-order mark. Refuses a text over 1 GiB, a bad
+// options.fs and a binary file (NUL bytes).
+std::string_view checked_text(std::string_view text, const std::string& file,
+                              const ReadOptions& options) {
   if (text.size() > kMaxCsvBytes) throw FormatError(file, "text file is too large (over 1 GiB)");
   if (!(options.fs >= 0) || !std::isfinite(options.fs))
     throw FormatError(file, "sampling frequency must be > 0 (got " + number_text(options.fs) + ")");
@@ -267,221 +268,308 @@ Record parse_csv(std::string_view text, const std::string& file, const ReadOptio
   if (text.size() >= 3 && text.substr(0, 3) == "\xEF\xBB\xBF") text.remove_prefix(3);
   if (text.find('\0') != std::string_view::npos)
     throw FormatError(file, "not a text file (contains NUL bytes)");
+  return text;
+}
 
-  Record rec;
-  rec.name = stem_of(file);
-  rec.path = file;
-  rec.format = "CSV";
+// The line starting at pos (without its "\n", "\r\n" or "\r"); pos moves to the next one.
+std::string_view next_line(std::string_view text, size_t& pos) {
+  size_t end = text.find_first_of("\r\n", pos);
+  if (end == std::string_view::npos) end = text.size();
+  const std::string_view line = text.substr(pos, end - pos);
+  pos = end;
+  if (pos < text.size() && text[pos] == '\r') ++pos;
+  if (pos < text.size() && text[pos] == '\n') ++pos;
+  return line;
+}
 
+// The field separator, from the first non-comment line: tab, ';', ',' (first found in that
+// order), else runs of blanks (' ').
+char separator_of(std::string_view line) {
+  if (line.find('\t') != std::string_view::npos) return '\t';
+  if (line.find(';') != std::string_view::npos) return ';';
+  if (line.find(',') != std::string_view::npos) return ',';
+  return ' ';
+}
+
+// What the lines of a CSV text hold: the header and units row (when there are), one column of
+// samples per field, and the first column as time (double) with the line of each row.
+struct CsvTable {
   char sep = 0;
   bool decimal_comma = false;
   size_t n_cols = 0;
-  bool header_done = false;  // header (or first data line) seen
-  bool units_row_possible = false;
+  bool has_header = false;
   std::vector<std::string> headers, units_row;
   std::vector<std::vector<float>> cols;
   std::vector<double> times;
-  std::vector<size_t> time_lines;  // line number of each data row (for messages)
-  bool has_header = false;
-  bool clock_ok = false;
-  std::vector<std::string_view> fields;
+  std::vector<size_t> time_lines;   // line number of each data row (for messages)
   std::vector<OutOfRange> too_big;  // per column: the first value beyond the float range
-  size_t total = 0;
+  bool clock_ok = false;            // the first column may hold clock times ("0:01.250")
+  size_t total = 0;                 // values read
+};
 
+// Whether the first line is data: numbers and gaps only, or a clock time ("0:00.000") in the
+// first column followed by numbers; otherwise it is a header.
+bool first_line_is_data(const std::vector<std::string_view>& fields, bool decimal_comma) {
+  if (is_data_line(fields, decimal_comma)) return true;
+  double tv;
+  if (fields.size() < 2 || fields[0].find(':') == std::string_view::npos ||
+      !parse_time(fields[0], decimal_comma, tv))
+    return false;
+  for (size_t c = 1; c < fields.size(); ++c)
+    if (parse_value(fields[c], decimal_comma, tv) == Parse::kBad) return false;
+  return true;
+}
+
+// The first line: sets the column count, and keeps the line as the header unless it is data.
+// Returns whether it was a header.
+bool take_header(CsvTable& t, const std::vector<std::string_view>& fields, size_t line_no,
+                 const std::string& file) {
+  if (fields.size() > kMaxColumns)
+    throw FormatError(file, "too many columns (" + std::to_string(fields.size()) + ")",
+                      "line " + std::to_string(line_no));
+  t.n_cols = fields.size();
+  if (first_line_is_data(fields, t.decimal_comma)) return false;
+  t.has_header = true;
+  for (std::string_view f : fields) t.headers.emplace_back(unquote(f));
+  return true;
+}
+
+// The line after a header: kept as the units row ("s,mV") when it is one. Returns whether it was.
+bool take_units_row(CsvTable& t, const std::vector<std::string_view>& fields) {
+  if (fields.size() != t.n_cols || !is_units_line(fields, t.decimal_comma)) return false;
+  for (std::string_view f : fields) t.units_row.emplace_back(unquote(f));
+  return true;
+}
+
+// One data field of column c: a number (in column 0 also a clock time, when clock_ok) or a gap.
+// Throws on text and on numbers beyond the double range.
+Parse data_value(const CsvTable& t, std::string_view field, size_t c, size_t line_no,
+                 const std::string& file, double& v) {
+  Parse p = parse_value(field, t.decimal_comma, v);
+  if (c == 0 && t.clock_ok && p == Parse::kBad && parse_time(field, t.decimal_comma, v))
+    p = Parse::kNumber;
+  if (p == Parse::kBad)
+    throw FormatError(file, "not a number: \"" + shown(unquote(field)) + "\"", loc(line_no, c + 1));
+  if (p == Parse::kOutOfRange)
+    throw FormatError(
+        file,
+        "number out of range: \"" + shown(unquote(field)) + "\" (beyond the largest finite double)",
+        loc(line_no, c + 1));
+  return p;
+}
+
+// Appends one data row to the columns (gaps as NaN; column 0 also to times).
+void add_row(CsvTable& t, const std::vector<std::string_view>& fields, size_t line_no,
+             const std::string& file) {
+  if (fields.size() != t.n_cols)
+    throw FormatError(file,
+                      "row has " + std::to_string(fields.size()) + " fields, expected " +
+                          std::to_string(t.n_cols),
+                      "line " + std::to_string(line_no));
+  if (t.cols.empty()) {
+    t.cols.resize(t.n_cols);
+    t.too_big.resize(t.n_cols);
+    // Clock times ("0:01.250") only in a first column that is (or may be) time.
+    t.clock_ok = !t.has_header || time_scale(t.headers[0]) > 0 ||
+                 (!t.units_row.empty() && label_key(t.units_row[0]).rfind("hh:mm", 0) == 0);
+  }
+  // Column 0 is kept as text-time only if it parses as a clock; numbers go to cols[0] too.
+  for (size_t c = 0; c < t.n_cols; ++c) {
+    double v = 0;
+    const Parse p = data_value(t, fields[c], c, line_no, file, v);
+    if (p == Parse::kNumber && std::fabs(v) > kMaxSample && t.too_big[c].line == 0)
+      t.too_big[c] = {line_no, shown(unquote(fields[c]))};
+    t.cols[c].push_back(is_gap(p) ? std::numeric_limits<float>::quiet_NaN()
+                                  : static_cast<float>(v));
+    if (c == 0) t.times.push_back(is_gap(p) ? std::numeric_limits<double>::quiet_NaN() : v);
+  }
+  t.time_lines.push_back(line_no);
+  t.total += t.n_cols;
+  if (t.total > kMaxTotalSamples)
+    throw FormatError(file, "too many values (over " + std::to_string(kMaxTotalSamples) + ")");
+}
+
+// Reads every line: comments ("#", into comments), the header and units row, the data rows.
+CsvTable read_table(std::string_view text, const std::string& file,
+                    std::vector<std::string>& comments) {
+  CsvTable t;
+  std::vector<std::string_view> fields;
+  bool header_done = false;  // header (or first data line) seen
+  bool units_row_possible = false;
   size_t pos = 0, line_no = 0;
   while (pos < text.size()) {
-    size_t end = text.find_first_of("\r\n", pos);
-    if (end == std::string_view::npos) end = text.size();
-    std::string_view line = text.substr(pos, end - pos);
-    pos = end;
-    if (pos < text.size() && text[pos] == '\r') ++pos;
-    if (pos < text.size() && text[pos] == '\n') ++pos;
+    const std::string_view line = trim(next_line(text, pos));
     ++line_no;
-    const std::string_view t = trim(line);
-    if (t.empty()) continue;
-    if (t.front() == '#') {
-      if (rec.comments.size() < kMaxComments) rec.comments.emplace_back(trim(t.substr(1)));
+    if (line.empty()) continue;
+    if (line.front() == '#') {
+      if (comments.size() < kMaxComments) comments.emplace_back(trim(line.substr(1)));
       continue;
     }
-    if (sep == 0) {
-      if (t.find('\t') != std::string_view::npos)
-        sep = '\t';
-      else if (t.find(';') != std::string_view::npos)
-        sep = ';';
-      else if (t.find(',') != std::string_view::npos)
-        sep = ',';
-      else
-        sep = ' ';
-      decimal_comma = sep == ';' || sep == '\t';
+    if (t.sep == 0) {
+      t.sep = separator_of(line);
+      t.decimal_comma = t.sep == ';' || t.sep == '\t';
     }
-    split(t, sep, fields);
+    split(line, t.sep, fields);
     if (!header_done) {
       header_done = true;
-      if (fields.size() > kMaxColumns)
-        throw FormatError(file, "too many columns (" + std::to_string(fields.size()) + ")",
-                          "line " + std::to_string(line_no));
-      n_cols = fields.size();
-      bool all_numbers = is_data_line(fields, decimal_comma);
-      // Clock times ("0:00.000") in the first column are data, not a header.
-      double tv;
-      if (!all_numbers && n_cols >= 2 && fields[0].find(':') != std::string_view::npos &&
-          parse_time(fields[0], decimal_comma, tv)) {
-        all_numbers = true;
-        for (size_t c = 1; c < n_cols; ++c)
-          if (parse_value(fields[c], decimal_comma, tv) == Parse::kBad) all_numbers = false;
-      }
-      if (!all_numbers) {
-        has_header = true;
-        units_row_possible = true;
-        for (std::string_view f : fields) headers.emplace_back(unquote(f));
-        continue;
-      }
+      units_row_possible = take_header(t, fields, line_no, file);
+      if (units_row_possible) continue;
     } else if (units_row_possible) {
       units_row_possible = false;
-      if (fields.size() == n_cols && is_units_line(fields, decimal_comma)) {
-        for (std::string_view f : fields) units_row.emplace_back(unquote(f));
-        continue;
-      }
+      if (take_units_row(t, fields)) continue;
     }
-    if (fields.size() != n_cols)
-      throw FormatError(file,
-                        "row has " + std::to_string(fields.size()) + " fields, expected " +
-                            std::to_string(n_cols),
-                        "line " + std::to_string(line_no));
-    if (cols.empty()) {
-      cols.resize(n_cols);
-      too_big.resize(n_cols);
-      // Clock times ("0:01.250") only in a first column that is (or may be) time.
-      clock_ok = !has_header || time_scale(headers[0]) > 0 ||
-                 (!units_row.empty() && label_key(units_row[0]).rfind("hh:mm", 0) == 0);
-    }
-    // Column 0 is kept as text-time only if it parses as a clock; numbers go to cols[0] too.
-    for (size_t c = 0; c < n_cols; ++c) {
-      double v = 0;
-      Parse p = parse_value(fields[c], decimal_comma, v);
-      if (c == 0 && clock_ok && p == Parse::kBad && parse_time(fields[c], decimal_comma, v))
-        p = Parse::kNumber;
-      if (p == Parse::kBad)
-        throw FormatError(file, "not a number: \"" + shown(unquote(fields[c])) + "\"",
-                          loc(line_no, c + 1));
-      if (p == Parse::kOutOfRange)
-        throw FormatError(file,
-                          "number out of range: \"" + shown(unquote(fields[c])) +
-                              "\" (beyond the largest finite double)",
-                          loc(line_no, c + 1));
-      if (p == Parse::kNumber && std::fabs(v) > kMaxSample && too_big[c].line == 0)
-        too_big[c] = {line_no, shown(unquote(fields[c]))};
-      cols[c].push_back(is_gap(p) ? std::numeric_limits<float>::quiet_NaN()
-                                  : static_cast<float>(v));
-      if (c == 0) times.push_back(is_gap(p) ? std::numeric_limits<double>::quiet_NaN() : v);
-    }
-    time_lines.push_back(line_no);
-    total += n_cols;
-    if (total > kMaxTotalSamples)
-      throw FormatError(file, "too many values (over " + std::to_string(kMaxTotalSamples) + ")");
+    add_row(t, fields, line_no, file);
   }
-  if (cols.empty() || cols[0].empty())
-    throw FormatError(file, has_header ? "no data rows after the header" : "no data rows");
+  if (t.cols.empty() || t.cols[0].empty())
+    throw FormatError(file, t.has_header ? "no data rows after the header" : "no data rows");
+  return t;
+}
 
-  // Which column is time (or a sample index), and its scale.
-  double t_scale = 0;
-  bool drop_first = false;
-  if (has_header) {
-    t_scale = time_scale(headers[0]);
-    drop_first = t_scale > 0 || is_index_header(headers[0]);
-    if (t_scale == 0 && !units_row.empty() && label_key(units_row[0]).find("hh:mm") == 0)
-      t_scale = 1.0, drop_first = true;
-  } else if (n_cols >= 2 && times.size() >= 2) {
+// Which column is time (or a sample index), and its scale.
+struct TimeColumn {
+  double scale = 0;         // seconds per unit of the first column; 0: it is not time
+  bool drop_first = false;  // the first column is time or an index, not a signal
+};
+
+TimeColumn time_column(const CsvTable& t) {
+  TimeColumn time;
+  if (t.has_header) {
+    time.scale = time_scale(t.headers[0]);
+    time.drop_first = time.scale > 0 || is_index_header(t.headers[0]);
+    if (time.scale == 0 && !t.units_row.empty() && label_key(t.units_row[0]).find("hh:mm") == 0)
+      time.scale = 1.0, time.drop_first = true;
+  } else if (t.n_cols >= 2 && t.times.size() >= 2) {
     // No header: the first column is time when it rises uniformly.
-    if (first_nonuniform(times) == times.size()) t_scale = 1.0, drop_first = true;
+    if (first_nonuniform(t.times) == t.times.size()) time.scale = 1.0, time.drop_first = true;
   }
-  if (drop_first && n_cols == 1)
-    throw FormatError(file, "the only column is \"" + headers[0] + "\": no signal values");
-  for (size_t c = drop_first ? 1 : 0; c < n_cols; ++c)
-    if (too_big[c].line != 0)
+  return time;
+}
+
+// Throws when no signal column is left, or a signal column holds a value beyond the float range.
+void check_signal_columns(const CsvTable& t, const TimeColumn& time, const std::string& file) {
+  if (time.drop_first && t.n_cols == 1)
+    throw FormatError(file, "the only column is \"" + t.headers[0] + "\": no signal values");
+  for (size_t c = time.drop_first ? 1 : 0; c < t.n_cols; ++c)
+    if (t.too_big[c].line != 0)
       throw FormatError(file,
-                        "sample value out of range: \"" + too_big[c].text +
+                        "sample value out of range: \"" + t.too_big[c].text +
                             "\" (samples are held as 32-bit floats, at most " +
                             number_text(kMaxSample) + ")",
-                        loc(too_big[c].line, c + 1));
+                        loc(t.too_big[c].line, c + 1));
+}
 
-  double fs = 0;
-  if (t_scale > 0) {
-    const size_t n = times.size();
-    for (size_t i = 0; i < n; ++i)
-      if (!std::isfinite(times[i]))
-        throw FormatError(file, "time value is missing", loc(time_lines[i], 1));
-    if (n >= 2) {
-      if (const size_t back = first_backwards(times))
-        throw FormatError(
-            file,
-            "time column does not increase: " + time_step(times, time_lines, back, t_scale) +
-                " (rows out of order or repeated?)",
-            loc(time_lines[back], 1));
-      const double dt = (times[n - 1] - times[0]) / static_cast<double>(n - 1);
-      const size_t bad_at = first_nonuniform(times);
-      if (bad_at < n)
-        throw FormatError(
-            file,
-            "time column is not uniform: " + time_step(times, time_lines, bad_at, t_scale) +
-                " (a gap or a repeated row?)",
-            loc(time_lines[bad_at], 1));
-      fs = 1.0 / (dt * t_scale);
-      const double rounded = std::round(fs);
-      if (rounded >= 1 && std::fabs(fs - rounded) <= 1e-3 * fs) fs = rounded;
-      if (options.fs > 0 && std::fabs(fs - options.fs) > 5e-3 * options.fs)
-        throw FormatError(file, "the time column says " + hz_text(fs) +
-                                    " but the sampling frequency given is " + hz_text(options.fs));
-    } else {
-      fs = options.fs;
-    }
-    if (times[0] != 0)
-      rec.comments.push_back("time column starts at " + number_text(times[0] * t_scale) + " s");
-  } else {
-    fs = options.fs;
+// The sampling frequency of a time column of two or more rows: it must increase uniformly, and
+// agree with options.fs when that is given. Within 0.1% of a whole number it is rounded to it.
+double fs_from_times(const CsvTable& t, double t_scale, const ReadOptions& options,
+                     const std::string& file) {
+  const std::vector<double>& times = t.times;
+  const size_t n = times.size();
+  if (const size_t back = first_backwards(times))
+    throw FormatError(
+        file,
+        "time column does not increase: " + time_step(times, t.time_lines, back, t_scale) +
+            " (rows out of order or repeated?)",
+        loc(t.time_lines[back], 1));
+  const double dt = (times[n - 1] - times[0]) / static_cast<double>(n - 1);
+  const size_t bad_at = first_nonuniform(times);
+  if (bad_at < n)
+    throw FormatError(
+        file,
+        "time column is not uniform: " + time_step(times, t.time_lines, bad_at, t_scale) +
+            " (a gap or a repeated row?)",
+        loc(t.time_lines[bad_at], 1));
+  double fs = 1.0 / (dt * t_scale);
+  const double rounded = std::round(fs);
+  if (rounded >= 1 && std::fabs(fs - rounded) <= 1e-3 * fs) fs = rounded;
+  if (options.fs > 0 && std::fabs(fs - options.fs) > 5e-3 * options.fs)
+    throw FormatError(file, "the time column says " + hz_text(fs) +
+                                " but the sampling frequency given is " + hz_text(options.fs));
+  return fs;
+}
+
+// The sampling frequency: from the time column (a comment notes where it starts when not at 0),
+// else options.fs; checked, as is the duration it gives.
+double sampling_frequency(const CsvTable& t, const TimeColumn& time, const ReadOptions& options,
+                          const std::string& file, std::vector<std::string>& comments) {
+  double fs = options.fs;
+  if (time.scale > 0) {
+    for (size_t i = 0; i < t.times.size(); ++i)
+      if (!std::isfinite(t.times[i]))
+        throw FormatError(file, "time value is missing", loc(t.time_lines[i], 1));
+    if (t.times.size() >= 2) fs = fs_from_times(t, time.scale, options, file);
+    if (t.times[0] != 0)
+      comments.push_back("time column starts at " + number_text(t.times[0] * time.scale) + " s");
   }
   if (!(fs > 0))
     throw FormatError(file, "no time column: the sampling frequency is required (--fs)");
   check_sampling_frequency(file, fs);
   if (!options.header_only)
-    check_duration(file, static_cast<double>(times.size()), fs, options.max_duration_s);
-  rec.frame_fs = fs;
+    check_duration(file, static_cast<double>(t.times.size()), fs, options.max_duration_s);
+  return fs;
+}
 
-  for (size_t c = drop_first ? 1 : 0; c < n_cols; ++c) {
-    Channel ch;
-    std::string name, units;
-    if (has_header) split_units(headers[c], name, units);
-    if (name.empty()) name = n_cols - (drop_first ? 1 : 0) == 1 ? "ECG" : "ch" + std::to_string(c);
-    if (units.empty() && c < units_row.size()) units = normalize_units(units_row[c]);
-    if (units.empty()) units = "mV";
-    ch.name = name;
-    ch.fs = fs;
-    ch.gain = 1;
-    ch.baseline = 0;
-    ch.format = "CSV";
-    const double f = millivolt_factor(units);
-    ch.samples = std::move(cols[c]);
-    if (f != 0 && f != 1) {
-      for (float& v : ch.samples) {
-        const float mv = static_cast<float>(v * f);
-        if (std::isfinite(v) && !std::isfinite(mv))
-          throw FormatError(file, "sample value " + number_text(v) + " " + units +
-                                      " is out of range in mV (column " + std::to_string(c + 1) +
-                                      ")");
-        v = mv;
-      }
-      units = "mV";
-    }
-    ch.units = units;
-    ch.n_samples = static_cast<int64_t>(ch.samples.size());
-    rec.channels.push_back(std::move(ch));
+// Samples of column c (1-based in messages) from `units` to mV; throws when one overflows.
+void convert_to_millivolts(std::vector<float>& samples, double factor, const std::string& units,
+                           size_t c, const std::string& file) {
+  for (float& v : samples) {
+    const float mv = static_cast<float>(v * factor);
+    if (std::isfinite(v) && !std::isfinite(mv))
+      throw FormatError(file, "sample value " + number_text(v) + " " + units +
+                                  " is out of range in mV (column " + std::to_string(c + 1) + ")");
+    v = mv;
   }
-  if (!options.channel.empty()) {
-    const size_t pick = choose_channel(rec, options.channel, file);
-    Channel keep = std::move(rec.channels[pick]);
-    rec.channels.clear();
-    rec.channels.push_back(std::move(keep));
+}
+
+// The channel of column c: name and units from the header ("ecg_uV", "ECG (mV)") or the units
+// row (else "ECG" for a single signal, "ch<c>", and mV); voltages are converted to mV.
+Channel csv_channel(CsvTable& t, size_t c, const TimeColumn& time, double fs,
+                    const std::string& file) {
+  Channel ch;
+  std::string name, units;
+  if (t.has_header) split_units(t.headers[c], name, units);
+  if (name.empty())
+    name = t.n_cols - (time.drop_first ? 1 : 0) == 1 ? "ECG" : "ch" + std::to_string(c);
+  if (units.empty() && c < t.units_row.size()) units = normalize_units(t.units_row[c]);
+  if (units.empty()) units = "mV";
+  ch.name = name;
+  ch.fs = fs;
+  ch.gain = 1;
+  ch.baseline = 0;
+  ch.format = "CSV";
+  const double f = millivolt_factor(units);
+  ch.samples = std::move(t.cols[c]);
+  if (f != 0 && f != 1) {
+    convert_to_millivolts(ch.samples, f, units, c, file);
+    units = "mV";
   }
+  ch.units = units;
+  ch.n_samples = static_cast<int64_t>(ch.samples.size());
+  return ch;
+}
+
+// Keeps only channel `pick` of the record.
+void keep_channel(Record& rec, size_t pick) {
+  Channel keep = std::move(rec.channels[pick]);
+  rec.channels.clear();
+  rec.channels.push_back(std::move(keep));
+}
+
+}  // namespace
+
+Record parse_csv(std::string_view text, const std::string& file, const ReadOptions& options) {
+  text = checked_text(text, file, options);
+  Record rec;
+  rec.name = stem_of(file);
+  rec.path = file;
+  rec.format = "CSV";
+
+  CsvTable table = read_table(text, file, rec.comments);
+  const TimeColumn time = time_column(table);
+  check_signal_columns(table, time, file);
+  rec.frame_fs = sampling_frequency(table, time, options, file, rec.comments);
+  for (size_t c = time.drop_first ? 1 : 0; c < table.n_cols; ++c)
+    rec.channels.push_back(csv_channel(table, c, time, rec.frame_fs, file));
+  if (!options.channel.empty()) keep_channel(rec, choose_channel(rec, options.channel, file));
   if (options.header_only)
     for (Channel& ch : rec.channels) std::vector<float>().swap(ch.samples);
   return rec;
