@@ -412,11 +412,14 @@ EdfRecordAnnotations parse_edf_tals(const uint8_t* data, size_t size, const std:
   return out;
 }
 
-Record read_edf(const std::string& path, const ReadOptions& options) {
-  uint64_t file_size = 0;
-  FilePtr file = open_regular(path, file_size);
+namespace {
+
+// The whole header of an EDF/BDF file: the fixed part first (for the number of signals), then
+// all of it, validated by parse_edf_header.
+EdfHeader read_edf_header(std::FILE* f, uint64_t file_size, const std::string& path,
+                          bool allow_truncated) {
   std::vector<uint8_t> head(static_cast<size_t>(std::min<uint64_t>(file_size, 256)));
-  if (!head.empty()) read_at(file.get(), 0, head.data(), head.size(), path);
+  if (!head.empty()) read_at(f, 0, head.data(), head.size(), path);
   if (head.size() < 256)
     bad(path, "file is too short for an EDF header (" + std::to_string(file_size) +
                   " bytes, at least 256)");
@@ -429,11 +432,13 @@ Record read_edf(const std::string& path, const ReadOptions& options) {
   if (ns && *ns >= 1 && *ns <= kEdfMaxSignals) {
     const uint64_t want = std::min<uint64_t>(file_size, 256 * static_cast<uint64_t>(*ns + 1));
     head.resize(static_cast<size_t>(want));
-    read_at(file.get(), 0, head.data(), head.size(), path);
+    read_at(f, 0, head.data(), head.size(), path);
   }
-  const EdfHeader h =
-      parse_edf_header(head.data(), head.size(), file_size, path, options.allow_truncated);
+  return parse_edf_header(head.data(), head.size(), file_size, path, allow_truncated);
+}
 
+// The record as the header describes it: format, frame rate, start, patient and recording.
+Record edf_record(const std::string& path, const EdfHeader& h) {
   Record rec;
   rec.name = stem_of(path);
   rec.path = path;
@@ -445,54 +450,76 @@ Record read_edf(const std::string& path, const ReadOptions& options) {
   if (h.truncated)
     rec.comments.push_back("truncated: " + std::to_string(h.n_records) +
                            " complete data records read");
+  return rec;
+}
 
-  // EDF+: record onsets (time-keeping TALs) and annotations, from the annotation signals.
-  // EDF+D needs every onset (they place the records), so a bad TAL there is an error; in EDF+C
-  // the signals do not depend on them, so bad annotations are skipped with a comment.
+// What the annotation signals gave: the record onsets and the data records skipped.
+struct AnnotationScan {
   std::vector<double> onsets;
   size_t skipped = 0;
-  std::string first_problem;
+  std::string first_problem;  // the first skipped record's error
+};
+
+// The TALs of every data record of one annotation signal (at byte `offset` in the record):
+// onsets into scan (all of them for EDF+D, else the first record's), events into `events`.
+void scan_annotation_signal(std::FILE* f, const EdfHeader& h, const EdfSignalHeader& sig,
+                            int64_t offset, const std::string& path, AnnotationScan& scan,
+                            std::vector<Event>& events) {
+  std::vector<uint8_t> buf(static_cast<size_t>(sig.samples_per_record * h.bytes_per_sample()));
+  const bool want_onsets = scan.onsets.empty() && h.discontinuous;
+  for (int64_t r = 0; r < h.n_records; ++r) {
+    const std::string where = "data record " + std::to_string(r);
+    read_at(f, static_cast<uint64_t>(h.header_bytes + r * h.bytes_per_record + offset), buf.data(),
+            buf.size(), path);
+    EdfRecordAnnotations tals;
+    try {
+      tals = parse_edf_tals(buf.data(), buf.size(), path, where);
+    } catch (const FormatError& e) {
+      if (h.discontinuous) throw;
+      if (scan.skipped++ == 0) scan.first_problem = e.what();
+      continue;
+    }
+    if (want_onsets) {
+      if (!tals.has_onset) bad(path, "EDF+D data record has no time-keeping annotation", where);
+      scan.onsets.push_back(tals.onset_s);
+    } else if (r == 0 && tals.has_onset && scan.onsets.empty()) {
+      scan.onsets.push_back(tals.onset_s);  // EDF+C: only the start offset is used
+    }
+    for (Event& e : tals.events) {
+      if (events.size() >= kMaxEvents) break;
+      events.push_back(std::move(e));
+    }
+  }
+}
+
+// EDF+: record onsets (time-keeping TALs) and annotations, from the annotation signals; events
+// go to rec.events, relative to the first onset and in time order. Returns the onsets.
+// EDF+D needs every onset (they place the records), so a bad TAL there is an error; in EDF+C
+// the signals do not depend on them, so bad annotations are skipped with a comment.
+std::vector<double> read_annotations(std::FILE* f, const EdfHeader& h, const std::string& path,
+                                     Record& rec) {
+  AnnotationScan scan;
   int64_t annotation_offset = 0;
   for (const EdfSignalHeader& sig : h.signals) {
-    if (sig.is_annotation) {
-      std::vector<uint8_t> buf(static_cast<size_t>(sig.samples_per_record * h.bytes_per_sample()));
-      const bool want_onsets = onsets.empty() && h.discontinuous;
-      for (int64_t r = 0; r < h.n_records; ++r) {
-        const std::string where = "data record " + std::to_string(r);
-        read_at(file.get(),
-                static_cast<uint64_t>(h.header_bytes + r * h.bytes_per_record + annotation_offset),
-                buf.data(), buf.size(), path);
-        EdfRecordAnnotations tals;
-        try {
-          tals = parse_edf_tals(buf.data(), buf.size(), path, where);
-        } catch (const FormatError& e) {
-          if (h.discontinuous) throw;
-          if (skipped++ == 0) first_problem = e.what();
-          continue;
-        }
-        if (want_onsets) {
-          if (!tals.has_onset) bad(path, "EDF+D data record has no time-keeping annotation", where);
-          onsets.push_back(tals.onset_s);
-        } else if (r == 0 && tals.has_onset && onsets.empty()) {
-          onsets.push_back(tals.onset_s);  // EDF+C: only the start offset is used
-        }
-        for (Event& e : tals.events) {
-          if (rec.events.size() >= kMaxEvents) break;
-          rec.events.push_back(std::move(e));
-        }
-      }
-    }
+    if (sig.is_annotation)
+      scan_annotation_signal(f, h, sig, annotation_offset, path, scan, rec.events);
     annotation_offset += sig.samples_per_record * h.bytes_per_sample();
   }
-  if (skipped > 0)
-    rec.comments.push_back("annotations of " + std::to_string(skipped) +
-                           " data records skipped as malformed (first: " + first_problem + ")");
-  const double origin = onsets.empty() ? 0.0 : onsets.front();
+  if (scan.skipped > 0)
+    rec.comments.push_back("annotations of " + std::to_string(scan.skipped) +
+                           " data records skipped as malformed (first: " + scan.first_problem +
+                           ")");
+  const double origin = scan.onsets.empty() ? 0.0 : scan.onsets.front();
   for (Event& e : rec.events) e.onset_s -= origin;
   std::sort(rec.events.begin(), rec.events.end(),
             [](const Event& a, const Event& b) { return a.onset_s < b.onset_s; });
+  return std::move(scan.onsets);
+}
 
-  // EDF+D: records are placed at their onsets; check the timeline is sane first.
+// Seconds the channels span. EDF+D: records are placed at their onsets; check the timeline is
+// sane first.
+double timeline_seconds(const EdfHeader& h, const std::vector<double>& onsets, double origin,
+                        const std::string& path) {
   double timeline_s = static_cast<double>(h.n_records) * h.record_duration;
   if (h.discontinuous && !onsets.empty()) {
     for (size_t r = 1; r < onsets.size(); ++r) {
@@ -507,8 +534,12 @@ Record read_edf(const std::string& path, const ReadOptions& options) {
       bad(path, "EDF+D records span " + std::to_string(timeline_s) +
                     " s, more than one week; refusing to fill the gaps");
   }
+  return timeline_s;
+}
 
-  // Channels (annotation signals are not channels).
+// Channels (annotation signals are not channels), without samples, into rec.channels. Returns
+// the header's signal index of each.
+std::vector<size_t> add_channels(const EdfHeader& h, double timeline_s, Record& rec) {
   std::vector<size_t> signal_of;
   for (size_t k = 0; k < h.signals.size(); ++k) {
     const EdfSignalHeader& sig = h.signals[k];
@@ -526,24 +557,27 @@ Record read_edf(const std::string& path, const ReadOptions& options) {
     rec.channels.push_back(std::move(ch));
     signal_of.push_back(k);
   }
-  if (!options.channel.empty()) {
-    if (rec.channels.empty()) bad(path, "the file has no signal channels (annotations only)");
-    const size_t pick = choose_channel(rec, options.channel, path);
-    rec.channels = {rec.channels[pick]};
-    signal_of = {signal_of[pick]};
-  }
-  // ECG in volts or microvolts is kept in millivolts (gain is ADC units per physical unit).
-  for (Channel& ch : rec.channels) {
+  return signal_of;
+}
+
+// ECG in volts or microvolts is kept in millivolts (gain is ADC units per physical unit).
+void ecg_gain_to_millivolts(std::vector<Channel>& channels) {
+  for (Channel& ch : channels) {
     const double f = millivolt_factor(ch.units);
     if (is_ecg_label(ch.name) && f != 0 && f != 1) {
       ch.gain /= f;
       ch.units = "mV";
     }
   }
-  if (options.header_only || rec.channels.empty() || h.n_records == 0) return rec;
+}
+
+// Refuses channels longer than options.max_duration_s, more samples than this reader holds, and
+// EDF+D gaps that would cost far more memory than the stored data.
+void check_sample_counts(const Record& rec, const EdfHeader& h,
+                         const std::vector<size_t>& signal_of, const std::string& path,
+                         const ReadOptions& options) {
   for (const Channel& ch : rec.channels)
     check_duration(path, static_cast<double>(ch.n_samples), ch.fs, options.max_duration_s);
-
   int64_t total = 0;
   for (const Channel& ch : rec.channels) total += ch.n_samples;
   if (total > kMaxTotalSamples)
@@ -560,55 +594,94 @@ Record read_edf(const std::string& path, const ReadOptions& options) {
       bad(path, "EDF+D gaps would need " + std::to_string(total - stored) + " NaN samples for " +
                     std::to_string(stored) + " stored ones; refusing to fill them");
   }
+}
 
-  // Samples: decoded here from the validated layout (16-bit or 24-bit little-endian two's
-  // complement). libbiosig is not used for EDF/BDF data: fuzzing showed it crashing on files
-  // whose header passes validation; the tests compare this decoder with libbiosig's instead.
+// Sample j of a signal's block: 16-bit (EDF) or 24-bit (BDF) little-endian two's complement.
+int32_t digital_sample(const uint8_t* p, int64_t j, bool bdf) {
+  if (bdf) {
+    const uint8_t* q = p + 3 * j;
+    int32_t v =
+        static_cast<int32_t>(static_cast<uint32_t>(q[0]) | (static_cast<uint32_t>(q[1]) << 8) |
+                             (static_cast<uint32_t>(q[2]) << 16));
+    if (v & 0x800000) v -= 0x1000000;
+    return v;
+  }
+  const uint8_t* q = p + 2 * j;
+  return static_cast<int16_t>(static_cast<uint16_t>(q[0] | (q[1] << 8)));
+}
+
+// One data record's block of one signal (`count` samples at p), from sample `at` of ch on;
+// samples outside ch are dropped.
+void decode_block(const uint8_t* p, int64_t count, int64_t at, bool bdf, bool keep_digital,
+                  Channel& ch) {
+  const double inv_gain = 1.0 / ch.gain, b = ch.baseline;
+  for (int64_t j = 0; j < count; ++j) {
+    const int32_t v = digital_sample(p, j, bdf);
+    const int64_t idx = at + j;
+    if (idx < 0 || idx >= static_cast<int64_t>(ch.samples.size())) continue;
+    ch.samples[static_cast<size_t>(idx)] = static_cast<float>((v - b) * inv_gain);
+    if (keep_digital) ch.digital[static_cast<size_t>(idx)] = v;
+  }
+}
+
+// Samples: decoded here from the validated layout (16-bit or 24-bit little-endian two's
+// complement), EDF+D records at their onsets and NaN in the gaps. libbiosig is not used for
+// EDF/BDF data: fuzzing showed it crashing on files whose header passes validation; the tests
+// compare this decoder with libbiosig's instead.
+void decode_samples(std::FILE* f, const EdfHeader& h, const std::vector<double>& onsets,
+                    double origin, const std::vector<size_t>& signal_of, bool keep_digital,
+                    const std::string& path, Record& rec) {
   std::vector<int64_t> offset_of(h.signals.size(), 0);
   for (size_t k = 1; k < h.signals.size(); ++k)
     offset_of[k] = offset_of[k - 1] + h.signals[k - 1].samples_per_record * h.bytes_per_sample();
   for (Channel& ch : rec.channels) {
     ch.samples.assign(static_cast<size_t>(ch.n_samples),
                       h.discontinuous ? std::numeric_limits<float>::quiet_NaN() : 0.0f);
-    if (options.keep_digital) ch.digital.assign(ch.samples.size(), 0);
+    if (keep_digital) ch.digital.assign(ch.samples.size(), 0);
   }
   const int64_t chunk = std::max<int64_t>(1, (int64_t{8} << 20) / h.bytes_per_record);
   std::vector<uint8_t> buf;
   for (int64_t first = 0; first < h.n_records; first += chunk) {
     const int64_t count = std::min(chunk, h.n_records - first);
     buf.resize(static_cast<size_t>(count * h.bytes_per_record));
-    read_at(file.get(), static_cast<uint64_t>(h.header_bytes + first * h.bytes_per_record),
-            buf.data(), buf.size(), path);
+    read_at(f, static_cast<uint64_t>(h.header_bytes + first * h.bytes_per_record), buf.data(),
+            buf.size(), path);
     for (int64_t r = 0; r < count; ++r) {
       const int64_t record = first + r;
       for (size_t c = 0; c < rec.channels.size(); ++c) {
         Channel& ch = rec.channels[c];
         const EdfSignalHeader& sig = h.signals[signal_of[c]];
-        const uint8_t* p = buf.data() + r * h.bytes_per_record + offset_of[signal_of[c]];
         int64_t at = record * sig.samples_per_record;
         if (h.discontinuous && !onsets.empty())
           at = std::llround((onsets[static_cast<size_t>(record)] - origin) * ch.fs);
-        const double inv_gain = 1.0 / ch.gain, b = ch.baseline;
-        for (int64_t j = 0; j < sig.samples_per_record; ++j) {
-          int32_t v;
-          if (h.bdf) {
-            const uint8_t* q = p + 3 * j;
-            v = static_cast<int32_t>(static_cast<uint32_t>(q[0]) |
-                                     (static_cast<uint32_t>(q[1]) << 8) |
-                                     (static_cast<uint32_t>(q[2]) << 16));
-            if (v & 0x800000) v -= 0x1000000;
-          } else {
-            const uint8_t* q = p + 2 * j;
-            v = static_cast<int16_t>(static_cast<uint16_t>(q[0] | (q[1] << 8)));
-          }
-          const int64_t idx = at + j;
-          if (idx < 0 || idx >= static_cast<int64_t>(ch.samples.size())) continue;
-          ch.samples[static_cast<size_t>(idx)] = static_cast<float>((v - b) * inv_gain);
-          if (options.keep_digital) ch.digital[static_cast<size_t>(idx)] = v;
-        }
+        decode_block(buf.data() + r * h.bytes_per_record + offset_of[signal_of[c]],
+                     sig.samples_per_record, at, h.bdf, keep_digital, ch);
       }
     }
   }
+}
+
+}  // namespace
+
+Record read_edf(const std::string& path, const ReadOptions& options) {
+  uint64_t file_size = 0;
+  FilePtr file = open_regular(path, file_size);
+  const EdfHeader h = read_edf_header(file.get(), file_size, path, options.allow_truncated);
+  Record rec = edf_record(path, h);
+  const std::vector<double> onsets = read_annotations(file.get(), h, path, rec);
+  const double origin = onsets.empty() ? 0.0 : onsets.front();
+  const double timeline_s = timeline_seconds(h, onsets, origin, path);
+  std::vector<size_t> signal_of = add_channels(h, timeline_s, rec);
+  if (!options.channel.empty()) {
+    if (rec.channels.empty()) bad(path, "the file has no signal channels (annotations only)");
+    const size_t pick = choose_channel(rec, options.channel, path);
+    rec.channels = {rec.channels[pick]};
+    signal_of = {signal_of[pick]};
+  }
+  ecg_gain_to_millivolts(rec.channels);
+  if (options.header_only || rec.channels.empty() || h.n_records == 0) return rec;
+  check_sample_counts(rec, h, signal_of, path, options);
+  decode_samples(file.get(), h, onsets, origin, signal_of, options.keep_digital, path, rec);
   return rec;
 }
 
@@ -670,13 +743,7 @@ Record read_biosig(const std::string& path, const ReadOptions& options) {
     signal_of = {signal_of[pick]};
     spr = {spr[pick]};
   }
-  for (Channel& ch : rec.channels) {
-    const double f = millivolt_factor(ch.units);
-    if (is_ecg_label(ch.name) && f != 0 && f != 1) {
-      ch.gain /= f;
-      ch.units = "mV";
-    }
-  }
+  ecg_gain_to_millivolts(rec.channels);
   if (options.header_only || rec.channels.empty()) return rec;
   for (const Channel& ch : rec.channels)
     check_duration(path, static_cast<double>(ch.n_samples), ch.fs, options.max_duration_s);
