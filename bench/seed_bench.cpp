@@ -9,6 +9,7 @@
 
 #include "model/seed_model.hpp"
 #include "train/seed_module.hpp"
+#include "train/rr_module.hpp"
 #include "train/seed_trainer.hpp"
 
 namespace {

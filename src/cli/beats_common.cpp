@@ -46,29 +46,4 @@ dsp::Beats read_beat_annotations(const std::string& record_path, const std::stri
   return beats;
 }
 
-ProgressBar::ProgressBar(bool enabled, std::string label)
-    : enabled_(enabled), label_(std::move(label)) {}
-
-ProgressBar::~ProgressBar() {
-  done();
-}
-
-void ProgressBar::set(double fraction, const std::string& stage) {
-  if (!enabled_ || finished_) return;
-  const int pct = static_cast<int>(std::lround(100 * std::clamp(fraction, 0.0, 1.0)));
-  if (pct == shown_) return;
-  shown_ = pct;
-  const int width = 30, filled = pct * width / 100;
-  std::cerr << fmt::format("\r{} [{}{}] {:3d}% {:<12}", label_, std::string(filled, '#'),
-                           std::string(width - filled, ' '), pct, stage)
-            << std::flush;
-}
-
-void ProgressBar::done() {
-  if (!enabled_ || finished_) return;
-  set(1.0, "done");
-  std::cerr << "\n";
-  finished_ = true;
-}
-
 }  // namespace somna::cli

@@ -1,6 +1,6 @@
 #pragma once
 // Shared by `somna beats` and `somna eval-beats`: reading one ECG channel of a record for beat
-// detection, and a terminal progress bar on stderr.
+// detection, and the beats of an annotation file.
 
 #include <string>
 
@@ -20,20 +20,5 @@ io::Channel read_ecg_channel(const std::string& path, const std::string& channel
 // otherwise such a file surfaced as "no heartbeats found" in the ECG.
 dsp::Beats read_beat_annotations(const std::string& record_path, const std::string& extension,
                                  double duration_s = 0);
-
-// A one-line bar on stderr, redrawn only when the shown percentage changes.
-class ProgressBar {
- public:
-  explicit ProgressBar(bool enabled, std::string label = {});
-  ~ProgressBar();
-  void set(double fraction, const std::string& stage = {});
-  void done();
-
- private:
-  bool enabled_;
-  std::string label_;
-  int shown_ = -1;
-  bool finished_ = false;
-};
 
 }  // namespace somna::cli

@@ -16,6 +16,7 @@
 #include "cli/beats_common.hpp"
 #include "cli/command.hpp"
 #include "common/error.hpp"
+#include "common/progress_bar.hpp"
 #include "dsp/beats.hpp"
 #include "io/annotations.hpp"
 

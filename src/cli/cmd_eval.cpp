@@ -16,6 +16,7 @@
 #include "cli/detector_choice.hpp"
 #include "common/error.hpp"
 #include "eval/metrics.hpp"
+#include "report/eval_html.hpp"
 #include "train/dataset.hpp"
 
 namespace somna::cli {
@@ -179,7 +180,7 @@ SOMNA_COMMAND({"eval", "evaluate apnea detection against reference labels (metri
                      std::cout << eval::to_json(r) << "\n";
                    else
                      std::ofstream(a->json) << eval::to_json(r) << "\n";
-                   if (!a->html.empty()) std::ofstream(a->html) << eval::to_html(r, title);
+                   if (!a->html.empty()) std::ofstream(a->html) << report::eval_html(r, title);
                    std::cerr << fmt::format(
                        "{} records, {} minutes: accuracy {:.2f} %, Se {:.2f} %, Sp {:.2f} %, AUC "
                        "{:.4f}, AHI r {:.3f}\n",

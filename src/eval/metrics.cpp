@@ -180,6 +180,8 @@ Pooled pool(const std::vector<RecordPredictions>& recs, const std::vector<size_t
   }
   return o;
 }
+}  // namespace
+
 Ci with_ci(double value, std::vector<double> boots) {
   Ci c{value, kNaN, kNaN};
   boots.erase(
@@ -193,7 +195,21 @@ Ci with_ci(double value, std::vector<double> boots) {
   c.lo = q(0.025), c.hi = q(0.975);
   return c;
 }
-}  // namespace
+
+double severity_kappa(const std::vector<int>& est, const std::vector<int>& ref) {
+  const size_t n_pairs = std::min(est.size(), ref.size());
+  if (n_pairs == 0) return kNaN;
+  double po = 0, pe = 0, ne[4] = {0, 0, 0, 0}, nr[4] = {0, 0, 0, 0};
+  size_t agree = 0;
+  for (size_t i = 0; i < n_pairs; ++i) {
+    agree += est[i] == ref[i];
+    ne[est[i]] += 1, nr[ref[i]] += 1;
+  }
+  const double n = double(n_pairs);
+  po = double(agree) / n;
+  for (int c = 0; c < 4; ++c) pe += ne[c] * nr[c] / (n * n);
+  return pe < 1 ? (po - pe) / (1 - pe) : 1.0;
+}
 
 EvalResult evaluate(const std::vector<RecordPredictions>& recs, double thr, size_t nb,
                     uint64_t seed) {
@@ -230,18 +246,14 @@ EvalResult evaluate(const std::vector<RecordPredictions>& recs, double thr, size
   r.n_ahi = est.size();
   if (!est.empty()) {
     size_t diag = 0, sev = 0;
-    double po = 0, pe = 0, ne[4] = {0, 0, 0, 0}, nr[4] = {0, 0, 0, 0};
     for (size_t i = 0; i < est.size(); ++i) {
       diag += (est[i] >= 5) == (ref[i] >= 5);
       sev += ce[i] == cr[i];
-      ne[ce[i]] += 1, nr[cr[i]] += 1;
     }
     const double n = double(est.size());
     r.diagnosis_accuracy = double(diag) / n;
     r.severity_agreement = double(sev) / n;
-    po = r.severity_agreement;
-    for (int c = 0; c < 4; ++c) pe += ne[c] * nr[c] / (n * n);
-    r.severity_kappa = pe < 1 ? (po - pe) / (1 - pe) : 1.0;
+    r.severity_kappa = severity_kappa(ce, cr);
   }
 
   // Bootstrap over records.
@@ -329,98 +341,6 @@ std::string to_json(const EvalResult& r, int indent) {
   }
   j["per_record"] = recs;
   return j.dump(indent);
-}
-
-namespace {
-std::string fmt_ci(const Ci& c, bool pct = true) {
-  const double k = pct ? 100 : 1;
-  if (!std::isfinite(c.value)) return "n/a";
-  if (!std::isfinite(c.lo)) return fmt::format(pct ? "{:.1f} %" : "{:.3f}", k * c.value);
-  return fmt::format(pct ? "{:.1f} % ({:.1f}–{:.1f})" : "{:.3f} ({:.3f}–{:.3f})", k * c.value,
-                     k * c.lo, k * c.hi);
-}
-std::string esc(const std::string& s) {
-  std::string o;
-  for (char ch : s) {
-    if (ch == '<')
-      o += "&lt;";
-    else if (ch == '>')
-      o += "&gt;";
-    else if (ch == '&')
-      o += "&amp;";
-    else if (ch == '"')
-      o += "&quot;";
-    else
-      o += ch;
-  }
-  return o;
-}
-}  // namespace
-
-std::string to_html(const EvalResult& r, const std::string& title) {
-  std::string h = "<!doctype html><html><head><meta charset=\"utf-8\"><title>" + esc(title) +
-                  "</title><style>body{font-family:sans-serif;max-width:960px;margin:2em auto}"
-                  "table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:2px 8px;"
-                  "text-align:right}svg{border:1px solid #ddd;margin:4px}</style></head><body>";
-  h += "<h1>" + esc(title) + "</h1>";
-  h += fmt::format(
-      "<p>{} records, {} labelled minutes ({} apnea), threshold {:.2f}; 95 % CIs by "
-      "bootstrap over records ({} replicates).</p>",
-      r.n_records, r.n_minutes, r.n_apnea_minutes, r.threshold, r.bootstrap);
-  h += "<h2>Per minute</h2><table><tr><th>metric</th><th>value (95 % CI)</th></tr>";
-  const std::pair<const char*, Ci> rows[] = {{"accuracy", r.accuracy},
-                                             {"sensitivity", r.sensitivity},
-                                             {"specificity", r.specificity},
-                                             {"PPV", r.ppv},
-                                             {"NPV", r.npv},
-                                             {"F1", r.f1}};
-  for (const auto& [n, c] : rows) h += fmt::format("<tr><td>{}</td><td>{}</td></tr>", n, fmt_ci(c));
-  h += fmt::format(
-      "<tr><td>MCC</td><td>{}</td></tr><tr><td>ROC-AUC</td><td>{}</td></tr>"
-      "<tr><td>PR-AUC</td><td>{}</td></tr></table>",
-      fmt_ci(r.mcc, false), fmt_ci(r.roc_auc, false), fmt_ci(r.pr_auc, false));
-  h += fmt::format(
-      "<h2>Per night</h2><p>{} records with a reference AHI: Pearson r {}, MAE {} "
-      "events/h, diagnosis (AHI ≥ 5) accuracy {:.1f} %, AASM severity agreement "
-      "{:.1f} % (κ {:.2f}).</p>",
-      r.n_ahi, fmt_ci(r.ahi_r, false), fmt_ci(r.ahi_mae, false), 100 * r.diagnosis_accuracy,
-      100 * r.severity_agreement, r.severity_kappa);
-  // ROC curve.
-  const int W = 320;
-  std::string pts;
-  for (const auto& p : r.roc)
-    pts += fmt::format("{:.1f},{:.1f} ", 20 + p.fpr * (W - 40), W - 20 - p.tpr * (W - 40));
-  h += fmt::format(
-      "<svg width=\"{0}\" height=\"{0}\" viewBox=\"0 0 {0} {0}\"><text x=\"20\" "
-      "y=\"14\" font-size=\"12\">ROC (AUC {1:.3f})</text><line x1=\"20\" y1=\"{2}\" "
-      "x2=\"{2}\" y2=\"20\" stroke=\"#bbb\" stroke-dasharray=\"4\"/><polyline "
-      "fill=\"none\" stroke=\"#c33\" stroke-width=\"2\" points=\"{3}\"/></svg>",
-      W, r.roc_auc.value, W - 20, pts);
-  // AHI scatter.
-  double mx = 10;
-  for (const auto& s : r.records) {
-    mx = std::max({mx, s.est_ahi, s.ref_ahi.value_or(0)});
-  }
-  h += fmt::format(
-      "<svg width=\"{0}\" height=\"{0}\" viewBox=\"0 0 {0} {0}\"><text x=\"20\" "
-      "y=\"14\" font-size=\"12\">estimated (y) vs reference (x) AHI, 0–{1:.0f}</text>"
-      "<line x1=\"20\" y1=\"{2}\" x2=\"{2}\" y2=\"20\" stroke=\"#bbb\"/>",
-      W, mx, W - 20);
-  for (const auto& s : r.records) {
-    if (!s.ref_ahi) continue;
-    h += fmt::format(
-        "<circle cx=\"{:.1f}\" cy=\"{:.1f}\" r=\"3\" fill=\"#36c\"><title>{}</title></circle>",
-        20 + *s.ref_ahi / mx * (W - 40), W - 20 - s.est_ahi / mx * (W - 40), esc(s.record));
-  }
-  h += "</svg><h2>Records</h2><table><tr><th>record</th><th>minutes</th><th>accuracy</th>"
-       "<th>apnea fraction</th><th>est. AHI</th><th>ref. AHI</th></tr>";
-  for (const auto& s : r.records) {
-    h += fmt::format(
-        "<tr><td>{}</td><td>{}</td><td>{:.1f} %</td><td>{:.2f}</td><td>{:.1f}</td><td>{}</td></tr>",
-        esc(s.record), s.minutes, 100 * s.accuracy, s.ref_apnea_fraction, s.est_ahi,
-        s.ref_ahi ? fmt::format("{:.1f}", *s.ref_ahi) : "");
-  }
-  return h + "</table></body></html>\n";
 }
 
 }  // namespace somna::eval

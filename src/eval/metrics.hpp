@@ -83,11 +83,15 @@ struct EvalResult {
   size_t bootstrap = 0;
 };
 
+// value with the 2.5th and 97.5th percentiles of its bootstrap replicates (non-finite ones
+// dropped; no interval with fewer than 10).
+Ci with_ci(double value, std::vector<double> replicates);
+// Cohen's kappa between two lists of AASM classes (0..3); NaN when empty.
+double severity_kappa(const std::vector<int>& est, const std::vector<int>& ref);
+
 EvalResult evaluate(const std::vector<RecordPredictions>& recs, double threshold = 0.5,
                     size_t n_bootstrap = 500, uint64_t seed = 1);
 
 std::string to_json(const EvalResult& r, int indent = 2);
-// Self-contained page (inline SVG ROC curve and AHI scatter, per-record table).
-std::string to_html(const EvalResult& r, const std::string& title);
 
 }  // namespace somna::eval

@@ -395,33 +395,6 @@ document.querySelectorAll('.strips nav button').forEach(function(b){
 
 }  // namespace
 
-std::string html_escape(const std::string& s) {
-  std::string o;
-  o.reserve(s.size());
-  for (char c : s) {
-    switch (c) {
-      case '&':
-        o += "&amp;";
-        break;
-      case '<':
-        o += "&lt;";
-        break;
-      case '>':
-        o += "&gt;";
-        break;
-      case '"':
-        o += "&quot;";
-        break;
-      case '\'':
-        o += "&#39;";
-        break;
-      default:
-        o += c;
-    }
-  }
-  return o;
-}
-
 std::string html_report(const NightReport& r, const io::Record* record, const HtmlOptions& o) {
   const io::Channel* ch = nullptr;
   if (record && !r.channel.empty()) {

@@ -11,6 +11,7 @@
 
 #include "analysis/night_report.hpp"
 #include "io/record.hpp"
+#include "report/html_escape.hpp"
 
 namespace somna::report {
 
@@ -31,8 +32,5 @@ std::string html_report(const analysis::NightReport& report, const io::Record* r
 
 void write_html_report(const analysis::NightReport& report, const io::Record* record,
                        const std::string& path, const HtmlOptions& options = {});
-
-// Text safe inside HTML elements and attribute values.
-std::string html_escape(const std::string& s);
 
 }  // namespace somna::report

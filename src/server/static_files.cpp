@@ -8,6 +8,8 @@
 #include <map>
 #include <sstream>
 
+#include "report/html_escape.hpp"
+
 namespace somna::server {
 namespace {
 
@@ -19,29 +21,6 @@ std::optional<std::string> read_file(const fs::path& p) {
   std::ostringstream s;
   s << in.rdbuf();
   return s.str();
-}
-
-std::string html_escape(const std::string& s) {
-  std::string o;
-  for (char c : s) {
-    switch (c) {
-      case '<':
-        o += "&lt;";
-        break;
-      case '>':
-        o += "&gt;";
-        break;
-      case '&':
-        o += "&amp;";
-        break;
-      case '"':
-        o += "&quot;";
-        break;
-      default:
-        o += c;
-    }
-  }
-  return o;
 }
 
 // `rel` (a URL path without the leading '/') as a path under `root`, or nullopt when it is not a
@@ -130,7 +109,7 @@ std::string web_not_built_page(const std::string& root) {
   return "<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
          "<title>Somna</title></head>\n<body style=\"font-family:sans-serif;max-width:40em;"
          "margin:3em auto\">\n<h1>Somna</h1>\n<p>The web page was not built: <code>" +
-         html_escape(root.empty() ? std::string("(no --web-root)") : root) +
+         report::html_escape(root.empty() ? std::string("(no --web-root)") : root) +
          "</code> has no <code>index.html</code>. Run <code>make</code> in the source tree "
          "(it builds <code>web/dist</code>), or start <code>somna serve --web-root "
          "DIR</code>.</p>\n"

@@ -22,10 +22,9 @@ namespace somna::train {
 
 namespace fs = std::filesystem;
 
-size_t LabelledNight::n_labelled() const {
-  size_t n = 0;
-  for (uint8_t v : labels) n += v != kUnlabelled;
-  return n;
+size_t count_labelled(const std::vector<uint8_t>& labels) {
+  return size_t(
+      std::count_if(labels.begin(), labels.end(), [](uint8_t v) { return v != kUnlabelled; }));
 }
 
 std::map<std::string, double> read_reference_ahi(const std::string& path) {
@@ -112,71 +111,88 @@ LabelledNight load_night(const std::string& record_path, const DatasetOptions& o
   if (beats.size() < 2) throw DatasetError(base, "fewer than 2 beats");
   duration = std::max({duration, beats.duration_s, beats.r_time_s.back()});
   const size_t n_min = analysis::night_minutes(duration);
-  n.labels.assign(n_min, kUnlabelled);
-  if (csv) {
-    auto it = csv->find(n.name);
-    if (it == csv->end()) throw DatasetError(base, "no labels for this record in the label CSV");
-    for (const auto& [m, v] : it->second) {
-      if (m < n_min) n.labels[m] = v;
-    }
-  } else {
-    const io::Annotations apn = io::read_annotations(base, o.labels_ext);
-    const double afs = apn.fs > 0 ? apn.fs : hea.fs;
-    for (const auto& a : apn.items) {
-      const size_t m = size_t(std::llround(double(a.sample) / afs / 60.0));
-      if (m >= n_min) continue;
-      if (a.code == io::ann::APC)
-        n.labels[m] = 1;
-      else if (a.code == io::ann::NORMAL)
-        n.labels[m] = 0;
-    }
-  }
-  if (n.n_labelled() == 0) throw DatasetError(base, "no labelled minute");
-
+  n.labels = minute_labels(base, n_min, hea.fs, o, csv);
   n.input = analysis::night_input(nullptr, std::move(beats), duration);
   n.features = features::rr_features(n.input.rr, n_min, o.spec);
   return n;
 }
 
-std::vector<LabelledNight> load_dataset(const std::string& dir, const DatasetOptions& o) {
+std::vector<uint8_t> minute_labels(const std::string& base, size_t n_min, double fs,
+                                   const DatasetOptions& o,
+                                   const std::map<std::string, std::map<size_t, uint8_t>>* csv) {
+  std::vector<uint8_t> labels(n_min, kUnlabelled);
+  if (csv) {
+    auto it = csv->find(fs::path(base).filename().string());
+    if (it == csv->end()) throw DatasetError(base, "no labels for this record in the label CSV");
+    for (const auto& [m, v] : it->second) {
+      if (m < n_min) labels[m] = v;
+    }
+  } else {
+    const io::Annotations apn = io::read_annotations(base, o.labels_ext);
+    const double afs = apn.fs > 0 ? apn.fs : fs;
+    for (const auto& a : apn.items) {
+      const size_t m = size_t(std::llround(double(a.sample) / afs / 60.0));
+      if (m >= n_min) continue;
+      if (a.code == io::ann::APC)
+        labels[m] = 1;
+      else if (a.code == io::ann::NORMAL)
+        labels[m] = 0;
+    }
+  }
+  if (count_labelled(labels) == 0) throw DatasetError(base, "no labelled minute");
+  return labels;
+}
+
+const std::map<std::string, std::map<size_t, uint8_t>>* LabelledRecords::csv_labels() const {
+  return csv.empty() ? nullptr : &csv;
+}
+
+std::optional<double> LabelledRecords::ahi_of(const std::string& path) const {
+  auto it = ref_ahi.find(fs::path(path).filename().string());
+  return it == ref_ahi.end() ? std::nullopt : std::optional<double>(it->second);
+}
+
+LabelledRecords labelled_records(const std::string& dir, const DatasetOptions& o) {
   if (!fs::is_directory(dir)) throw DatasetError(dir, "not a directory");
-  std::map<std::string, std::map<size_t, uint8_t>> csv;
-  if (!o.labels_csv.empty()) csv = read_label_csv(o.labels_csv);
-  std::vector<std::string> names;
+  LabelledRecords r;
+  if (!o.labels_csv.empty()) r.csv = read_label_csv(o.labels_csv);
   for (const auto& e : fs::directory_iterator(dir)) {
     if (e.path().extension() != ".hea") continue;
     const std::string stem = e.path().stem().string();
     const fs::path base = fs::path(dir) / stem;
-    const bool has_labels =
-        o.labels_csv.empty() ? fs::exists(base.string() + "." + o.labels_ext) : csv.count(stem) > 0;
+    const bool has_labels = o.labels_csv.empty() ? fs::exists(base.string() + "." + o.labels_ext)
+                                                 : r.csv.count(stem) > 0;
     if (!has_labels) continue;
     if (!o.only.empty() && std::find(o.only.begin(), o.only.end(), stem) == o.only.end()) continue;
-    names.push_back(stem);
+    r.paths.push_back(base.string());
   }
-  std::sort(names.begin(), names.end());
-  if (names.empty()) {
+  std::sort(r.paths.begin(), r.paths.end());
+  if (r.paths.empty()) {
     throw DatasetError(dir, "no record (.hea) with per-minute labels (." + o.labels_ext +
                                 " or the label CSV) found");
   }
-  const auto ahi = read_reference_ahi((fs::path(dir) / "learning-set-info.txt").string());
+  r.ref_ahi = read_reference_ahi((fs::path(dir) / "learning-set-info.txt").string());
+  return r;
+}
+
+std::vector<LabelledNight> load_dataset(const std::string& dir, const DatasetOptions& o) {
+  const LabelledRecords records = labelled_records(dir, o);
   std::vector<LabelledNight> out;
-  for (const auto& s : names) {
-    out.push_back(
-        load_night((fs::path(dir) / s).string(), o, o.labels_csv.empty() ? nullptr : &csv));
-    auto it = ahi.find(s);
-    if (it != ahi.end()) out.back().ref_ahi = it->second;
+  for (const auto& path : records.paths) {
+    out.push_back(load_night(path, o, records.csv_labels()));
+    out.back().ref_ahi = records.ahi_of(path);
   }
   return out;
 }
 
-std::vector<std::vector<size_t>> record_folds(const std::vector<LabelledNight>& nights, int k,
+std::vector<std::vector<size_t>> record_folds(const std::vector<std::string>& groups, int k,
                                               uint64_t seed) {
-  if (k < 2 || size_t(k) > nights.size()) {
+  if (k < 2 || size_t(k) > groups.size()) {
     throw DatasetError(
-        {}, fmt::format("{} folds need at least {} records, have {}", k, k, nights.size()));
+        {}, fmt::format("{} folds need at least {} records, have {}", k, k, groups.size()));
   }
   std::map<std::string, std::vector<size_t>> by_group;
-  for (size_t i = 0; i < nights.size(); ++i) by_group[nights[i].group].push_back(i);
+  for (size_t i = 0; i < groups.size(); ++i) by_group[groups[i]].push_back(i);
   std::mt19937_64 rng(seed);
   std::vector<std::vector<size_t>> folds(static_cast<size_t>(k));
   size_t next = 0;

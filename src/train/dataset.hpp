@@ -17,6 +17,9 @@ namespace somna::train {
 
 constexpr uint8_t kUnlabelled = 255;
 
+// Minutes labelled 0 or 1 among per-minute labels.
+size_t count_labelled(const std::vector<uint8_t>& labels);
+
 struct LabelledNight {
   std::string name;             // record name, e.g. "a01"
   std::string group;            // first letter for Apnea-ECG (a/b/c/x), used to balance folds
@@ -24,7 +27,7 @@ struct LabelledNight {
   analysis::NightInput input;   // beats, cleaned RR, quality (no ECG kept)
   features::NightFeatures features;
   std::optional<double> ref_ahi;
-  size_t n_labelled() const;
+  size_t n_labelled() const { return count_labelled(labels); }
 };
 
 struct DatasetOptions {
@@ -46,9 +49,29 @@ std::map<std::string, double> read_reference_ahi(const std::string& path);
 // record -> minute -> label from a CSV with a header (record,minute,label).
 std::map<std::string, std::map<size_t, uint8_t>> read_label_csv(const std::string& path);
 
+// The records of `dir` that have a label source (REC.hea with REC.<labels_ext>, or a row in the
+// label CSV), restricted to `only`; sorted by name. DatasetError when none. Both families'
+// loaders read their records from it.
+struct LabelledRecords {
+  std::vector<std::string> paths;                        // DIR/REC (no extension)
+  std::map<std::string, double> ref_ahi;                 // learning-set-info.txt, when present
+  std::map<std::string, std::map<size_t, uint8_t>> csv;  // the label CSV, when given
+  const std::map<std::string, std::map<size_t, uint8_t>>* csv_labels() const;  // null: .apn
+  std::optional<double> ahi_of(const std::string& path) const;
+};
+LabelledRecords labelled_records(const std::string& dir, const DatasetOptions& options);
+
+// Per-minute labels (0, 1, kUnlabelled) of record `base` (DIR/REC) over n_minutes: from its row
+// of the label CSV (csv not null) or its .<labels_ext> annotations, whose sample numbers are at
+// their own header's rate or else `fs`. DatasetError naming the record when none is labelled.
+std::vector<uint8_t> minute_labels(const std::string& base, size_t n_minutes, double fs,
+                                   const DatasetOptions& options,
+                                   const std::map<std::string, std::map<size_t, uint8_t>>* csv);
+
 // Record-level folds, balanced over groups (records of each group dealt round-robin after a
-// seeded shuffle). Returns, per fold, the indices of its validation records.
-std::vector<std::vector<size_t>> record_folds(const std::vector<LabelledNight>& nights, int k,
+// seeded shuffle); groups[i] is record i's group. Returns, per fold, the indices of its
+// validation records.
+std::vector<std::vector<size_t>> record_folds(const std::vector<std::string>& groups, int k,
                                               uint64_t seed);
 
 }  // namespace somna::train

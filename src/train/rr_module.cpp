@@ -63,7 +63,9 @@ RRNetImpl::RRNetImpl(const RRNetConfig& c) : config_(c) {
   head = register_module("head", torch::nn::Conv1d(torch::nn::Conv1dOptions(in, 1, 1)));
 }
 
-int RRNetImpl::samples_per_minute() const { return config_.samples_per_minute(); }
+int RRNetImpl::samples_per_minute() const {
+  return config_.samples_per_minute();
+}
 
 torch::Tensor RRNetImpl::forward(torch::Tensor x) {
   for (auto& m : *blocks) x = m->as<MultiScaleBlock>()->forward(x);

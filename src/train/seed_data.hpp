@@ -21,7 +21,7 @@ struct SeedNight {
   std::vector<uint8_t> labels;   // per minute: 0, 1 or kUnlabelled
   std::vector<double> r_time_s;  // beat times (s) when known: simulated, or beat annotations
   std::optional<double> ref_ahi;
-  size_t n_labelled() const;
+  size_t n_labelled() const { return count_labelled(labels); }
 };
 
 SeedNight seed_night_from_simulation(const sim::SimulatedNight& night, const std::string& name,
@@ -39,9 +39,5 @@ std::vector<SeedNight> synthetic_seed_nights(size_t count, double hours, uint64_
 // labelled minute, or when the folder has no labelled record.
 std::vector<SeedNight> load_seed_dataset(const std::string& dir, const DatasetOptions& options,
                                          const features::SeedInputSpec& spec);
-
-// Record-level folds balanced over groups (same dealing as record_folds()).
-std::vector<std::vector<size_t>> seed_folds(const std::vector<SeedNight>& nights, int k,
-                                            uint64_t seed);
 
 }  // namespace somna::train

@@ -6,15 +6,11 @@
 #include <fmt/format.h>
 
 #include <algorithm>
-#include <chrono>
 #include <cmath>
-#include <filesystem>
-#include <fstream>
-#include <iostream>
-#include <nlohmann/json.hpp>
 #include <random>
 
 #include "common/error.hpp"
+#include "common/progress_bar.hpp"
 #include "features/seed_window.hpp"
 #include "model/safetensors.hpp"
 #include "train/rr_module.hpp"
@@ -25,27 +21,20 @@ namespace somna::train {
 
 namespace {
 
-using Clock = std::chrono::steady_clock;
-
 struct WindowRef {
   uint32_t night, minute;
 };
 
-// Fills x [B,1,W], y [B], w [B] from the windows refs[first, first+B); starts (optional): the
-// first sample of each window in its night.
-void make_batch(const std::vector<SeedNight>& data, const std::vector<WindowRef>& refs,
-                size_t first, int64_t b, const SeedTrainOptions& o, double pos_weight,
-                std::mt19937_64& rng, torch::Tensor& x, torch::Tensor& y, torch::Tensor& w,
-                std::vector<int64_t>* starts = nullptr) {
+// x [B,1,W], y [B], w [B] from the windows refs[first, first+B); starts (optional): the first
+// sample of each window in its night.
+Batch make_batch(const std::vector<SeedNight>& data, const std::vector<WindowRef>& refs,
+                 size_t first, int64_t b, const SeedTrainOptions& o, double pos_weight,
+                 std::mt19937_64& rng, std::vector<int64_t>* starts = nullptr) {
   const features::SeedInputSpec& in = o.input;
   const int64_t W = in.window_samples();
   const int64_t spm = int64_t(std::llround(60.0 * in.fs));
-  x = torch::empty({b, 1, W});
-  y = torch::empty({b});
-  w = torch::empty({b});
-  float* xp = x.data_ptr<float>();
-  float* yp = y.data_ptr<float>();
-  float* wp = w.data_ptr<float>();
+  Batch out({b, 1, W}, {b});
+  float *xp = out.xp, *yp = out.yp, *wp = out.wp;
   std::uniform_real_distribution<double> u(0, 1);
   std::normal_distribution<float> g(0, 1);
   for (int64_t k = 0; k < b; ++k) {
@@ -73,22 +62,7 @@ void make_batch(const std::vector<SeedNight>& data, const std::vector<WindowRef>
     yp[k] = l == kUnlabelled ? 0.f : float(l);
     wp[k] = l == kUnlabelled ? 0.f : l ? float(pos_weight) : 1.f;
   }
-}
-
-void set_lr(torch::optim::AdamW& opt, double lr) {
-  for (auto& g : opt.param_groups()) static_cast<torch::optim::AdamWOptions&>(g.options()).lr(lr);
-}
-
-std::map<std::string, torch::Tensor> snapshot(torch::nn::Module& m) {
-  std::map<std::string, torch::Tensor> s;
-  for (const auto& kv : m.named_parameters()) s[kv.key()] = kv.value().detach().clone();
-  for (const auto& kv : m.named_buffers()) s[kv.key()] = kv.value().detach().clone();
-  return s;
-}
-void restore(torch::nn::Module& m, const std::map<std::string, torch::Tensor>& s) {
-  torch::NoGradGuard ng;
-  for (auto& kv : m.named_parameters()) kv.value().copy_(s.at(kv.key()));
-  for (auto& kv : m.named_buffers()) kv.value().copy_(s.at(kv.key()));
+  return out;
 }
 
 SeedOutput forward(SeedNet& net, const torch::Tensor& x, bool bf16) {
@@ -122,13 +96,26 @@ torch::Tensor loss_of(const SeedOutput& o, const torch::Tensor& y, const torch::
   return loss;
 }
 
-void progress_bar(const std::string& label, int epoch, int epochs, int step, int steps,
-                  double loss) {
-  const int w = 24, done = steps ? step * w / steps : w;
-  std::cerr << fmt::format("\r{}epoch {:>3}/{} [{}{}] loss {:.4f}   ",
-                           label.empty() ? "" : label + " ", epoch, epochs,
-                           std::string(size_t(done), '#'), std::string(size_t(w - done), ' '), loss)
-            << std::flush;
+// Every labelled minute of the records idx, as a window reference.
+std::vector<WindowRef> labelled_windows(const std::vector<SeedNight>& data,
+                                        const std::vector<size_t>& idx) {
+  std::vector<WindowRef> windows;
+  for (size_t i : idx) {
+    for (size_t m = 0; m < data[i].labels.size(); ++m) {
+      if (data[i].labels[m] != kUnlabelled) windows.push_back({uint32_t(i), uint32_t(m)});
+    }
+  }
+  if (windows.empty()) throw DatasetError({}, "training records have no labelled minute");
+  return windows;
+}
+
+// Negatives / positives among the windows (1 without class weighting or positives).
+double positive_weight(const std::vector<SeedNight>& data, const std::vector<WindowRef>& windows,
+                       bool class_weight) {
+  size_t n_pos = 0;
+  for (const WindowRef& r : windows) n_pos += data[r.night].labels[r.minute] == 1;
+  const size_t n_neg = windows.size() - n_pos;
+  return class_weight && n_pos > 0 ? double(n_neg) / double(n_pos) : 1.0;
 }
 
 }  // namespace
@@ -142,15 +129,7 @@ int seed_trainable_stages(int epoch, int every, int n_stages) {
 eval::RecordPredictions predict_seed_night(SeedNet& net, const SeedNight& n,
                                            const features::SeedInputSpec& spec) {
   const SeedTorchScores s = seed_scores(net, n.ecg.data(), n.ecg.size(), n.labels.size(), spec);
-  eval::RecordPredictions r;
-  r.record = n.name;
-  r.ref_ahi = n.ref_ahi;
-  for (size_t m = 0; m < n.labels.size() && m < s.logit.size(); ++m) {
-    if (n.labels[m] == kUnlabelled) continue;
-    r.p.push_back(1.f / (1.f + std::exp(-s.logit[m])));
-    r.label.push_back(n.labels[m]);
-  }
-  return r;
+  return labelled_predictions(n.name, n.ref_ahi, n.labels, s.logit);
 }
 
 void pretrain_seed_backbone(SeedNet& net, const std::vector<SeedNight>& data,
@@ -197,9 +176,11 @@ void pretrain_seed_backbone(SeedNet& net, const std::vector<SeedNight>& data,
     std::shuffle(order.begin(), order.end(), rng);
     order.resize(per_epoch);
     double loss_sum = 0;
+    ProgressBar bar(o.progress,
+                    fmt::format("{}pretrain epoch {:>3}/{}", o.label.empty() ? "" : o.label + " ",
+                                epoch, o.pretrain_epochs));
     for (int s = 0; s < steps; ++s) {
-      const int g = (epoch - 1) * steps + s;
-      set_lr(opt, o.pretrain_lr * 0.5 * (1 + std::cos(M_PI * double(g) / double(total))));
+      set_lr(opt, scheduled_lr(o.pretrain_lr, (epoch - 1) * steps + s, total, 0));
       const size_t first = size_t(s) * size_t(o.batch);
       const int64_t b = int64_t(std::min(size_t(o.batch), per_epoch - first));
       auto x = torch::empty({b, 1, P});
@@ -244,12 +225,8 @@ void pretrain_seed_backbone(SeedNet& net, const std::vector<SeedNight>& data,
       torch::nn::utils::clip_grad_norm_(params, 2.0);
       opt.step();
       loss_sum += loss.item<double>();
-      if (o.progress) {
-        progress_bar(o.label.empty() ? "pretrain" : o.label + " pretrain", epoch, o.pretrain_epochs,
-                     s + 1, steps, loss_sum / (s + 1));
-      }
+      bar.set(double(s + 1) / steps, fmt::format("loss {:.4f}", loss_sum / (s + 1)));
     }
-    if (o.progress) std::cerr << "\n";
   }
 }
 
@@ -287,6 +264,10 @@ void check_seed_bf16(const model::SeedNetConfig& cfg, const features::SeedInputS
   }
 }
 
+SeedTrainOptions::SeedTrainOptions() {
+  epochs = 12, batch = 32, lr = 1e-3, weight_decay = 0.05, patience = 4;
+}
+
 SeedTrainResult train_seed(const std::vector<SeedNight>& data, const std::vector<size_t>& tr,
                            const std::vector<size_t>& va, const SeedTrainOptions& o) {
   if (tr.empty()) throw DatasetError({}, "no training records");
@@ -295,206 +276,58 @@ SeedTrainResult train_seed(const std::vector<SeedNight>& data, const std::vector
     throw DatasetError({}, "the input window is shorter than the backbone's downsampling");
   }
   if (o.bf16) check_seed_bf16(o.net, o.input);
-  std::vector<WindowRef> windows;
-  size_t n_pos = 0, n_neg = 0;
-  for (size_t i : tr) {
-    for (size_t m = 0; m < data[i].labels.size(); ++m) {
-      const uint8_t l = data[i].labels[m];
-      if (l == kUnlabelled) continue;
-      l ? ++n_pos : ++n_neg;
-      windows.push_back({uint32_t(i), uint32_t(m)});
-    }
-  }
-  if (windows.empty()) throw DatasetError({}, "training records have no labelled minute");
-  const double pos_weight = o.class_weight && n_pos > 0 ? double(n_neg) / double(n_pos) : 1.0;
+  const std::vector<WindowRef> windows = labelled_windows(data, tr);
+  const double pos_weight = positive_weight(data, windows, o.class_weight);
   const size_t per_epoch = o.windows_per_epoch > 0
                                ? std::min(windows.size(), size_t(o.windows_per_epoch))
                                : windows.size();
-  const int steps = int((per_epoch + size_t(o.batch) - 1) / size_t(o.batch));
-
   torch::manual_seed(o.seed);
   SeedTrainResult res;
   res.net = SeedNet(o.net);
   if (!o.pretrained.empty()) {
     load_pretrained_backbone(res.net, model::read_safetensors(o.pretrained), o.pretrained);
   }
-  const bool resuming =
-      o.resume && !o.checkpoint.empty() && std::filesystem::exists(o.checkpoint + ".json");
-  if (o.pretrain_epochs > 0 && o.pretrained.empty() && !resuming) {
+  if (o.pretrain_epochs > 0 && o.pretrained.empty() && !can_resume(o)) {
     pretrain_seed_backbone(res.net, data, tr, o);
   }
   torch::optim::AdamW opt(res.net->parameters(),
                           torch::optim::AdamWOptions(o.lr).weight_decay(o.weight_decay));
-  std::map<std::string, torch::Tensor> best;
-  double best_auc = -1;
-  int first_epoch = 1;
-  const std::string ck_state = o.checkpoint + ".json", ck_net = o.checkpoint + ".net.pt",
-                    ck_opt = o.checkpoint + ".opt.pt", ck_best = o.checkpoint + ".best.pt";
-  if (o.resume && !o.checkpoint.empty() && std::filesystem::exists(ck_state)) {
-    std::ifstream in(ck_state);
-    nlohmann::json j;
-    try {
-      in >> j;
-      first_epoch = j.at("epoch").get<int>() + 1;
-      best_auc = j.at("best_auc").get<double>();
-      res.best_epoch = j.at("best_epoch").get<int>();
-      for (const auto& e : j.at("curve")) {
-        EpochStats s;
-        s.epoch = e.at("epoch"), s.lr = e.at("lr"), s.train_loss = e.at("train_loss");
-        s.val_loss = e.at("val_loss"), s.val_accuracy = e.at("val_accuracy");
-        s.val_auc = e.at("val_auc").is_number() ? e.at("val_auc").get<double>() : std::nan("");
-        s.seconds = e.at("seconds");
-        s.train_minutes = e.value("train_minutes", size_t(0));
-        res.curve.push_back(s);
-      }
-      torch::load(res.net, ck_net);
-      torch::load(opt, ck_opt);
-      if (res.best_epoch > 0) {  // else no validation AUC was defined yet: nothing saved as best
-        SeedNet b(o.net);
-        torch::load(b, ck_best);
-        best = snapshot(*b);
-      }
-    } catch (const std::exception& e) {
-      throw DatasetError(ck_state, std::string("cannot resume from this checkpoint: ") + e.what());
-    }
-  }
-  const int total_steps = o.epochs * steps;
-  const int warm = std::max(1, int(o.warmup * total_steps));
-  int since_best = 0;
-  for (const auto& s : res.curve) since_best = s.epoch - res.best_epoch;
-  double train_seconds = 0;
-  size_t trained = 0;
-  for (int epoch = first_epoch; epoch <= o.epochs; ++epoch) {
-    if (o.patience > 0 && !va.empty() && since_best >= o.patience) break;
-    if (o.stop_after > 0 && epoch > o.stop_after) break;
-    const auto t0 = Clock::now();
-    std::mt19937_64 rng(o.seed * 1000003ULL + uint64_t(epoch));
-    torch::manual_seed(o.seed * 7919ULL + uint64_t(epoch));
+  std::vector<WindowRef> order;
+  EpochHooks hooks;
+  hooks.begin_epoch = [&](int epoch, std::mt19937_64& rng) {
     res.net->set_trainable_stages(
         seed_trainable_stages(epoch, o.unfreeze_every, res.net->n_stages()));
-    std::vector<WindowRef> order = windows;
+    order = windows;
     std::shuffle(order.begin(), order.end(), rng);
     order.resize(per_epoch);
-    res.net->train();
-    double loss_sum = 0;
-    EpochStats st;
-    st.epoch = epoch;
-    st.train_minutes = per_epoch;
-    for (int s = 0; s < steps; ++s) {
-      const int gstep = (epoch - 1) * steps + s;
-      const double lr = gstep < warm ? o.lr * double(gstep + 1) / double(warm)
-                                     : o.lr * 0.5 *
-                                           (1 + std::cos(M_PI * double(gstep - warm) /
-                                                         double(std::max(1, total_steps - warm))));
-      set_lr(opt, lr);
-      st.lr = lr;
-      const size_t first = size_t(s) * size_t(o.batch);
-      const int64_t b = int64_t(std::min(size_t(o.batch), per_epoch - first));
-      torch::Tensor x, y, w;
-      make_batch(data, order, first, b, o, pos_weight, rng, x, y, w);
-      opt.zero_grad();
-      const SeedOutput out = forward(res.net, x, o.bf16);
-      auto loss = loss_of(out, y, w, o.confidence_weight);
-      loss.backward();
-      // Frozen tensors: no gradient at all, so AdamW neither decays nor moves them.
-      for (auto& p : res.net->parameters()) {
-        if (!p.requires_grad() && p.grad().defined()) p.mutable_grad() = torch::Tensor();
-      }
-      torch::nn::utils::clip_grad_norm_(res.net->parameters(), 2.0);
-      opt.step();
-      loss_sum += loss.item<double>();
-      if (o.progress) progress_bar(o.label, epoch, o.epochs, s + 1, steps, loss_sum / (s + 1));
+  };
+  hooks.loss = [&](int s, std::mt19937_64& rng) {
+    const size_t first = size_t(s) * size_t(o.batch);
+    const int64_t b = int64_t(std::min(size_t(o.batch), per_epoch - first));
+    const Batch bt = make_batch(data, order, first, b, o, pos_weight, rng);
+    return loss_of(forward(res.net, bt.x, o.bf16), bt.y, bt.w, o.confidence_weight);
+  };
+  hooks.after_backward = [&] {
+    // Frozen tensors: no gradient at all, so AdamW neither decays nor moves them.
+    for (auto& p : res.net->parameters()) {
+      if (!p.requires_grad() && p.grad().defined()) p.mutable_grad() = torch::Tensor();
     }
-    st.train_loss = loss_sum / steps;
-    train_seconds += std::chrono::duration<double>(Clock::now() - t0).count();
-    trained += per_epoch;
-    res.net->eval();
-    if (!va.empty()) {
-      std::vector<float> p;
-      std::vector<uint8_t> yv;
-      for (size_t i : va) {
-        auto r = predict_seed_night(res.net, data[i], o.input);
-        p.insert(p.end(), r.p.begin(), r.p.end());
-        yv.insert(yv.end(), r.label.begin(), r.label.end());
-      }
-      double vl = 0;
-      for (size_t i = 0; i < p.size(); ++i) {
-        const double q = std::clamp(double(p[i]), 1e-7, 1 - 1e-7);
-        vl -= yv[i] ? std::log(q) : std::log(1 - q);
-      }
-      st.val_loss = p.empty() ? 0 : vl / double(p.size());
-      st.val_accuracy = eval::confusion(p, yv, 0.5).accuracy();
-      st.val_auc = eval::roc_auc(p, yv);
-    }
-    st.seconds = std::chrono::duration<double>(Clock::now() - t0).count();
-    res.curve.push_back(st);
-    const double score = va.empty() ? double(epoch) : st.val_auc;
-    if (std::isfinite(score) && score > best_auc) {
-      best_auc = score, res.best_epoch = epoch, best = snapshot(*res.net), since_best = 0;
-    } else {
-      ++since_best;
-    }
-    if (o.progress) {
-      std::cerr << fmt::format(
-          "\r{}epoch {:>3}/{} loss {:.4f} val loss {:.4f} acc {:.3f} auc {:.3f} "
-          "lr {:.2e} {:.1f}s ({:.1f} min/s)\n",
-          o.label.empty() ? "" : o.label + " ", epoch, o.epochs, st.train_loss, st.val_loss,
-          st.val_accuracy, st.val_auc, st.lr, st.seconds,
-          double(per_epoch) / std::max(1e-9, st.seconds));
-    }
-    if (!o.checkpoint.empty()) {
-      torch::save(res.net, ck_net);
-      torch::save(opt, ck_opt);
-      if (!best.empty()) {
-        SeedNet b(o.net);
-        restore(*b, best);
-        torch::save(b, ck_best);
-      }
-      nlohmann::json j;
-      j["epoch"] = epoch, j["best_auc"] = best_auc, j["best_epoch"] = res.best_epoch;
-      j["curve"] = nlohmann::json::array();
-      for (const auto& s : res.curve) {
-        j["curve"].push_back(
-            {{"epoch", s.epoch},
-             {"lr", s.lr},
-             {"train_loss", s.train_loss},
-             {"val_loss", s.val_loss},
-             {"val_accuracy", s.val_accuracy},
-             {"val_auc", std::isfinite(s.val_auc) ? nlohmann::json(s.val_auc) : nlohmann::json()},
-             {"seconds", s.seconds},
-             {"train_minutes", s.train_minutes}});
-      }
-      std::ofstream(ck_state) << j.dump(1);
-    }
-  }
-  if (!best.empty()) restore(*res.net, best);
+  };
+  hooks.validate = [&] {
+    std::vector<eval::RecordPredictions> r;
+    for (size_t i : va) r.push_back(predict_seed_night(res.net, data[i], o.input));
+    return r;
+  };
+  LoopPlan plan;
+  plan.steps = int((per_epoch + size_t(o.batch) - 1) / size_t(o.batch));
+  plan.warmup = o.warmup, plan.clip_norm = 2.0, plan.minutes_per_epoch = per_epoch;
+  plan.has_validation = !va.empty();
+  const LoopResult lr = run_epochs(*res.net, opt, o, plan, hooks);
   res.net->set_trainable_stages(-1);
-  res.net->eval();
-  res.windows_per_second = train_seconds > 0 ? double(trained) / train_seconds : 0;
+  res.curve = lr.curve;
+  res.best_epoch = lr.best_epoch;
+  res.windows_per_second = lr.train_seconds > 0 ? double(lr.trained_minutes) / lr.train_seconds : 0;
   return res;
-}
-
-SeedCvResult cross_validate_seed(const std::vector<SeedNight>& data, int k,
-                                 const SeedTrainOptions& o) {
-  SeedCvResult cv;
-  cv.folds = seed_folds(data, k, o.seed);
-  cv.predictions.resize(data.size());
-  for (size_t f = 0; f < cv.folds.size(); ++f) {
-    std::vector<size_t> tr;
-    for (size_t i = 0; i < data.size(); ++i) {
-      if (std::find(cv.folds[f].begin(), cv.folds[f].end(), i) == cv.folds[f].end())
-        tr.push_back(i);
-    }
-    SeedTrainOptions fo = o;
-    fo.label = fmt::format("fold {}/{}", f + 1, k);
-    fo.seed = o.seed + f;
-    if (!o.checkpoint.empty()) fo.checkpoint = fmt::format("{}.fold{}", o.checkpoint, f + 1);
-    SeedTrainResult r = train_seed(data, tr, cv.folds[f], fo);
-    cv.best_epochs.push_back(r.best_epoch);
-    cv.curves.push_back(r.curve);
-    for (size_t i : cv.folds[f]) cv.predictions[i] = predict_seed_night(r.net, data[i], o.input);
-  }
-  return cv;
 }
 
 }  // namespace somna::train

@@ -9,33 +9,26 @@
 // frozen tensors get no update at all), then one more backbone stage every unfreeze_every epochs
 // from the last stage back, then the lead projection too. Deterministic for a seed (shuffles,
 // augmentation and dropout are reseeded every epoch, so a resumed run continues identically);
-// checkpoints after every epoch; per-epoch curves (EpochStats).
+// checkpoints after every epoch; per-epoch curves (EpochStats). The epoch loop itself is
+// train/loop.hpp, shared with the RR family.
 
 #include <string>
 #include <vector>
 
 #include "eval/metrics.hpp"
+#include "train/loop.hpp"
 #include "train/seed_data.hpp"
 #include "train/seed_module.hpp"
-#include "train/trainer.hpp"
 
 namespace somna::train {
 
-struct SeedTrainOptions {
+struct SeedTrainOptions : LoopOptions {
+  SeedTrainOptions();  // the seed family's defaults: 12 epochs, batch 32, lr 1e-3, ...
   model::SeedNetConfig net;
   features::SeedInputSpec input;
-  int epochs = 12;
-  int batch = 32;
   int windows_per_epoch = 0;  // 0: every labelled training minute once
-  double lr = 1e-3, weight_decay = 0.05;
-  double warmup = 0.05;  // fraction of all steps with a linear warm-up
-  int patience = 4;      // epochs without validation-AUC gain before stopping (0: never)
-  bool augment = true;
-  bool class_weight = true;
+  double warmup = 0.05;       // fraction of all steps with a linear warm-up
   double confidence_weight = 0.1;
-  uint64_t seed = 1;
-  int threads = 0;         // torch intra-op threads while training (0: leave as is)
-  bool bf16 = false;       // CPU autocast to bfloat16 (checked up front; clear error if not)
   std::string pretrained;  // .safetensors with backbone.* tensors to start from
   int unfreeze_every = 1;  // gradual unfreezing period in epochs (0: all trainable from start)
   // Backbone pretraining before the apnea training (when no `pretrained` file is given): epochs
@@ -43,11 +36,6 @@ struct SeedTrainOptions {
   // through a linear read-out; no apnea label is used.
   int pretrain_epochs = 3;
   double pretrain_lr = 2e-3;
-  std::string checkpoint;  // file prefix; empty: none
-  bool resume = false;
-  int stop_after = 0;     // stop after this epoch (0: never); emulates an interruption
-  bool progress = false;  // progress bar on stderr
-  std::string label;      // prefix for progress lines
 };
 
 struct SeedTrainResult {
@@ -66,15 +54,6 @@ SeedTrainResult train_seed(const std::vector<SeedNight>& data, const std::vector
 // Predictions of the labelled minutes of one night.
 eval::RecordPredictions predict_seed_night(SeedNet& net, const SeedNight& night,
                                            const features::SeedInputSpec& spec);
-
-struct SeedCvResult {
-  std::vector<std::vector<size_t>> folds;
-  std::vector<int> best_epochs;
-  std::vector<std::vector<EpochStats>> curves;
-  std::vector<eval::RecordPredictions> predictions;  // out-of-fold, one per record
-};
-SeedCvResult cross_validate_seed(const std::vector<SeedNight>& data, int k,
-                                 const SeedTrainOptions& options);
 
 // The backbone pretext task (see SeedTrainOptions::pretrain_epochs) on the records idx that have
 // beat times; DatasetError when none has. Trains net's backbone in place.

@@ -1,0 +1,58 @@
+#pragma once
+// The apnea–hypopnea index as a rate of events, from what a minute-level detector sees of a night.
+// A minute detector labels apnea minutes; counted per hour they cannot exceed 60/h and miss that
+// one apnea minute often holds two events and that hypopneas hide in "normal" minutes. The
+// estimator reads two things off the per-minute probabilities of the analysable minutes:
+//   S, expected apnea minutes per hour: the sum of p (not only the minutes over the threshold);
+//   E, apnea episodes starting per hour: runs of minutes with p >= the detector's threshold
+//      (a night the detector sees as broken into many short stretches holds more events than
+//      its apnea minutes say);
+// and maps them to events per hour through sqrt(AHI) = w_S S + w_E E + w_SE S E / 10 (AHI = the
+// square, clamped at zero): three weights, fitted by least squares on the training nights' true
+// AHI from out-of-fold probabilities (eval/ahi_fit.hpp), shipped in the model file. A logistic on
+// log(1 + AHI estimate) gives the night's probability of AHI >= 5, fitted the same way.
+// One feature builder for fitting and for analyze_night(), like features/rr_features.hpp.
+
+#include <array>
+#include <cstdint>
+#include <nlohmann/json_fwd.hpp>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace somna::analysis {
+
+struct AhiFeatures {
+  double expected_apnea_min_per_h = 0;  // S
+  double episodes_per_h = 0;            // E
+  double apnea_min_per_h = 0;           // minutes with p >= threshold per hour (the old index)
+  double analysable_h = 0;              // hours of analysable minutes
+};
+
+// From every minute's p(apnea) and whether it is analysable (keep), over a night of duration_s
+// (the last minute may be partial). Non-finite p counts as 0. Zero features without analysable
+// time.
+AhiFeatures ahi_features(const std::vector<float>& p, const std::vector<uint8_t>& keep,
+                         double duration_s, double threshold);
+
+struct AhiModel {
+  static constexpr const char* kForm = "sqrt(AHI) = w_S*S + w_E*E + w_SE*S*E/10";
+  std::array<double, 3> weights{};  // w_S, w_E, w_SE
+  // p(AHI >= 5) = sigmoid(intercept + slope * (log(1 + AHI) - log(6))); absent: none shown.
+  std::optional<std::array<double, 2>> night_logistic;
+  std::string summary;  // its leave-one-record-out figures, for the report and the card
+};
+
+// The three terms the weights multiply.
+std::array<double, 3> ahi_terms(const AhiFeatures& f);
+// Events per hour; 0 without analysable time.
+double estimate_ahi(const AhiModel& m, const AhiFeatures& f);
+// The night's logit of AHI >= 5 from an AHI estimate (m.night_logistic must be set).
+double night_logit(const AhiModel& m, double ahi);
+
+// The model file's metadata form ({"form", "weights", "night_logistic", "summary"}).
+nlohmann::json to_json(const AhiModel& m);
+// Throws std::invalid_argument naming what is missing or wrong.
+AhiModel ahi_model_from_json(const nlohmann::json& j);
+
+}  // namespace somna::analysis

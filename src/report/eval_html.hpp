@@ -1,0 +1,14 @@
+#pragma once
+// The evaluation page of `somna eval` and `somna train --eval-html`: per-minute figures with
+// their CIs, per-night AHI agreement, the ROC curve, the AHI scatter and the per-record table,
+// as one self-contained HTML file.
+
+#include <string>
+
+#include "eval/metrics.hpp"
+
+namespace somna::report {
+
+std::string eval_html(const eval::EvalResult& result, const std::string& title);
+
+}  // namespace somna::report
