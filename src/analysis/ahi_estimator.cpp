@@ -84,9 +84,9 @@ AhiModel ahi_model_from_json(const nlohmann::json& j) {
   if (const auto l = j.find("night_logistic"); l != j.end() && !l->is_null()) {
     if (!l->is_object() || !l->contains("intercept") || !l->contains("slope"))
       throw std::invalid_argument("the AHI model's night_logistic needs intercept and slope");
-    m.night_logistic = std::array<double, 2>{
-        finite_number(l->at("intercept"), "night_logistic.intercept"),
-        finite_number(l->at("slope"), "night_logistic.slope")};
+    m.night_logistic =
+        std::array<double, 2>{finite_number(l->at("intercept"), "night_logistic.intercept"),
+                              finite_number(l->at("slope"), "night_logistic.slope")};
   }
   if (const auto s = j.find("summary"); s != j.end() && s->is_string()) m.summary = *s;
   return m;

@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "analysis/ahi_estimator.hpp"
 #include "dsp/beats.hpp"
 #include "io/record.hpp"
 
@@ -47,6 +48,13 @@ struct DetectorInfo {
   double threshold = 0.5;  // p >= threshold labels a minute apnea
   // Normalisation the model applies (for /health), zeros when none.
   double norm_mean = 0, norm_std = 0;
+  // A learned detector's event-rate AHI estimator (and night probability), fitted when it was
+  // trained; absent: the AHI is counted from the detector's events or episodes.
+  std::optional<AhiModel> ahi_model;
+  // The records the model was trained on and its cross-validated figures (eval JSON), when the
+  // model file says: `somna eval` warns on training nights and shows these beside.
+  std::vector<std::string> training_records;
+  std::string cv_evaluation_json;
 };
 
 class Detector {

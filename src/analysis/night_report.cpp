@@ -6,6 +6,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <cctype>
 #include <chrono>
 #include <cmath>
 #include <map>
@@ -146,12 +147,49 @@ void require_beats(const dsp::Beats& beats, double duration, const io::Channel* 
       file, fmt::format("no heartbeats found in {} of {}", duration_text(duration), where));
 }
 
-// 2. The record's warnings, then those about the ECG channel analysed (clipped, flat, saturated).
+// The words of a text (runs of letters and digits): "from a08.qrs (120-300)" -> from a08 qrs ...
+std::vector<std::string> words_of(const std::string& text) {
+  std::vector<std::string> words(1);
+  for (char c : text) {
+    if (std::isalnum(static_cast<unsigned char>(c))) {
+      words.back() += c;
+    } else if (!words.back().empty()) {
+      words.emplace_back();
+    }
+  }
+  return words;
+}
+
+// The detector's training night this record is, or is built from: its name, or a record name in
+// its header comments (e.g. "rendered from beat annotations a08.qrs"). Empty: none.
+std::string training_night_of(const io::Record& record, const DetectorInfo& detector) {
+  const auto& names = detector.training_records;
+  const auto trained = [&](const std::string& w) {
+    return !w.empty() && std::find(names.begin(), names.end(), w) != names.end();
+  };
+  if (trained(record.name)) return record.name;
+  for (const std::string& c : record.comments) {
+    for (const std::string& w : words_of(c))
+      if (trained(w)) return w;
+  }
+  return {};
+}
+
+// 2. The record's warnings, then those about the ECG channel analysed (clipped, flat, saturated),
+//    and whether the night is one the detector was trained on.
 std::vector<std::string> night_warnings(const io::Record& record, const io::Channel* ecg,
-                                        const std::vector<dsp::MinuteQuality>& quality) {
+                                        const std::vector<dsp::MinuteQuality>& quality,
+                                        const DetectorInfo& detector) {
   std::vector<std::string> out = record.warnings;
   if (ecg) {
     for (std::string& w : ecg_warnings(*ecg, quality)) out.push_back(std::move(w));
+  }
+  if (const std::string night = training_night_of(record, detector); !night.empty()) {
+    out.push_back(fmt::format(
+        "this recording is, or is built from, {}, one of the nights detector {} was trained on: "
+        "its agreement with that night's reference labels is not a test result (the model card "
+        "gives cross-validated figures)",
+        night, detector.name));
   }
   return out;
 }
@@ -191,7 +229,7 @@ MinuteResult minute_result(size_t m, float p, const dsp::MinuteQuality& quality,
   r.p_apnea = std::clamp(p, 0.f, 1.f);
   r.quality = quality.score;
   r.quality_reason = quality.reason;
-  r.excluded = r.quality < options.min_quality;
+  r.excluded = !is_analysable(quality, options);
   r.apnea = !r.excluded && r.p_apnea >= thr;
   r.heart_rate_bpm = heart_rate_bpm;
   return r;
@@ -269,32 +307,60 @@ double count_events(const MinuteScores& scores, bool has_events, const std::vect
   return n_events;
 }
 
-// 5. The AHI estimate over analysable time (none below options.min_analysable_hours, with a note
-//    saying why), its severity and the night's apnea probability.
-void estimate_ahi(double n_events, bool has_events, const Options& options, NightReport& rep) {
+// 5. The AHI over analysable time (none below options.min_analysable_hours, with a note saying
+//    why) and its severity: the detector's event-rate estimator when it has one, else the events
+//    counted above per hour. The night's probability only from the estimator's calibrated
+//    logistic.
+void estimate_ahi(const MinuteScores& scores, double n_events, bool has_events,
+                  const std::vector<uint8_t>& keep, double duration, const Options& options,
+                  NightReport& rep) {
   const double hours = rep.analysable_s / 3600.0;
-  const double rate = hours > 0 ? n_events / hours : 0.0;
   if (rep.analysable_s < options.min_analysable_hours * 3600.0) {
     rep.ahi_note =
         fmt::format("no AHI: {:.1f} h analysable, at least {:.1f} h are needed for an estimate",
                     hours, options.min_analysable_hours);
-  } else {
-    rep.ahi = rate;
-    rep.severity = severity_from_ahi(rate);
-    rep.has_apnea = rate >= 5;
-    rep.ahi_note =
-        has_events ? fmt::format("{} {} events in {:.1f} h of analysable time",
-                                 static_cast<long>(n_events), rep.detector.name, hours)
-                   : fmt::format(
-                         "events estimated from {} apnea episodes (one per {:.0f} s of episode, at "
-                         "least one each) per hour of analysable time ({:.1f} h)",
-                         rep.episodes.size(), options.assumed_cycle_s, hours);
+    return;
   }
-  rep.night_logit = night_logit_from_ahi(rate);
-  rep.night_probability = static_cast<float>(1.0 / (1.0 + std::exp(-rep.night_logit)));
+  double rate = hours > 0 ? n_events / hours : 0.0;
+  if (const auto& model = rep.detector.ahi_model) {
+    const AhiFeatures f = ahi_features(scores.p_apnea, keep, duration, rep.detector.threshold);
+    rate = analysis::estimate_ahi(*model, f);
+    rep.ahi_method = "event-rate model";
+    rep.ahi_note = fmt::format(
+        "events per hour estimated from {:.1f} expected apnea minutes and {:.1f} apnea episodes "
+        "per hour of analysable time ({:.1f} h), by the estimator fitted with the model",
+        f.expected_apnea_min_per_h, f.episodes_per_h, hours);
+    if (model->night_logistic) {
+      rep.night_logit = night_logit(*model, rate);
+      rep.night_probability = static_cast<float>(1.0 / (1.0 + std::exp(-*rep.night_logit)));
+    }
+  } else if (has_events) {
+    rep.ahi_note = fmt::format("{} {} events in {:.1f} h of analysable time",
+                               static_cast<long>(n_events), rep.detector.name, hours);
+  } else {
+    rep.ahi_note = fmt::format(
+        "events estimated from {} apnea episodes (one per {:.0f} s of episode, at least one "
+        "each) per hour of analysable time ({:.1f} h)",
+        rep.episodes.size(), options.assumed_cycle_s, hours);
+  }
+  rep.ahi = rate;
+  rep.severity = severity_from_ahi(rate);
+  rep.has_apnea = rate >= 5;
 }
 
 }  // namespace
+
+bool is_analysable(const dsp::MinuteQuality& quality, const Options& options) {
+  return quality.score >= options.min_quality;
+}
+
+std::vector<uint8_t> analysable_minutes(const std::vector<dsp::MinuteQuality>& quality,
+                                        const Options& options) {
+  std::vector<uint8_t> keep;
+  keep.reserve(quality.size());
+  for (const auto& q : quality) keep.push_back(is_analysable(q, options));
+  return keep;
+}
 
 NightReport analyze_night(const io::Record& record, const Detector& detector,
                           const Options& options) {
@@ -318,14 +384,15 @@ NightReport analyze_night(const io::Record& record, const Detector& detector,
   // 2. RR cleaning, minute quality, the detector.
   NightInput in = night_input(ecg, std::move(beats), duration);
   rep.n_corrected = in.rr.n_corrected();
-  rep.warnings = night_warnings(record, ecg, in.quality);
+  rep.warnings = night_warnings(record, ecg, in.quality, rep.detector);
   const MinuteScores scores = detector_scores(detector, in, rep.detector.name, file);
 
   // 3-5. Minutes, episodes, events and the AHI estimate over analysable time.
   const std::vector<uint8_t> keep = fill_minutes(in, scores, duration, options, rep);
   rep.episodes = apnea_episodes(rep.minutes, duration);
   const bool has_events = !scores.events.empty() || scores.events_per_hour.has_value();
-  estimate_ahi(count_events(scores, has_events, keep, options, rep), has_events, options, rep);
+  const double n_events = count_events(scores, has_events, keep, options, rep);
+  estimate_ahi(scores, n_events, has_events, keep, duration, options, rep);
 
   // 6. HRV over analysable minutes; beats for the viewer.
   rep.hrv = hrv_summary(in.rr, keep);

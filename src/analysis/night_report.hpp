@@ -50,13 +50,15 @@ struct NightReport {
   std::vector<MinuteResult> minutes;
   std::vector<Episode> episodes;
   std::vector<Event> events;
-  std::optional<double> ahi;  // nullopt when too short (see ahi_note)
+  std::optional<double> ahi;  // estimated AHI (events/h); nullopt when too short (see ahi_note)
   std::string ahi_note;       // why there is no AHI, or how it was estimated
   Severity severity = Severity::Normal;
   bool has_apnea = false;  // AHI >= 5
   double apnea_minutes = 0;
-  float night_probability = 0;  // p(has apnea) for the whole night, in [0,1]
-  double night_logit = 0;
+  // p(AHI >= 5) for the whole night, only from a calibrated logistic that shipped with the
+  // detector (AhiModel::night_logistic); nullopt otherwise (never a fixed mapping).
+  std::optional<float> night_probability;
+  std::optional<double> night_logit;
   HrvSummary hrv;
   std::vector<std::string> exclusions;  // e.g. "12 min excluded: flat line"
   // Night-level quality warnings: what the reader found doubtful in the file (io::Record::
@@ -66,7 +68,7 @@ struct NightReport {
   std::vector<std::string> warnings;
   double analysis_ms = 0;  // time analyze_night took
   // Added: the beats the analysis used (R times, s) for the ECG strip viewer, and how the AHI was
-  // estimated ("detector events" or "episodes"; see docs/report-schema.md).
+  // estimated ("event-rate model", "detector events" or "episodes"; docs/report-schema.md).
   std::vector<double> r_time_s;
   std::string ahi_method;
 };
@@ -82,9 +84,11 @@ struct Options {
   double assumed_cycle_s = 60.0;
 };
 
-// Night-level logit from an events-per-hour estimate: (ahi - 5) / 2.5, so p = 0.5 at the AASM
-// cut-off and about 0.88 / 0.12 at 10 / 0 events per hour. A fixed mapping, not a calibration.
-double night_logit_from_ahi(double ahi);
+// 1 for each minute whose quality is at least options.min_quality: the minutes the AHI and the
+// analysable time count. Training fits the AHI estimator on the same minutes.
+bool is_analysable(const dsp::MinuteQuality& quality, const Options& options = {});
+std::vector<uint8_t> analysable_minutes(const std::vector<dsp::MinuteQuality>& quality,
+                                        const Options& options = {});
 
 // Analyses one night. record may hold no samples when options.beats is given (beats-only nights).
 // Throws analysis::AnalysisError when there is no usable ECG.

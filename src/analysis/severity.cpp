@@ -26,8 +26,4 @@ Severity severity_from_ahi(double ahi) {
   return Severity::Normal;
 }
 
-double night_logit_from_ahi(double ahi) {
-  return (ahi - 5.0) / 2.5;
-}
-
 }  // namespace somna::analysis

@@ -2,16 +2,22 @@
 // JSON on stdout or --json, a self-contained HTML page with --html. Either scores labelled nights
 // with a detector (--model FILE, or cvhr) or evaluates another system's predictions CSV
 // (record,minute,p — or a 0/1 column named label/pred — with references from --data's .apn, or a
-// truth column in the same CSV).
+// truth column in the same CSV). Nights the model was trained on (its file lists them) get a
+// warning that the figures are training-set figures, with the model's cross-validated figures
+// beside them.
 
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <cmath>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
+#include <nlohmann/json.hpp>
+#include <optional>
 #include <sstream>
 
+#include "analysis/night_report.hpp"
 #include "cli/command.hpp"
 #include "cli/detector_choice.hpp"
 #include "common/error.hpp"
@@ -88,6 +94,182 @@ std::map<std::string, std::map<size_t, std::pair<float, int>>> read_predictions(
   return out;
 }
 
+// --predictions: another system's minute probabilities, references from the CSV's truth column
+// or from --data's labels; the reference AHI from --data's learning-set-info.txt.
+std::vector<eval::RecordPredictions> predictions_from_csv(const EvalArgs& a,
+                                                          const train::DatasetOptions& dopt) {
+  const auto preds = read_predictions(a.predictions);
+  std::map<std::string, double> ahi;
+  std::map<std::string, std::vector<uint8_t>> labels;
+  if (!a.data.empty()) {
+    ahi = train::read_reference_ahi(
+        (std::filesystem::path(a.data) / "learning-set-info.txt").string());
+    for (const auto& n : train::load_dataset(a.data, dopt)) labels[n.name] = n.labels;
+  }
+  std::vector<eval::RecordPredictions> recs;
+  for (const auto& [name, mins] : preds) {
+    if (!a.records.empty() &&
+        std::find(a.records.begin(), a.records.end(), name) == a.records.end())
+      continue;
+    eval::RecordPredictions r;
+    r.record = name;
+    if (ahi.count(name)) r.ref_ahi = ahi.at(name);
+    for (const auto& [m, pt] : mins) {
+      int truth = pt.second;
+      if (truth < 0) {
+        auto it = labels.find(name);
+        if (it == labels.end()) {
+          throw train::DatasetError(a.predictions, "no reference labels for record '" + name +
+                                                       "' (give --data or a truth column)");
+        }
+        if (m >= it->second.size() || it->second[m] == train::kUnlabelled) continue;
+        truth = it->second[m];
+      }
+      r.p.push_back(pt.first);
+      r.label.push_back(uint8_t(truth));
+    }
+    recs.push_back(std::move(r));
+  }
+  return recs;
+}
+
+// --data with a detector: every labelled minute's score, and the night's AHI as analyze_night
+// gives it when the detector has an event-rate estimator (over the analysable minutes).
+std::vector<eval::RecordPredictions> score_nights(const analysis::Detector& det, const EvalArgs& a,
+                                                  const train::DatasetOptions& dopt) {
+  const analysis::DetectorInfo info = det.info();
+  std::vector<eval::RecordPredictions> recs;
+  for (const auto& n : train::load_dataset(a.data, dopt)) {
+    const auto s = det.score(n.input);
+    eval::RecordPredictions r;
+    r.record = n.name;
+    r.ref_ahi = n.ref_ahi;
+    for (size_t m = 0; m < n.labels.size() && m < s.p_apnea.size(); ++m) {
+      if (n.labels[m] == train::kUnlabelled) continue;
+      r.p.push_back(s.p_apnea[m]);
+      r.label.push_back(n.labels[m]);
+    }
+    if (info.ahi_model) {
+      const auto f =
+          analysis::ahi_features(s.p_apnea, analysis::analysable_minutes(n.input.quality),
+                                 n.input.duration_s, info.threshold);
+      r.est_ahi = analysis::estimate_ahi(*info.ahi_model, f);
+    }
+    recs.push_back(std::move(r));
+  }
+  return recs;
+}
+
+// The evaluated nights the model was trained on (its file lists them).
+std::vector<std::string> training_nights(const analysis::DetectorInfo& info,
+                                         const std::vector<eval::RecordPredictions>& recs) {
+  std::vector<std::string> seen;
+  for (const auto& r : recs) {
+    if (std::find(info.training_records.begin(), info.training_records.end(), r.record) !=
+        info.training_records.end())
+      seen.push_back(r.record);
+  }
+  return seen;
+}
+
+// The model's own cross-validated figures (from its file), one line; empty when it has none.
+std::string cv_figures(const analysis::DetectorInfo& info) {
+  if (info.cv_evaluation_json.empty()) return {};
+  try {
+    const auto j = nlohmann::json::parse(info.cv_evaluation_json);
+    const auto v = [&](const char* section, const char* key) {
+      const auto& x = j.at(section).at(key).at("value");
+      return x.is_number() ? x.get<double>() : NAN;
+    };
+    return fmt::format(
+        "its {}-record cross-validation (out-of-fold): accuracy {:.2f} %, Se {:.2f} %, Sp {:.2f} "
+        "%, AUC {:.4f}",
+        j.value("records", 0), 100 * v("minute", "accuracy"), 100 * v("minute", "sensitivity"),
+        100 * v("minute", "specificity"), v("minute", "roc_auc"));
+  } catch (const std::exception&) {
+    return {};
+  }
+}
+
+// The warning for figures computed on nights the model was trained on; empty when none is.
+std::string training_set_warning(const analysis::DetectorInfo& info,
+                                 const std::vector<std::string>& seen, size_t n_records) {
+  if (seen.empty()) return {};
+  std::string w = fmt::format(
+      "{} of the {} evaluated nights ({}) are training nights of {}: these are training-set "
+      "figures, not a test result.",
+      seen.size(), n_records, fmt::join(seen, " "), info.name);
+  const std::string cv = cv_figures(info);
+  if (!cv.empty()) w += " For an honest estimate see " + cv;
+  if (info.ahi_model && !info.ahi_model->summary.empty())
+    w += (cv.empty() ? " Its AHI estimator: " : "; its AHI estimator, ") + info.ahi_model->summary;
+  if (!cv.empty() || (info.ahi_model && !info.ahi_model->summary.empty())) w += ".";
+  return w;
+}
+
+void write_outputs(const eval::EvalResult& r, const EvalArgs& a, const std::string& title,
+                   const std::vector<std::string>& seen, const std::string& warning,
+                   const analysis::DetectorInfo* info) {
+  nlohmann::json j = nlohmann::json::parse(eval::to_json(r));
+  if (info) {
+    j["detector"] = info->name;
+    j["training_nights_evaluated"] = seen;
+    if (!warning.empty()) j["warning"] = warning;
+    if (!info->cv_evaluation_json.empty() && !seen.empty()) {
+      j["model_cross_validation"] = nlohmann::json::parse(info->cv_evaluation_json, nullptr, false);
+    }
+  }
+  if (a.json.empty()) {
+    std::cout << j.dump(2) << "\n";
+  } else {
+    std::ofstream f(a.json);
+    f << j.dump(2) << "\n";
+    if (!f) throw Error(a.json, "cannot write the evaluation JSON");
+  }
+  if (!a.html.empty()) {
+    std::ofstream f(a.html);
+    f << report::eval_html(r, title, warning);
+    if (!f) throw Error(a.html, "cannot write the evaluation page");
+  }
+}
+
+int run_eval(const EvalArgs& a) {
+  train::DatasetOptions dopt;
+  dopt.beats = a.beats;
+  dopt.only = a.records;
+  dopt.labels_csv = a.labels_csv;
+  std::vector<eval::RecordPredictions> recs;
+  std::optional<analysis::DetectorInfo> info;
+  double thr = a.threshold;
+  std::string title;
+  if (!a.predictions.empty()) {
+    recs = predictions_from_csv(a, dopt);
+    title = "Somna evaluation of " + std::filesystem::path(a.predictions).filename().string();
+    if (thr < 0) thr = 0.5;
+  } else {
+    if (a.data.empty()) throw Error({}, "give --data (with --model) or --predictions");
+    const auto det = choose_detector(a.model);
+    info = det->info();
+    if (thr < 0) thr = info->threshold;
+    recs = score_nights(*det, a, dopt);
+    title = "Somna evaluation of " + info->name;
+  }
+  if (recs.empty()) throw train::DatasetError(a.data, "no record to evaluate");
+  const auto r = eval::evaluate(recs, thr, size_t(std::max(0, a.bootstrap)), a.seed);
+  const std::vector<std::string> seen =
+      info ? training_nights(*info, recs) : std::vector<std::string>{};
+  const std::string warning = info ? training_set_warning(*info, seen, recs.size()) : "";
+  write_outputs(r, a, title, seen, warning, info ? &*info : nullptr);
+  if (!warning.empty()) std::cerr << "warning: " << warning << "\n";
+  std::cerr << fmt::format(
+      "{} records, {} minutes: accuracy {:.2f} %, Se {:.2f} %, Sp {:.2f} %, AUC {:.4f}; AHI ({}) "
+      "r {:.3f}, MAE {:.1f}{}\n",
+      r.n_records, r.n_minutes, 100 * r.accuracy.value, 100 * r.sensitivity.value,
+      100 * r.specificity.value, r.roc_auc.value, r.ahi_estimate, r.night.r.value,
+      r.night.mae.value, seen.empty() ? "" : " (training nights)");
+  return kExitOk;
+}
+
 }  // namespace
 
 SOMNA_COMMAND({"eval", "evaluate apnea detection against reference labels (metrics with CIs, HTML)",
@@ -108,86 +290,7 @@ SOMNA_COMMAND({"eval", "evaluate apnea detection against reference labels (metri
                  app.add_option("--seed", a->seed, "bootstrap seed");
                  app.add_option("--json", a->json, "write the JSON here (default: stdout)");
                  app.add_option("--html", a->html, "write a self-contained HTML page");
-                 return [a]() -> int {
-                   std::vector<eval::RecordPredictions> recs;
-                   double thr = a->threshold;
-                   std::string title;
-                   train::DatasetOptions dopt;
-                   dopt.beats = a->beats;
-                   dopt.only = a->records;
-                   dopt.labels_csv = a->labels_csv;
-                   if (!a->predictions.empty()) {
-                     const auto preds = read_predictions(a->predictions);
-                     std::map<std::string, double> ahi;
-                     std::map<std::string, std::vector<uint8_t>> labels;
-                     if (!a->data.empty()) {
-                       ahi = train::read_reference_ahi(
-                           (std::filesystem::path(a->data) / "learning-set-info.txt").string());
-                       for (const auto& n : train::load_dataset(a->data, dopt))
-                         labels[n.name] = n.labels;
-                     }
-                     for (const auto& [name, mins] : preds) {
-                       if (!a->records.empty() && std::find(a->records.begin(), a->records.end(),
-                                                            name) == a->records.end())
-                         continue;
-                       eval::RecordPredictions r;
-                       r.record = name;
-                       if (ahi.count(name)) r.ref_ahi = ahi.at(name);
-                       for (const auto& [m, pt] : mins) {
-                         int truth = pt.second;
-                         if (truth < 0) {
-                           auto it = labels.find(name);
-                           if (it == labels.end()) {
-                             throw train::DatasetError(a->predictions,
-                                                       "no reference labels for record '" + name +
-                                                           "' (give --data or a truth column)");
-                           }
-                           if (m >= it->second.size() || it->second[m] == train::kUnlabelled)
-                             continue;
-                           truth = it->second[m];
-                         }
-                         r.p.push_back(pt.first);
-                         r.label.push_back(uint8_t(truth));
-                       }
-                       recs.push_back(std::move(r));
-                     }
-                     title = "Somna evaluation of " +
-                             std::filesystem::path(a->predictions).filename().string();
-                     if (thr < 0) thr = 0.5;
-                   } else {
-                     if (a->data.empty())
-                       throw Error({}, "give --data (with --model) or --predictions");
-                     auto det = choose_detector(a->model);
-                     if (thr < 0) thr = det->info().threshold;
-                     for (const auto& n : train::load_dataset(a->data, dopt)) {
-                       const auto s = det->score(n.input);
-                       eval::RecordPredictions r;
-                       r.record = n.name;
-                       r.ref_ahi = n.ref_ahi;
-                       for (size_t m = 0; m < n.labels.size() && m < s.p_apnea.size(); ++m) {
-                         if (n.labels[m] == train::kUnlabelled) continue;
-                         r.p.push_back(s.p_apnea[m]);
-                         r.label.push_back(n.labels[m]);
-                       }
-                       recs.push_back(std::move(r));
-                     }
-                     title = "Somna evaluation of " + det->info().name;
-                   }
-                   if (recs.empty()) throw train::DatasetError(a->data, "no record to evaluate");
-                   const auto r =
-                       eval::evaluate(recs, thr, size_t(std::max(0, a->bootstrap)), a->seed);
-                   if (a->json.empty())
-                     std::cout << eval::to_json(r) << "\n";
-                   else
-                     std::ofstream(a->json) << eval::to_json(r) << "\n";
-                   if (!a->html.empty()) std::ofstream(a->html) << report::eval_html(r, title);
-                   std::cerr << fmt::format(
-                       "{} records, {} minutes: accuracy {:.2f} %, Se {:.2f} %, Sp {:.2f} %, AUC "
-                       "{:.4f}, AHI r {:.3f}\n",
-                       r.n_records, r.n_minutes, 100 * r.accuracy.value, 100 * r.sensitivity.value,
-                       100 * r.specificity.value, r.roc_auc.value, r.ahi_r.value);
-                   return kExitOk;
-                 };
+                 return [a]() -> int { return run_eval(*a); };
                }});
 
 }  // namespace somna::cli

@@ -13,6 +13,7 @@
 
 #include "cli/command.hpp"
 #include "common/error.hpp"
+#include "model/model.hpp"
 #include "train/run.hpp"
 
 namespace somna::cli {
@@ -31,7 +32,7 @@ struct TrainArgs {
   // RR network: architecture overrides (JSON merged over RRNetConfig), input channels, label
   // smoothing, no model selection on the validation folds.
   std::string arch;
-  int channels = 2;
+  int channels = 2, ensemble = 1;
   double label_smoothing = 0;
   bool last_epoch = false;
   // Seed network.
@@ -123,6 +124,7 @@ void rr_options(const TrainArgs& a, train::TrainOptions& t) {
   t.crop_minutes = a.crop;
   t.net = rr_network(a);
   t.label_smoothing = a.label_smoothing, t.select_best = !a.last_epoch;
+  t.members = a.ensemble;
 }
 
 void seed_options(const TrainArgs& a, const CLI::App& app, train::SeedTrainOptions& t) {
@@ -153,6 +155,7 @@ train::RunOptions run_options(const TrainArgs& a, const CLI::App& app) {
   r.command = command_line(app), r.date = utc_now(), r.git_commit = git_commit();
   r.version = SOMNA_VERSION;
   if (a.family == "seed") {
+    if (a.ensemble > 1) throw Error({}, "--ensemble is for the RR family (--family rr)");
     seed_options(a, app, r.seed);
   } else {
     rr_options(a, r.rr);
@@ -187,7 +190,7 @@ void add_flags(CLI::App& app, TrainArgs& a) {
   app.add_flag("--no-progress", a.no_progress, "no progress bar");
   app.add_option("--eval-json", a.eval_json, "write the CV evaluation (JSON)");
   app.add_option("--oof-csv", a.oof_csv,
-                 "write every minute's out-of-fold probability (record,minute,label,p)");
+                 "write every minute's out-of-fold probability (record,minute,label,p,analysable)");
   app.add_option("--eval-html", a.eval_html, "write the CV evaluation (HTML)");
   app.add_option("--arch", a.arch,
                  "RR network architecture overrides, JSON merged over the defaults, e.g. "
@@ -197,6 +200,10 @@ void add_flags(CLI::App& app, TrainArgs& a) {
       ->check(CLI::Range(1, features::kMaxRRChannels));
   app.add_option("--label-smoothing", a.label_smoothing, "label smoothing epsilon (0..0.5)")
       ->check(CLI::Range(0.0, 0.5));
+  app.add_option("--ensemble", a.ensemble,
+                 "RR: networks per model (each fold and the final model), trained alike with "
+                 "seeds 1000 apart and scored by the mean of their logits")
+      ->check(CLI::Range(1, model::kMaxMembers));
   app.add_flag("--last-epoch", a.last_epoch,
                "keep each fold's last epoch (no early stopping or model selection on the "
                "validation records; the final model trains for --epochs)");

@@ -211,6 +211,62 @@ double severity_kappa(const std::vector<int>& est, const std::vector<int>& ref) 
   return pe < 1 ? (po - pe) / (1 - pe) : 1.0;
 }
 
+namespace {
+struct Counts {
+  size_t diagnosis = 0, severity = 0;
+};
+Counts agreement_counts(const std::vector<double>& est, const std::vector<double>& ref,
+                        const std::vector<size_t>& which) {
+  Counts c;
+  for (size_t i : which) {
+    c.diagnosis += (est[i] >= 5) == (ref[i] >= 5);
+    c.severity += severity_class(est[i]) == severity_class(ref[i]);
+  }
+  return c;
+}
+
+std::vector<double> take(const std::vector<double>& v, const std::vector<size_t>& which) {
+  std::vector<double> o;
+  o.reserve(which.size());
+  for (size_t i : which) o.push_back(v[i]);
+  return o;
+}
+}  // namespace
+
+AhiAgreement ahi_agreement(const std::vector<double>& est, const std::vector<double>& ref,
+                           size_t n_bootstrap, uint64_t seed) {
+  AhiAgreement a;
+  a.n = std::min(est.size(), ref.size());
+  if (a.n == 0) return a;
+  std::vector<size_t> all(a.n);
+  std::iota(all.begin(), all.end(), 0);
+  const Counts c = agreement_counts(est, ref, all);
+  a.diagnosis_correct = c.diagnosis, a.severity_agree = c.severity;
+  std::vector<int> ce, cr;
+  for (size_t i = 0; i < a.n; ++i)
+    ce.push_back(severity_class(est[i])), cr.push_back(severity_class(ref[i]));
+  a.severity_kappa = severity_kappa(ce, cr);
+
+  std::mt19937_64 rng(seed);
+  std::uniform_int_distribution<size_t> pick(0, a.n - 1);
+  std::vector<double> b_r, b_mae, b_diag, b_sev;
+  std::vector<size_t> w(a.n);
+  for (size_t b = 0; b < n_bootstrap; ++b) {
+    for (auto& v : w) v = pick(rng);
+    const auto be = take(est, w), br = take(ref, w);
+    b_r.push_back(pearson(be, br)), b_mae.push_back(mean_abs_error(be, br));
+    const Counts bc = agreement_counts(est, ref, w);
+    b_diag.push_back(double(bc.diagnosis) / double(a.n));
+    b_sev.push_back(double(bc.severity) / double(a.n));
+  }
+  const auto e = take(est, all), r = take(ref, all);
+  a.r = with_ci(pearson(e, r), b_r);
+  a.mae = with_ci(mean_abs_error(e, r), b_mae);
+  a.diagnosis = with_ci(double(c.diagnosis) / double(a.n), b_diag);
+  a.severity = with_ci(double(c.severity) / double(a.n), b_sev);
+  return a;
+}
+
 EvalResult evaluate(const std::vector<RecordPredictions>& recs, double thr, size_t nb,
                     uint64_t seed) {
   EvalResult r;
@@ -225,44 +281,36 @@ EvalResult evaluate(const std::vector<RecordPredictions>& recs, double thr, size
   r.cm = confusion(pooled.p, pooled.y, thr);
   r.roc = roc_curve(pooled.p, pooled.y);
 
-  std::vector<double> est, ref;
-  std::vector<int> ce, cr;
+  bool own_estimate = !recs.empty();
+  for (const auto& rec : recs) own_estimate = own_estimate && rec.est_ahi.has_value();
+  std::vector<double> est, minutes, ref;
   for (const auto& rec : recs) {
     RecordSummary s;
     s.record = rec.record;
     s.minutes = std::min(rec.p.size(), rec.label.size());
     s.accuracy = confusion(rec.p, rec.label, thr).accuracy();
-    s.est_ahi = ahi_from_minutes(rec.p, thr);
+    s.apnea_min_per_h = ahi_from_minutes(rec.p, thr);
+    s.est_ahi = own_estimate ? *rec.est_ahi : s.apnea_min_per_h;
     s.ref_ahi = rec.ref_ahi;
     double k = 0;
     for (uint8_t v : rec.label) k += v;
     s.ref_apnea_fraction = rec.label.empty() ? 0 : k / double(rec.label.size());
     if (rec.ref_ahi) {
-      est.push_back(s.est_ahi), ref.push_back(*rec.ref_ahi);
-      ce.push_back(severity_class(s.est_ahi)), cr.push_back(severity_class(*rec.ref_ahi));
+      est.push_back(s.est_ahi), minutes.push_back(s.apnea_min_per_h);
+      ref.push_back(*rec.ref_ahi);
     }
     r.records.push_back(s);
   }
   r.n_ahi = est.size();
-  if (!est.empty()) {
-    size_t diag = 0, sev = 0;
-    for (size_t i = 0; i < est.size(); ++i) {
-      diag += (est[i] >= 5) == (ref[i] >= 5);
-      sev += ce[i] == cr[i];
-    }
-    const double n = double(est.size());
-    r.diagnosis_accuracy = double(diag) / n;
-    r.severity_agreement = double(sev) / n;
-    r.severity_kappa = severity_kappa(ce, cr);
+  r.night = ahi_agreement(est, ref, nb, seed);
+  if (own_estimate) {
+    r.ahi_estimate = "the detector's event-rate estimate";
+    r.minutes_index = ahi_agreement(minutes, ref, nb, seed);
   }
 
   // Bootstrap over records.
   std::mt19937_64 rng(seed);
-  std::vector<double> b_acc, b_se, b_sp, b_ppv, b_npv, b_f1, b_mcc, b_auc, b_pr, b_r, b_mae;
-  std::vector<size_t> ahi_idx;
-  for (size_t i = 0; i < recs.size(); ++i) {
-    if (recs[i].ref_ahi) ahi_idx.push_back(i);
-  }
+  std::vector<double> b_acc, b_se, b_sp, b_ppv, b_npv, b_f1, b_mcc, b_auc, b_pr;
   std::uniform_int_distribution<size_t> pick(0, recs.empty() ? 0 : recs.size() - 1);
   for (size_t b = 0; b < nb && !recs.empty(); ++b) {
     std::vector<size_t> w(recs.size());
@@ -273,12 +321,6 @@ EvalResult evaluate(const std::vector<RecordPredictions>& recs, double thr, size
     b_ppv.push_back(c.ppv()), b_npv.push_back(c.npv()), b_f1.push_back(c.f1()),
         b_mcc.push_back(c.mcc());
     b_auc.push_back(roc_auc(bp.p, bp.y)), b_pr.push_back(pr_auc(bp.p, bp.y));
-    std::vector<double> be, br;
-    for (size_t i : w) {
-      if (recs[i].ref_ahi)
-        be.push_back(ahi_from_minutes(recs[i].p, thr)), br.push_back(*recs[i].ref_ahi);
-    }
-    b_r.push_back(pearson(be, br)), b_mae.push_back(mean_abs_error(be, br));
   }
   r.accuracy = with_ci(r.cm.accuracy(), b_acc);
   r.sensitivity = with_ci(r.cm.sensitivity(), b_se);
@@ -289,8 +331,6 @@ EvalResult evaluate(const std::vector<RecordPredictions>& recs, double thr, size
   r.mcc = with_ci(r.cm.mcc(), b_mcc);
   r.roc_auc = with_ci(roc_auc(pooled.p, pooled.y), b_auc);
   r.pr_auc = with_ci(pr_auc(pooled.p, pooled.y), b_pr);
-  r.ahi_r = with_ci(pearson(est, ref), b_r);
-  r.ahi_mae = with_ci(mean_abs_error(est, ref), b_mae);
   return r;
 }
 
@@ -301,7 +341,21 @@ nlohmann::json num(double v) {
 nlohmann::json ci(const Ci& c) {
   return {{"value", num(c.value)}, {"lo", num(c.lo)}, {"hi", num(c.hi)}};
 }
+nlohmann::json night_json(const AhiAgreement& a, size_t n) {
+  return {{"records_with_reference_ahi", n},
+          {"ahi_pearson_r", ci(a.r)},
+          {"ahi_mae", ci(a.mae)},
+          {"diagnosis_correct", a.diagnosis_correct},
+          {"diagnosis_accuracy_ahi5", ci(a.diagnosis)},
+          {"severity_agree", a.severity_agree},
+          {"severity_agreement", ci(a.severity)},
+          {"severity_kappa", num(a.severity_kappa)}};
+}
 }  // namespace
+
+nlohmann::json to_json(const AhiAgreement& a) {
+  return night_json(a, a.n);
+}
 
 std::string to_json(const EvalResult& r, int indent) {
   nlohmann::json j;
@@ -320,13 +374,12 @@ std::string to_json(const EvalResult& r, int indent) {
                  {"mcc", ci(r.mcc)},
                  {"roc_auc", ci(r.roc_auc)},
                  {"pr_auc", ci(r.pr_auc)}};
-  j["night"] = {{"records_with_reference_ahi", r.n_ahi},
-                {"ahi_pearson_r", ci(r.ahi_r)},
-                {"ahi_mae", ci(r.ahi_mae)},
-                {"diagnosis_accuracy_ahi5", num(r.diagnosis_accuracy)},
-                {"severity_agreement", num(r.severity_agreement)},
-                {"severity_kappa", num(r.severity_kappa)},
-                {"ahi_estimate", "apnea minutes per hour"}};
+  j["night"] = night_json(r.night, r.n_ahi);
+  j["night"]["ahi_estimate"] = r.ahi_estimate;
+  if (r.minutes_index) {
+    j["night"]["apnea_minutes_per_hour"] = night_json(*r.minutes_index, r.n_ahi);
+    j["night"]["apnea_minutes_per_hour"]["ahi_estimate"] = "apnea minutes per hour";
+  }
   nlohmann::json roc = nlohmann::json::array();
   for (const auto& p : r.roc) roc.push_back({num(p.threshold), p.fpr, p.tpr});
   j["roc_curve"] = {{"columns", {"threshold", "fpr", "tpr"}}, {"points", roc}};
@@ -336,6 +389,7 @@ std::string to_json(const EvalResult& r, int indent) {
                     {"minutes", s.minutes},
                     {"accuracy", num(s.accuracy)},
                     {"est_ahi", s.est_ahi},
+                    {"apnea_min_per_h", s.apnea_min_per_h},
                     {"ref_ahi", s.ref_ahi ? nlohmann::json(*s.ref_ahi) : nlohmann::json(nullptr)},
                     {"ref_apnea_fraction", s.ref_apnea_fraction}});
   }

@@ -6,6 +6,7 @@
 // not independent). Used by `somna eval` and by training's cross-validation.
 
 #include <cstdint>
+#include <nlohmann/json_fwd.hpp>
 #include <optional>
 #include <string>
 #include <vector>
@@ -53,16 +54,34 @@ struct RecordPredictions {
   std::vector<float> p;           // per minute
   std::vector<uint8_t> label;     // per minute, same length
   std::optional<double> ref_ahi;  // from learning-set-info.txt, when known
+  // The detector's own AHI estimate (events/h) when it has one (an event-rate estimator);
+  // absent: the night figures use apnea minutes per hour of the scored minutes.
+  std::optional<double> est_ahi;
 };
 
 struct Ci {
   double value = 0, lo = 0, hi = 0;
 };
 
+// Agreement of per-night AHI estimates with the reference: Pearson r, MAE, apnea yes/no at
+// AHI >= 5 and AASM severity class, with bootstrap CIs over nights.
+struct AhiAgreement {
+  size_t n = 0;
+  Ci r, mae;
+  size_t diagnosis_correct = 0;  // apnea yes/no at AHI >= 5
+  size_t severity_agree = 0;     // same AASM class
+  Ci diagnosis, severity;        // the two as fractions
+  double severity_kappa = 0;
+};
+AhiAgreement ahi_agreement(const std::vector<double>& est, const std::vector<double>& ref,
+                           size_t n_bootstrap, uint64_t seed);
+nlohmann::json to_json(const AhiAgreement& a);
+
 struct RecordSummary {
   std::string record;
   size_t minutes = 0;
-  double accuracy = 0, est_ahi = 0;
+  double accuracy = 0, est_ahi = 0;  // est_ahi: the estimate the night figures use
+  double apnea_min_per_h = 0;
   std::optional<double> ref_ahi;
   double ref_apnea_fraction = 0;
 };
@@ -74,12 +93,13 @@ struct EvalResult {
   Ci accuracy, sensitivity, specificity, ppv, npv, f1, mcc, roc_auc, pr_auc;
   std::vector<RocPoint> roc;
   std::vector<RecordSummary> records;
-  // Per record (those with a reference AHI).
+  // Per record (those with a reference AHI), of the detector's AHI estimate when every record
+  // has one, else of apnea minutes per hour (ahi_estimate says which).
+  std::string ahi_estimate = "apnea minutes per hour";
   size_t n_ahi = 0;
-  Ci ahi_r, ahi_mae;
-  double diagnosis_accuracy = 0;  // apnea yes/no at AHI >= 5
-  double severity_agreement = 0;  // same AASM class
-  double severity_kappa = 0;      // Cohen's kappa on the 4 classes
+  AhiAgreement night;
+  // With the detector's estimate: the apnea-minutes-per-hour index's figures beside it.
+  std::optional<AhiAgreement> minutes_index;
   size_t bootstrap = 0;
 };
 

@@ -51,19 +51,51 @@ const std::string& required_metadata(const StFile& f, const char* key, const std
   return it->second;
 }
 
+namespace {
+
+// The training data's summary and its records.
+void read_provenance(const std::string& text, const std::string& path,
+                     analysis::DetectorInfo& info) {
+  try {
+    const nlohmann::json prov = nlohmann::json::parse(text);
+    info.trained_on = prov.value("data", "");
+    if (const auto r = prov.find("records"); r != prov.end() && r->is_array()) {
+      for (const auto& name : *r)
+        if (name.is_string()) info.training_records.push_back(name);
+    }
+  } catch (const std::exception&) {
+    throw ModelError(path, "provenance metadata is not JSON");
+  }
+}
+
+analysis::AhiModel read_ahi_model(const std::string& text, const std::string& path) {
+  nlohmann::json j;
+  try {
+    j = nlohmann::json::parse(text);
+  } catch (const std::exception&) {
+    throw ModelError(path, std::string(meta::kAhiModel) + " metadata is not JSON");
+  }
+  try {
+    return analysis::ahi_model_from_json(j);
+  } catch (const std::invalid_argument& e) {
+    throw ModelError(path, std::string(meta::kAhiModel) + ": " + e.what());
+  }
+}
+
+}  // namespace
+
 analysis::DetectorInfo detector_info(const StFile& f, const std::string& path,
                                      const std::string& name) {
   analysis::DetectorInfo info;
   info.name = name;
   info.kind = "learned";
   info.version = f.metadata.count(meta::kVersion) ? f.metadata.at(meta::kVersion) : "";
-  if (f.metadata.count(meta::kProvenance)) {
-    try {
-      info.trained_on = nlohmann::json::parse(f.metadata.at(meta::kProvenance)).value("data", "");
-    } catch (const std::exception&) {
-      throw ModelError(path, "provenance metadata is not JSON");
-    }
-  }
+  if (f.metadata.count(meta::kProvenance))
+    read_provenance(f.metadata.at(meta::kProvenance), path, info);
+  if (f.metadata.count(meta::kEvaluation))
+    info.cv_evaluation_json = f.metadata.at(meta::kEvaluation);
+  if (f.metadata.count(meta::kAhiModel))
+    info.ahi_model = read_ahi_model(f.metadata.at(meta::kAhiModel), path);
   try {
     info.threshold = std::stod(required_metadata(f, meta::kThreshold, path));
   } catch (const std::invalid_argument&) {
@@ -77,11 +109,17 @@ analysis::DetectorInfo detector_info(const StFile& f, const std::string& path,
   return info;
 }
 
-RRDetector::RRDetector(RRNetwork net, features::RRFeatureSpec spec, analysis::DetectorInfo info)
-    : net_(std::move(net)), spec_(spec), info_(std::move(info)) {}
+std::string member_prefix(size_t k) {
+  return k == 0 ? "" : fmt::format("member{}.", k);
+}
+
+RRDetector::RRDetector(std::vector<RRNetwork> nets, features::RRFeatureSpec spec,
+                       analysis::DetectorInfo info)
+    : nets_(std::move(nets)), spec_(spec), info_(std::move(info)) {}
 
 std::vector<float> RRDetector::logits(const analysis::NightInput& night) const {
-  return net_.logits(features::rr_features(night.rr, night.n_minutes, spec_));
+  const features::NightFeatures f = features::rr_features(night.rr, night.n_minutes, spec_);
+  return mean_logits(nets_.size(), [&](size_t k) { return nets_[k].logits(f); });
 }
 
 analysis::MinuteScores scores_from_logits(std::vector<float> logit) {
@@ -98,6 +136,25 @@ analysis::MinuteScores RRDetector::score(const analysis::NightInput& night) cons
 
 namespace {
 
+// How many networks the file averages (metadata kMembers, absent: 1).
+size_t members(const StFile& f, const std::string& path) {
+  const auto it = f.metadata.find(meta::kMembers);
+  if (it == f.metadata.end()) return 1;
+  int n = 0;
+  try {
+    size_t used = 0;
+    n = std::stoi(it->second, &used);
+    if (used != it->second.size()) n = 0;
+  } catch (const std::exception&) {
+    n = 0;
+  }
+  if (n < 1 || n > kMaxMembers) {
+    throw ModelError(path, fmt::format("{} metadata must be a whole number in 1..{}, not '{}'",
+                                       meta::kMembers, kMaxMembers, it->second));
+  }
+  return size_t(n);
+}
+
 std::unique_ptr<analysis::Detector> load_rr_detector(const std::string& path, const StFile& f) {
   const RRNetConfig cfg =
       RRNetConfig::from_json(required_metadata(f, meta::kArchitecture, path), path);
@@ -110,8 +167,10 @@ std::unique_ptr<analysis::Detector> load_rr_detector(const std::string& path, co
     throw ModelError(path, fmt::format("pools give {} samples per minute, the input has {}",
                                        cfg.samples_per_minute(), 60.0 * spec.fs));
   }
-  RRNetwork net(cfg, Weights(f, path));
-  return std::make_unique<RRDetector>(std::move(net), spec, detector_info(f, path, kRRFamily));
+  std::vector<RRNetwork> nets;
+  for (size_t k = 0; k < members(f, path); ++k)
+    nets.emplace_back(cfg, Weights(f, path, member_prefix(k)));
+  return std::make_unique<RRDetector>(std::move(nets), spec, detector_info(f, path, kRRFamily));
 }
 
 }  // namespace

@@ -9,6 +9,7 @@
 #include <map>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "analysis/detector.hpp"
 #include "features/rr_features.hpp"
@@ -28,9 +29,16 @@ constexpr const char* kThreshold = "somna.threshold";          // decimal
 constexpr const char* kProvenance = "somna.provenance";  // JSON: data, folds, command, date, git
 constexpr const char* kEvaluation = "somna.evaluation";  // JSON: CV figures
 constexpr const char* kVersion = "somna.version";
+constexpr const char* kAhiModel = "somna.ahi_model";  // JSON: analysis::AhiModel (optional)
+// Networks averaged (their logits), decimal, absent = 1: member k's tensors are named with
+// member_prefix(k) ("" for the first, "member1.", ...), so a one-network file reads as before.
+constexpr const char* kMembers = "somna.members";
 }  // namespace meta
 
 constexpr const char* kRRFamily = "rr-cnn";
+constexpr int kMaxMembers = 16;
+
+std::string member_prefix(size_t k);
 
 std::string input_spec_json(const features::RRFeatureSpec& spec);
 features::RRFeatureSpec input_spec_from_json(const std::string& json, const std::string& file);
@@ -45,16 +53,31 @@ analysis::DetectorInfo detector_info(const StFile& f, const std::string& path,
 // A learned detector's minute scores from its network's logits: p_apnea = sigmoid(logit).
 analysis::MinuteScores scores_from_logits(std::vector<float> logit);
 
-// The RR network as a Detector.
+// An ensemble's minute logits: the mean of its n members' logits, member(k) giving member k's
+// (all of one night, so of one length). Inference (RRDetector) and training score alike.
+template <class MemberLogits>
+std::vector<float> mean_logits(size_t n, MemberLogits member) {
+  std::vector<float> mean = member(0);
+  for (size_t k = 1; k < n; ++k) {
+    const std::vector<float> z = member(k);
+    for (size_t m = 0; m < mean.size() && m < z.size(); ++m) mean[m] += z[m];
+  }
+  for (float& z : mean) z /= static_cast<float>(n);
+  return mean;
+}
+
+// The RR network, or an ensemble of them (the mean of their logits), as a Detector.
 class RRDetector : public analysis::Detector {
  public:
-  RRDetector(RRNetwork net, features::RRFeatureSpec spec, analysis::DetectorInfo info);
+  RRDetector(std::vector<RRNetwork> nets, features::RRFeatureSpec spec,
+             analysis::DetectorInfo info);
   analysis::DetectorInfo info() const override { return info_; }
   analysis::MinuteScores score(const analysis::NightInput& night) const override;
   std::vector<float> logits(const analysis::NightInput& night) const;
+  size_t members() const { return nets_.size(); }
 
  private:
-  RRNetwork net_;
+  std::vector<RRNetwork> nets_;
   features::RRFeatureSpec spec_;
   analysis::DetectorInfo info_;
 };

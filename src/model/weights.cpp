@@ -8,7 +8,9 @@
 
 namespace somna::model {
 
-std::vector<float> Weights::take(const std::string& name, const std::vector<int64_t>& shape) const {
+std::vector<float> Weights::take(const std::string& short_name,
+                                 const std::vector<int64_t>& shape) const {
+  const std::string name = prefix_ + short_name;
   const auto it = file_.tensors.find(name);
   if (it == file_.tensors.end()) throw ModelError(path_, "missing tensor '" + name + "'");
   if (it->second.shape != shape) {

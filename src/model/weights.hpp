@@ -16,8 +16,10 @@ namespace somna::model {
 
 class Weights {
  public:
-  Weights(const StFile& file, std::string path) : file_(file), path_(std::move(path)) {}
-  // The F32 values of tensor `name`, which must have exactly `shape`.
+  // prefix: prepended to every name (an ensemble member's tensors, model.hpp meta::kMembers).
+  Weights(const StFile& file, std::string path, std::string prefix = "")
+      : file_(file), path_(std::move(path)), prefix_(std::move(prefix)) {}
+  // The F32 values of tensor prefix + `name`, which must have exactly `shape`.
   std::vector<float> take(const std::string& name, const std::vector<int64_t>& shape) const;
   const std::string& path() const { return path_; }
 
@@ -33,7 +35,7 @@ class Weights {
 
  private:
   const StFile& file_;
-  std::string path_;
+  std::string path_, prefix_;
 };
 
 }  // namespace somna::model

@@ -21,13 +21,19 @@ std::string fmt_ci(const eval::Ci& c, bool pct = true) {
 }
 }  // namespace
 
-std::string eval_html(const eval::EvalResult& r, const std::string& title) {
+std::string eval_html(const eval::EvalResult& r, const std::string& title,
+                      const std::string& warning) {
   std::string h = "<!doctype html><html><head><meta charset=\"utf-8\"><title>" +
                   html_escape(title) +
                   "</title><style>body{font-family:sans-serif;max-width:960px;margin:2em auto}"
                   "table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:2px 8px;"
                   "text-align:right}svg{border:1px solid #ddd;margin:4px}</style></head><body>";
   h += "<h1>" + html_escape(title) + "</h1>";
+  if (!warning.empty()) {
+    h += "<p class=\"warning\" style=\"background:#fff3cd;border:1px solid #e0b000;padding:8px\">"
+         "<strong>Warning:</strong> " +
+         html_escape(warning) + "</p>";
+  }
   h += fmt::format(
       "<p>{} records, {} labelled minutes ({} apnea), threshold {:.2f}; 95 % CIs by "
       "bootstrap over records ({} replicates).</p>",
@@ -44,12 +50,15 @@ std::string eval_html(const eval::EvalResult& r, const std::string& title) {
       "<tr><td>MCC</td><td>{}</td></tr><tr><td>ROC-AUC</td><td>{}</td></tr>"
       "<tr><td>PR-AUC</td><td>{}</td></tr></table>",
       fmt_ci(r.mcc, false), fmt_ci(r.roc_auc, false), fmt_ci(r.pr_auc, false));
-  h += fmt::format(
-      "<h2>Per night</h2><p>{} records with a reference AHI: Pearson r {}, MAE {} "
-      "events/h, diagnosis (AHI ≥ 5) accuracy {:.1f} %, AASM severity agreement "
-      "{:.1f} % (κ {:.2f}).</p>",
-      r.n_ahi, fmt_ci(r.ahi_r, false), fmt_ci(r.ahi_mae, false), 100 * r.diagnosis_accuracy,
-      100 * r.severity_agreement, r.severity_kappa);
+  const auto night = [&](const std::string& estimate, const eval::AhiAgreement& a) {
+    return fmt::format(
+        "<p>{}, {} records with a reference AHI: Pearson r {}, MAE {} events/h, apnea yes/no "
+        "(AHI ≥ 5) {}/{}, AASM severity class {}/{} (κ {:.2f}).</p>",
+        html_escape(estimate), a.n, fmt_ci(a.r, false), fmt_ci(a.mae, false), a.diagnosis_correct,
+        a.n, a.severity_agree, a.n, a.severity_kappa);
+  };
+  h += "<h2>Per night</h2>" + night("AHI as " + r.ahi_estimate, r.night);
+  if (r.minutes_index) h += night("Beside it, apnea minutes per hour", *r.minutes_index);
   // ROC curve.
   const int W = 320;
   std::string pts;

@@ -9,6 +9,8 @@
 
 namespace somna::report {
 
-std::string eval_html(const eval::EvalResult& result, const std::string& title);
+// warning: shown above the figures when not empty (e.g. that the nights are training nights).
+std::string eval_html(const eval::EvalResult& result, const std::string& title,
+                      const std::string& warning = "");
 
 }  // namespace somna::report

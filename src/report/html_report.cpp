@@ -423,23 +423,30 @@ std::string html_report(const NightReport& r, const io::Record* record, const Ht
   h += R"~(<div class="cards" id="summary">)~";
   if (r.ahi) {
     h += fmt::format(
-        R"~(<div class="card ahi"><div class="k">AHI estimate</div><div class="v" id="ahi">{:.1f}</div><div class="s">events per hour</div><span class="badge" style="background:{}">{}</span></div>)~",
+        R"~(<div class="card ahi"><div class="k">Estimated AHI</div><div class="v" id="ahi">{:.1f}</div><div class="s">events per hour</div><span class="badge" style="background:{}">{}</span></div>)~",
         *r.ahi, severity_colour(r), analysis::severity_name(r.severity));
   } else {
     h += fmt::format(
-        R"~(<div class="card ahi"><div class="k">AHI estimate</div><div class="v" id="ahi">—</div><div class="s">{}</div><span class="badge" style="background:{}">not estimated</span></div>)~",
+        R"~(<div class="card ahi"><div class="k">Estimated AHI</div><div class="v" id="ahi">—</div><div class="s">{}</div><span class="badge" style="background:{}">not estimated</span></div>)~",
         html_escape(r.ahi_note), severity_colour(r));
   }
   h += fmt::format(
-      R"~(<div class="card"><div class="k">Sleep apnea</div><div class="v">{}</div><div class="s">p(apnea night) {:.2f} · AHI ≥ 5 rule</div></div>)~",
-      r.ahi ? (r.has_apnea ? "likely" : "unlikely") : "—", r.night_probability);
+      R"~(<div class="card"><div class="k">Sleep apnea</div><div class="v">{}</div><div class="s">{}</div></div>)~",
+      r.ahi ? (r.has_apnea ? "likely" : "unlikely") : "—",
+      r.night_probability
+          ? fmt::format("p(AHI ≥ 5) {:.2f}, calibrated with the model", *r.night_probability)
+          : std::string("estimated AHI ≥ 5 rule"));
   h += fmt::format(
       R"~(<div class="card"><div class="k">Recording</div><div class="v">{}</div><div class="s">analysable {} ({:.0f}%)</div></div>)~",
       format_duration(r.recording_s), format_duration(r.analysable_s),
       r.recording_s > 0 ? 100 * r.analysable_s / r.recording_s : 0.0);
   h += fmt::format(
-      R"~(<div class="card"><div class="k">Apnea minutes</div><div class="v">{:.0f}</div><div class="s">in {} episodes · {} events</div></div>)~",
-      r.apnea_minutes, r.episodes.size(), r.events.size());
+      R"~(<div class="card"><div class="k">Apnea minutes</div><div class="v">{:.0f}</div><div class="s">{}</div></div>)~",
+      r.apnea_minutes,
+      r.events.empty() ? fmt::format("minutes at p ≥ {:.2f}, in {} episodes", r.detector.threshold,
+                                     r.episodes.size())
+                       : fmt::format("in {} episodes · {} {} events", r.episodes.size(),
+                                     r.events.size(), html_escape(r.detector.name)));
   h += fmt::format(
       R"~(<div class="card"><div class="k">Heart rate</div><div class="v">{:.0f} <small style="font-size:14px">bpm</small></div><div class="s">range {:.0f}–{:.0f} · SDNN {:.0f} ms · RMSSD {:.0f} ms · LF/HF {:.2f}</div></div>)~",
       r.hrv.mean_hr_bpm, r.hrv.min_hr_bpm, r.hrv.max_hr_bpm, r.hrv.sdnn_ms, r.hrv.rmssd_ms,

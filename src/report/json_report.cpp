@@ -54,8 +54,8 @@ nlohmann::json night_report_json(const analysis::NightReport& r, const JsonOptio
       {"severity", r.ahi ? json(analysis::severity_name(r.severity)) : json()},
       {"has_apnea", r.has_apnea},
       {"apnea_minutes", num(r.apnea_minutes)},
-      {"night_probability", num(r.night_probability)},
-      {"night_logit", num(r.night_logit)},
+      {"night_probability", r.night_probability ? num(*r.night_probability) : json()},
+      {"night_logit", r.night_logit ? num(*r.night_logit) : json()},
       {"analysis_ms", num(r.analysis_ms)},
   };
   j["heart_rate"] = {{"mean_bpm", num(r.hrv.mean_hr_bpm)}, {"min_bpm", num(r.hrv.min_hr_bpm)},

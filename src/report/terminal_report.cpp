@@ -24,12 +24,15 @@ std::string terminal_summary(const analysis::NightReport& r) {
   out +=
       fmt::format("Somna night report — {}\n", r.record_name.empty() ? "(unnamed)" : r.record_name);
   if (r.ahi) {
-    row("AHI estimate", fmt::format("{:.1f} events/h", *r.ahi));
+    row("Estimated AHI", fmt::format("{:.1f} events/h ({})", *r.ahi, r.ahi_method));
     row("Severity (AASM)", fmt::format("{}{}", analysis::severity_name(r.severity),
                                        r.has_apnea ? "  — sleep apnea likely (AHI >= 5)"
                                                    : "  — no sleep apnea (AHI < 5)"));
+    if (r.night_probability) {
+      row("p(AHI >= 5)", fmt::format("{:.2f} (calibrated with the model)", *r.night_probability));
+    }
   } else {
-    row("AHI estimate", "not estimated");
+    row("Estimated AHI", "not estimated");
     row("Why", r.ahi_note);
   }
   row("Recording", format_duration(r.recording_s) +

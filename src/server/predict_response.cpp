@@ -123,9 +123,14 @@ nlohmann::json predict_response(const analysis::NightReport& report, const io::R
   const Risk risk = risk_of(report);
   nlohmann::json j;
   j["success"] = true;
-  j["prediction"] = {{"has_apnea", report.has_apnea},   {"probability", report.night_probability},
-                     {"raw_logit", report.night_logit}, {"risk_level", risk.level},
-                     {"risk_color", risk.color},        {"diagnosis", diagnosis_of(report)}};
+  // The night's calibrated probability and logit, null without one (never a fixed mapping).
+  const auto or_null = [](const auto& v) { return v ? nlohmann::json(*v) : nlohmann::json(); };
+  j["prediction"] = {{"has_apnea", report.has_apnea},
+                     {"probability", or_null(report.night_probability)},
+                     {"raw_logit", or_null(report.night_logit)},
+                     {"risk_level", risk.level},
+                     {"risk_color", risk.color},
+                     {"diagnosis", diagnosis_of(report)}};
   const double fs = report.fs > 0 ? report.fs : (ecg ? ecg->fs : record.frame_fs);
   j["demographics"] = {{"record_name", report.record_name},
                        {"sampling_frequency", fs},

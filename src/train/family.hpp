@@ -31,15 +31,16 @@ RecordInfo record_info(const std::string& name, const std::string& group,
 
 // A trained network's scores of one record.
 struct NightScores {
-  std::vector<float> logits;          // every minute of the night
-  std::vector<uint8_t> labels;        // every minute: 0, 1 or kUnlabelled
-  eval::RecordPredictions labelled;   // the labelled minutes' probabilities and labels
+  std::vector<float> logits;         // every minute of the night
+  std::vector<uint8_t> labels;       // every minute: 0, 1 or kUnlabelled
+  eval::RecordPredictions labelled;  // the labelled minutes' probabilities and labels
 };
 
 struct TrainedNetwork {
-  std::vector<EpochStats> curve;
+  std::vector<EpochStats> curve;  // the (first) network's
   int best_epoch = 0;
-  double minutes_per_second = 0;  // training throughput (0: not measured)
+  double minutes_per_second = 0;                      // training throughput (0: not measured)
+  std::vector<std::vector<EpochStats>> members = {};  // an ensemble's other networks' curves
 };
 
 // The family's paragraphs of the model card (train/model_card.hpp).

@@ -174,12 +174,16 @@ std::string epoch_label(const LoopOptions& o, int epoch) {
   return fmt::format("{}epoch {:>3}/{}", o.label.empty() ? "" : o.label + " ", epoch, o.epochs);
 }
 
-// The epoch's summary line (it replaces the epoch's progress bar).
-std::string epoch_summary(const LoopOptions& o, const EpochStats& st) {
-  return fmt::format(
-      "{} loss {:.4f} val loss {:.4f} acc {:.3f} auc {:.3f} lr {:.2e} {:.1f}s ({:.1f} min/s)",
-      epoch_label(o, st.epoch), st.train_loss, st.val_loss, st.val_accuracy, st.val_auc, st.lr,
-      st.seconds, double(st.train_minutes) / std::max(1e-9, st.seconds));
+// The epoch's summary line (it replaces the epoch's progress bar); validation figures only
+// when there are validation records.
+std::string epoch_summary(const LoopOptions& o, const LoopPlan& plan, const EpochStats& st) {
+  const std::string val = plan.has_validation
+                              ? fmt::format(" val loss {:.4f} acc {:.3f} auc {:.3f}", st.val_loss,
+                                            st.val_accuracy, st.val_auc)
+                              : "";
+  return fmt::format("{} loss {:.4f}{} lr {:.2e} {:.1f}s ({:.1f} min/s)", epoch_label(o, st.epoch),
+                     st.train_loss, val, st.lr, st.seconds,
+                     double(st.train_minutes) / std::max(1e-9, st.seconds));
 }
 
 // Keeps the epoch when it is the best so far (validation AUC, or the epoch number without
@@ -244,7 +248,7 @@ LoopResult run_epochs(torch::nn::Module& net, torch::optim::AdamW& opt, const Lo
     st.seconds = seconds_since(t0);
     state.result.curve.push_back(st);
     keep_if_best(net, o, plan, st, state);
-    bar.finish(epoch_summary(o, st));
+    bar.finish(epoch_summary(o, plan, st));
     if (!o.checkpoint.empty()) save_checkpoint(ck, net, opt, state, epoch);
   }
   if (!state.best.empty()) restore(net, state.best);

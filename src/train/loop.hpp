@@ -101,6 +101,10 @@ Options fold_options(const Options& o, size_t f, size_t k);
 // The options of the final model on all records: `epochs`, no early stopping, label "final".
 template <class Options>
 Options final_options(const Options& o, int epochs);
+// The options of ensemble member m (0-based) of n: seed + 1000 m (apart from the folds' seed + f),
+// its label and checkpoint. Member 0 keeps the options as they are.
+template <class Options>
+Options member_options(const Options& o, size_t m, size_t n);
 
 // The predictions of a night's labelled minutes from its per-minute logits (unlabelled minutes
 // dropped): what validation and out-of-fold evaluation score.
@@ -133,6 +137,16 @@ Options final_options(const Options& o, int epochs) {
   fo.epochs = epochs, fo.patience = 0, fo.label = "final";
   if (!fo.checkpoint.empty()) fo.checkpoint += ".final";
   return fo;
+}
+
+template <class Options>
+Options member_options(const Options& o, size_t m, size_t n) {
+  if (m == 0 && n <= 1) return o;
+  Options mo = o;
+  mo.seed = o.seed + 1000 * m;
+  mo.label = o.label + " member " + std::to_string(m + 1) + "/" + std::to_string(n);
+  if (!o.checkpoint.empty()) mo.checkpoint = o.checkpoint + ".member" + std::to_string(m + 1);
+  return mo;
 }
 
 }  // namespace somna::train

@@ -54,11 +54,12 @@ std::string figures(const eval::EvalResult& ev) {
   s += "| PR-AUC | " + dec(ev.pr_auc) + " |\n\n";
   if (ev.n_ahi > 0) {
     s += fmt::format(
-        "Per night ({} records with a reference AHI; estimate = predicted apnea minutes per "
-        "hour): Pearson r {}, MAE {} events/h; diagnosis at AHI ≥ 5 correct in {:.1f} %; AASM "
-        "severity class agreement {:.1f} % (κ {:.2f}).\n\n",
-        ev.n_ahi, dec(ev.ahi_r), dec(ev.ahi_mae), 100 * ev.diagnosis_accuracy,
-        100 * ev.severity_agreement, ev.severity_kappa);
+        "Per night ({} records with a reference AHI; estimate = {}, over every labelled "
+        "minute): Pearson r {}, MAE {} events/h; apnea yes/no at AHI ≥ 5 {}/{}; AASM severity "
+        "class {}/{} (κ {:.2f}). The event-rate AHI estimate's figures (over analysable minutes, "
+        "as `somna analyze` counts them) are in the AHI section below.\n\n",
+        ev.n_ahi, ev.ahi_estimate, dec(ev.night.r), dec(ev.night.mae), ev.night.diagnosis_correct,
+        ev.n_ahi, ev.night.severity_agree, ev.n_ahi, ev.night.severity_kappa);
   }
   return s;
 }
@@ -90,6 +91,7 @@ std::string model_card(const CardInput& c) {
        " Produced by `somna train`; every figure below was computed by that run.\n\n";
   s += data_section(c);
   s += protocol_section(c);
+  if (c.ahi) s += eval::ahi_fit_markdown(*c.ahi);
   s += "## Training\n\n" + c.text.training + "\n\n";
   s += "## Provenance\n\n- command: `" + c.command + "`\n- date: " + c.date +
        "\n- git commit: " + c.git_commit + "\n\n";

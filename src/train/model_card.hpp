@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "eval/ahi_fit.hpp"
 #include "eval/metrics.hpp"
 #include "train/family.hpp"
 
@@ -19,6 +20,7 @@ struct CardInput {
   const std::vector<std::vector<size_t>>* folds = nullptr;  // null: no cross-validation
   const std::vector<int>* fold_epochs = nullptr;
   const eval::EvalResult* evaluation = nullptr;
+  const eval::AhiFit* ahi = nullptr;  // the event-rate AHI estimator's fit, when there is one
   int final_epochs = 0;
   std::string command, date, git_commit;
   CardText text;

@@ -6,6 +6,7 @@
 
 #include <map>
 #include <string>
+#include <vector>
 
 #include "features/rr_features.hpp"
 #include "features/seed_window.hpp"
@@ -15,6 +16,11 @@
 namespace somna::train {
 
 void save_rr_model(const std::string& path, RRNet& net, const features::RRFeatureSpec& spec,
+                   std::map<std::string, std::string> metadata);
+// An ensemble of networks of one architecture (model.hpp meta::kMembers), scored by the mean of
+// their logits.
+void save_rr_model(const std::string& path, const std::vector<RRNet>& nets,
+                   const features::RRFeatureSpec& spec,
                    std::map<std::string, std::string> metadata);
 
 void save_seed_model(const std::string& path, SeedNet& net, const features::SeedInputSpec& spec,

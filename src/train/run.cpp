@@ -12,7 +12,9 @@
 #include <iostream>
 #include <nlohmann/json.hpp>
 
+#include "analysis/night_report.hpp"
 #include "common/error.hpp"
+#include "eval/ahi_fit.hpp"
 #include "model/model.hpp"
 #include "report/eval_html.hpp"
 #include "train/family.hpp"
@@ -24,6 +26,8 @@ namespace {
 
 namespace fs = std::filesystem;
 using Clock = std::chrono::steady_clock;
+// The decision threshold the model files carry (train/model_writer.hpp) and CV scores at.
+constexpr double kModelThreshold = 0.5;
 
 struct CvOutcome {
   std::vector<std::vector<size_t>> folds;
@@ -39,6 +43,12 @@ struct Curves {
   void add(const std::vector<EpochStats>& curve, const std::string& run) {
     csv += curves_csv(curve, run);
     add_curves_json(json, curve, run);
+  }
+  // A network's curve, and an ensemble's other members as RUN.member2, ...
+  void add(const TrainedNetwork& net, const std::string& run) {
+    add(net.curve, run);
+    for (size_t m = 0; m < net.members.size(); ++m)
+      add(net.members[m], run + ".member" + std::to_string(m + 2));
   }
 };
 
@@ -72,7 +82,7 @@ CvOutcome cross_validate(Family& family, const std::vector<RecordInfo>& records,
     }
     const TrainedNetwork net = family.train(tr, cv.folds[f], f, size_t(k), 0);
     cv.best_epochs.push_back(net.best_epoch);
-    curves.add(net.curve, fmt::format("fold{}", f + 1));
+    curves.add(net, fmt::format("fold{}", f + 1));
     for (size_t i : cv.folds[f]) {
       cv.nights[i] = family.predict(i);
       cv.predictions[i] = cv.nights[i].labelled;
@@ -90,36 +100,86 @@ int final_epochs(const RunOptions& o, const Family& family, const std::optional<
   return std::max(1, be[be.size() / 2]);
 }
 
-void report_cv(const RunOptions& o, const Family& family, const eval::EvalResult& ev,
-               std::ostream& out) {
+void report_cv(const RunOptions& o, const eval::EvalResult& ev, std::ostream& out) {
   out << fmt::format(
       "CV ({} folds by record, {} minutes): accuracy {:.2f} % [{:.2f}, {:.2f}], Se {:.2f} %, "
       "Sp {:.2f} %, F1 {:.3f}, AUC {:.4f} [{:.4f}, {:.4f}]{}\n",
       o.folds, ev.n_minutes, 100 * ev.accuracy.value, 100 * ev.accuracy.lo, 100 * ev.accuracy.hi,
       100 * ev.sensitivity.value, 100 * ev.specificity.value, ev.f1.value, ev.roc_auc.value,
       ev.roc_auc.lo, ev.roc_auc.hi,
-      ev.n_ahi > 0 ? fmt::format(", AHI r {:.3f}, MAE {:.1f}", ev.ahi_r.value, ev.ahi_mae.value)
+      ev.n_ahi > 0 ? fmt::format(", apnea minutes/h vs AHI r {:.3f}, MAE {:.1f}", ev.night.r.value,
+                                 ev.night.mae.value)
                    : "");
-  if (!o.eval_json.empty()) std::ofstream(o.eval_json) << eval::to_json(ev) << "\n";
+}
+
+// The event-rate AHI estimator (eval/ahi_fit.hpp), fitted on the out-of-fold minute
+// probabilities of the nights with a reference AHI, with its leave-one-record-out figures.
+// None when the family's nights have no detector input or fewer than 5 nights have a reference.
+std::optional<eval::AhiFit> fit_ahi_estimator(const RunOptions& o, const Family& family,
+                                              const std::vector<RecordInfo>& records,
+                                              const CvOutcome& cv, std::ostream& out) {
+  std::vector<eval::AhiNight> nights;
+  for (size_t i = 0; i < records.size(); ++i) {
+    const analysis::NightInput* in = family.night_input(i);
+    const auto& ref = cv.nights[i].labelled.ref_ahi;
+    if (!in || !ref) continue;
+    std::vector<float> p;
+    for (float z : cv.nights[i].logits) p.push_back(1.f / (1.f + std::exp(-z)));
+    nights.push_back({records[i].name,
+                      analysis::ahi_features(p, analysis::analysable_minutes(in->quality),
+                                             in->duration_s, kModelThreshold),
+                      *ref});
+  }
+  if (nights.size() < 5) {
+    out << fmt::format(
+        "no event-rate AHI estimator: {} nights with a reference AHI (learning-set-info.txt) "
+        "and beats, at least 5 are needed\n",
+        nights.size());
+    return std::nullopt;
+  }
+  eval::AhiFit fit = eval::fit_ahi(nights, o.bootstrap, family.seed());
+  out << fmt::format("AHI estimate, {}\n", eval::loro_summary(fit));
+  out << fmt::format(
+      "  beside it, apnea minutes per hour: r {:.3f}, MAE {:.1f}, apnea yes/no {}/{}, severity "
+      "{}/{}\n",
+      fit.minutes.r.value, fit.minutes.mae.value, fit.minutes.diagnosis_correct, fit.minutes.n,
+      fit.minutes.severity_agree, fit.minutes.n);
+  return fit;
+}
+
+// --eval-json (the CV figures, with the AHI estimator's under "ahi_estimator") and --eval-html.
+void write_cv_files(const RunOptions& o, const Family& family, const eval::EvalResult& ev,
+                    const std::optional<eval::AhiFit>& ahi) {
+  if (!o.eval_json.empty()) {
+    nlohmann::json j = nlohmann::json::parse(eval::to_json(ev));
+    if (ahi) j["ahi_estimator"] = eval::to_json(*ahi);
+    std::ofstream f(o.eval_json);
+    f << j.dump(2) << "\n";
+    if (!f) throw Error(o.eval_json, "cannot write the cross-validation figures");
+  }
   if (!o.eval_html.empty()) {
     std::ofstream(o.eval_html) << report::eval_html(
         ev, family.title() + ": record-level cross-validation");
   }
 }
 
-// --oof-csv: every minute's out-of-fold probability (label empty where the minute has none).
-void write_oof_csv(const RunOptions& o, const std::vector<RecordInfo>& records,
-                   const CvOutcome& cv) {
+// --oof-csv: every minute's out-of-fold probability (label empty where the minute has none;
+// analysable: 1 when the AHI counts the minute, empty when the family's nights do not say).
+void write_oof_csv(const RunOptions& o, const Family& family,
+                   const std::vector<RecordInfo>& records, const CvOutcome& cv) {
   if (o.oof_csv.empty()) return;
   std::ofstream f(o.oof_csv);
-  f << "record,minute,label,p\n";
+  f << "record,minute,label,p,analysable\n";
   for (size_t i = 0; i < records.size(); ++i) {
     const NightScores& n = cv.nights[i];
+    const analysis::NightInput* in = family.night_input(i);
+    const std::vector<uint8_t> keep =
+        in ? analysis::analysable_minutes(in->quality) : std::vector<uint8_t>{};
     for (size_t m = 0; m < n.logits.size(); ++m) {
       const uint8_t l = m < n.labels.size() ? n.labels[m] : kUnlabelled;
-      f << fmt::format("{},{},{},{:.6f}\n", records[i].name, m,
-                       l == kUnlabelled ? "" : std::to_string(l),
-                       1 / (1 + std::exp(-double(n.logits[m]))));
+      f << fmt::format(
+          "{},{},{},{:.6f},{}\n", records[i].name, m, l == kUnlabelled ? "" : std::to_string(l),
+          1 / (1 + std::exp(-double(n.logits[m]))), m < keep.size() ? std::to_string(keep[m]) : "");
     }
   }
   if (!f) throw Error(o.oof_csv, "cannot write the out-of-fold probabilities");
@@ -129,6 +189,7 @@ std::map<std::string, std::string> model_metadata(const RunOptions& o, const Fam
                                                   const std::vector<RecordInfo>& records,
                                                   const std::optional<CvOutcome>& cv,
                                                   const std::optional<eval::EvalResult>& ev,
+                                                  const std::optional<eval::AhiFit>& ahi,
                                                   int epochs, const TrainedNetwork& net) {
   nlohmann::json prov = {{"data", fmt::format("{} nights from {}", records.size(),
                                               fs::path(o.data).filename().string())},
@@ -150,6 +211,7 @@ std::map<std::string, std::string> model_metadata(const RunOptions& o, const Fam
   std::map<std::string, std::string> md;
   md[model::meta::kProvenance] = prov.dump();
   if (ev) md[model::meta::kEvaluation] = eval::to_json(*ev, -1);
+  if (ahi) md[model::meta::kAhiModel] = analysis::to_json(ahi->model).dump();
   md[model::meta::kVersion] = o.version;
   return md;
 }
@@ -157,19 +219,21 @@ std::map<std::string, std::string> model_metadata(const RunOptions& o, const Fam
 // The final network on all records, its model file and its card.
 void write_final_model(const RunOptions& o, Family& family, const std::vector<RecordInfo>& records,
                        const std::optional<CvOutcome>& cv,
-                       const std::optional<eval::EvalResult>& ev, Curves& curves,
-                       Clock::time_point t0, std::ostream& out) {
+                       const std::optional<eval::EvalResult>& ev,
+                       const std::optional<eval::AhiFit>& ahi, Curves& curves, Clock::time_point t0,
+                       std::ostream& out) {
   std::vector<size_t> all(records.size());
   for (size_t i = 0; i < all.size(); ++i) all[i] = i;
   const int epochs = final_epochs(o, family, cv);
   const TrainedNetwork net = family.train(all, {}, 0, 0, epochs);
-  curves.add(net.curve, "final");
+  curves.add(net, "final");
   const double seconds = std::chrono::duration<double>(Clock::now() - t0).count();
-  family.save(o.out, model_metadata(o, family, records, cv, ev, epochs, net));
+  family.save(o.out, model_metadata(o, family, records, cv, ev, ahi, epochs, net));
   CardInput card;
   card.model_file = o.out, card.data_dir = o.data, card.records = records;
   if (cv) card.folds = &cv->folds, card.fold_epochs = &cv->best_epochs;
   card.evaluation = ev ? &*ev : nullptr;
+  card.ahi = ahi ? &*ahi : nullptr;
   card.final_epochs = epochs;
   card.command = o.command, card.date = o.date, card.git_commit = o.git_commit;
   card.text = family.card_text(family.parameter_count(), epochs, records.size(),
@@ -209,13 +273,16 @@ std::optional<eval::EvalResult> run_training(const RunOptions& o, std::ostream& 
   Curves curves;
   std::optional<CvOutcome> cv;
   std::optional<eval::EvalResult> ev;
+  std::optional<eval::AhiFit> ahi;
   if (o.folds >= 2) {
     cv = cross_validate(*family, records, o.folds, curves);
-    ev = eval::evaluate(cv->predictions, 0.5, o.bootstrap, family->seed());
-    report_cv(o, *family, *ev, out);
-    write_oof_csv(o, records, *cv);
+    ev = eval::evaluate(cv->predictions, kModelThreshold, o.bootstrap, family->seed());
+    report_cv(o, *ev, out);
+    ahi = fit_ahi_estimator(o, *family, records, *cv, out);
+    write_cv_files(o, *family, *ev, ahi);
+    write_oof_csv(o, *family, records, *cv);
   }
-  if (!o.out.empty()) write_final_model(o, *family, records, cv, ev, curves, t0, out);
+  if (!o.out.empty()) write_final_model(o, *family, records, cv, ev, ahi, curves, t0, out);
   write_curves(o, curves);
   return ev;
 }

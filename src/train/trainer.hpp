@@ -21,6 +21,7 @@ struct TrainOptions : LoopOptions {
   int crop_minutes = 64;
   int steps_per_epoch = 0;     // 0: enough crops to cover the training minutes once
   double label_smoothing = 0;  // targets become eps/2 and 1 - eps/2
+  int members = 1;             // networks per model, scored by the mean of their logits
 };
 
 struct TrainResult {

@@ -19,11 +19,13 @@ namespace {
 // A detector with a fixed answer: p = 1 in [a, b) minutes, no events.
 class FixedDetector : public Detector {
  public:
-  FixedDetector(size_t a, size_t b, int extra_minutes = 0) : a_(a), b_(b), extra_(extra_minutes) {}
+  FixedDetector(size_t a, size_t b, int extra_minutes = 0, std::optional<AhiModel> ahi = {})
+      : a_(a), b_(b), extra_(extra_minutes), ahi_(std::move(ahi)) {}
   DetectorInfo info() const override {
     DetectorInfo i;
     i.name = "fixed";
     i.kind = "learned";
+    i.ahi_model = ahi_;
     return i;
   }
   MinuteScores score(const NightInput& n) const override {
@@ -37,6 +39,7 @@ class FixedDetector : public Detector {
  private:
   size_t a_, b_;
   int extra_;
+  std::optional<AhiModel> ahi_;
 };
 
 const sim::SimulatedNight& apnea_night() {
@@ -75,7 +78,7 @@ TEST(AnalyzeNight, SyntheticApneaNightFromTheEcg) {
   EXPECT_NEAR(r.hrv.mean_hr_bpm, 65, 4);
   EXPECT_GT(r.hrv.sdnn_ms, 0);
   EXPECT_GT(r.analysis_ms, 0);
-  EXPECT_GT(r.night_probability, 0.9f);
+  EXPECT_FALSE(r.night_probability.has_value());  // the CVHR detector has no calibration
   EXPECT_EQ(r.r_time_s.size(), r.n_beats);
 }
 
@@ -87,7 +90,7 @@ TEST(AnalyzeNight, NightWithoutApneaHasLowAhi) {
   EXPECT_LT(*r.ahi, 5);
   EXPECT_FALSE(r.has_apnea);
   EXPECT_EQ(r.severity, Severity::Normal);
-  EXPECT_LT(r.night_probability, 0.5f);
+  EXPECT_FALSE(r.night_probability.has_value());
 }
 
 TEST(AnalyzeNight, TooShortForAnAhi) {
@@ -197,6 +200,62 @@ TEST(AnalyzeNight, EpisodeBasedAhiForDetectorsWithoutEvents) {
   EXPECT_EQ(r.ahi_method, "episodes");
   EXPECT_NEAR(*r.ahi, 30 / (r.analysable_s / 3600), 1e-9);
   EXPECT_EQ(r.apnea_minutes, 30);
+  EXPECT_FALSE(r.night_probability.has_value());
+}
+
+// A detector that says which nights it was trained on.
+class TrainedOn : public FixedDetector {
+ public:
+  TrainedOn() : FixedDetector(0, 0) {}
+  DetectorInfo info() const override {
+    DetectorInfo i = FixedDetector::info();
+    i.training_records = {"a08", "night-x"};
+    return i;
+  }
+};
+
+TEST(AnalyzeNight, WarnsOnTheDetectorsTrainingNights) {
+  io::Record rec = apnea_night().record;
+  const auto warned = [&](const io::Record& r) {
+    for (const auto& w : analyze_night(r, TrainedOn()).warnings)
+      if (w.find("trained on") != std::string::npos) return w;
+    return std::string();
+  };
+  EXPECT_EQ(warned(rec), "");
+  rec.comments = {"rendered from beat annotations a08.qrs (120-300 min)"};
+  const std::string w = warned(rec);
+  EXPECT_NE(w.find("a08"), std::string::npos) << w;
+  EXPECT_NE(w.find("not a test result"), std::string::npos) << w;
+  rec.comments = {"from a080 and xa08"};  // whole words only
+  EXPECT_EQ(warned(rec), "");
+  rec.name = "night-x";
+  EXPECT_NE(warned(rec).find("night-x"), std::string::npos);
+  EXPECT_EQ(analyze_night(rec, CvhrDetector()).warnings.size(), rec.warnings.size());
+}
+
+TEST(AnalyzeNight, EventRateModelOfTheDetector) {
+  const sim::SimulatedNight& n = apnea_night();
+  AhiModel m;
+  m.weights = {0.5, 0.25, 0.1};
+  m.night_logistic = std::array<double, 2>{0.5, 4.0};
+  const NightReport r = analyze_night(n.record, FixedDetector(100, 130, 0, m));
+  ASSERT_TRUE(r.ahi.has_value()) << r.ahi_note;
+  EXPECT_EQ(r.ahi_method, "event-rate model");
+  // One 30-minute episode of p = 1: S = 30 / h, E = 1 / h over h analysable hours.
+  const double h = r.analysable_s / 3600;
+  const double S = 30 / h, E = 1 / h, root = 0.5 * S + 0.25 * E + 0.1 * S * E / 10;
+  EXPECT_NEAR(*r.ahi, root * root, 1e-6 * root * root);
+  EXPECT_EQ(r.has_apnea, *r.ahi >= 5);
+  ASSERT_TRUE(r.night_probability.has_value());
+  ASSERT_TRUE(r.night_logit.has_value());
+  EXPECT_NEAR(*r.night_logit, 0.5 + 4.0 * (std::log1p(*r.ahi) - std::log(6.0)), 1e-9);
+  EXPECT_NEAR(*r.night_probability, 1 / (1 + std::exp(-*r.night_logit)), 1e-6);
+  EXPECT_NE(r.ahi_note.find("expected apnea minutes"), std::string::npos) << r.ahi_note;
+  // Without a logistic: an AHI, no probability.
+  m.night_logistic.reset();
+  const NightReport q = analyze_night(n.record, FixedDetector(100, 130, 0, m));
+  EXPECT_NEAR(*q.ahi, *r.ahi, 1e-12);
+  EXPECT_FALSE(q.night_probability.has_value());
 }
 
 TEST(AnalyzeNight, Errors) {

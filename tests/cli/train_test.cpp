@@ -76,21 +76,34 @@ TEST(CliTrain, TrainsEvaluatesAndWritesCard) {
     write_record(dir / "data", std::string(1, "abab"[i]) + std::to_string(i), 10 + i);
   const std::string model = (dir / "m.safetensors").string();
   CliRun r = run("train --data '" + (dir / "data").string() +
-                     "' --folds 2 --epochs 2 --crop 16 --batch 4 "
+                     "' --folds 2 --epochs 2 --crop 16 --batch 4 --ensemble 2 "
                      "--threads 1 --bootstrap 50 --no-progress --out '" +
                      model + "'",
                  dir);
   ASSERT_EQ(r.rc, 0) << r.err;
   EXPECT_NE(r.out.find("CV (2 folds by record"), std::string::npos) << r.out;
+  // No learning-set-info.txt: no reference AHI, so no event-rate estimator, and it says so.
+  EXPECT_NE(r.out.find("no event-rate AHI estimator: 0 nights with a reference AHI"),
+            std::string::npos)
+      << r.out;
   ASSERT_TRUE(fs::exists(model));
   ASSERT_TRUE(fs::exists(dir / "m.md"));
   ASSERT_TRUE(fs::exists(dir / "m.curves.csv"));
   auto det = model::load_detector(model);
   EXPECT_EQ(det->info().name, "rr-cnn");
+  ASSERT_NE(dynamic_cast<const model::RRDetector*>(det.get()), nullptr);
+  EXPECT_EQ(dynamic_cast<const model::RRDetector*>(det.get())->members(), 2u);
   std::ifstream card(dir / "m.md");
   const std::string c((std::istreambuf_iterator<char>(card)), std::istreambuf_iterator<char>());
   EXPECT_NE(c.find("cross-validation by RECORD"), std::string::npos);
   EXPECT_NE(c.find("git commit"), std::string::npos);
+  EXPECT_NE(c.find("ensemble of 2 such networks"), std::string::npos) << c;
+  {
+    std::ifstream curves(dir / "m.curves.csv");
+    const std::string k((std::istreambuf_iterator<char>(curves)), std::istreambuf_iterator<char>());
+    EXPECT_NE(k.find("fold1.member2,"), std::string::npos) << k;
+    EXPECT_NE(k.find("final.member2,"), std::string::npos);
+  }
 
   r = run("eval --data '" + (dir / "data").string() + "' --model '" + model +
               "' --bootstrap 20 --html '" + (dir / "e.html").string() + "'",
@@ -100,6 +113,18 @@ TEST(CliTrain, TrainsEvaluatesAndWritesCard) {
   EXPECT_EQ(j["records"], 4);
   EXPECT_EQ(j["minutes"], 240);
   EXPECT_TRUE(fs::exists(dir / "e.html"));
+  // These are the model's training nights: a warning on stderr, in the JSON and on the page,
+  // with the model's cross-validated figures beside.
+  EXPECT_NE(r.err.find("warning: 4 of the 4 evaluated nights"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("training-set figures"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("cross-validation (out-of-fold): accuracy"), std::string::npos) << r.err;
+  EXPECT_EQ(j["training_nights_evaluated"].size(), 4u);
+  EXPECT_TRUE(j["model_cross_validation"]["minute"].is_object());
+  {
+    std::ifstream page(dir / "e.html");
+    const std::string h((std::istreambuf_iterator<char>(page)), std::istreambuf_iterator<char>());
+    EXPECT_NE(h.find("training-set figures"), std::string::npos);
+  }
 
   // Another system's predictions: everything 'apnea' -> Se 1, Sp 0.
   {

@@ -71,8 +71,8 @@ TEST(Metrics, NightLevelByHand) {
 }
 
 TEST(Metrics, EvaluateAndBootstrapOverRecords) {
-  RecordPredictions a{"a", {.9f, .8f, .1f, .2f}, {1, 1, 0, 0}, 40.0};
-  RecordPredictions b{"b", {.7f, .1f, .6f, .2f}, {1, 0, 0, 0}, 2.0};
+  RecordPredictions a{"a", {.9f, .8f, .1f, .2f}, {1, 1, 0, 0}, 40.0, {}};
+  RecordPredictions b{"b", {.7f, .1f, .6f, .2f}, {1, 0, 0, 0}, 2.0, {}};
   const EvalResult r = evaluate({a, b}, 0.5, 200, 7);
   EXPECT_EQ(r.n_minutes, 8u);
   EXPECT_EQ(r.cm.tp, 3u);
@@ -85,6 +85,9 @@ TEST(Metrics, EvaluateAndBootstrapOverRecords) {
   EXPECT_LE(r.accuracy.hi, 1.0);
   // est AHI: a 2/4 minutes -> 30/h; b 2/4 -> 30/h. b ref 2 -> misdiagnosed.
   EXPECT_DOUBLE_EQ(r.records[0].est_ahi, 30.0);
-  EXPECT_DOUBLE_EQ(r.diagnosis_accuracy, 0.5);
+  EXPECT_EQ(r.night.diagnosis_correct, 1u);
+  EXPECT_DOUBLE_EQ(r.night.diagnosis.value, 0.5);
+  EXPECT_EQ(r.ahi_estimate, "apnea minutes per hour");
+  EXPECT_FALSE(r.minutes_index.has_value());
   EXPECT_NE(to_json(r).find("\"roc_auc\""), std::string::npos);
 }

@@ -6,8 +6,8 @@
 using namespace somna;
 
 TEST(EvalHtml, ShowsFiguresPlotsAndEscapedNames) {
-  eval::RecordPredictions a{"a<1>", {.9f, .8f, .1f, .2f}, {1, 1, 0, 0}, 30.0};
-  eval::RecordPredictions b{"b", {.7f, .1f, .6f, .2f}, {1, 0, 0, 0}, 2.0};
+  eval::RecordPredictions a{"a<1>", {.9f, .8f, .1f, .2f}, {1, 1, 0, 0}, 30.0, {}};
+  eval::RecordPredictions b{"b", {.7f, .1f, .6f, .2f}, {1, 0, 0, 0}, 2.0, {}};
   const eval::EvalResult r = eval::evaluate({a, b}, 0.5, 50, 7);
   const std::string h = report::eval_html(r, "Title & <more>");
   EXPECT_NE(h.find("<svg"), std::string::npos);

@@ -59,8 +59,6 @@ analysis::NightReport make_report(size_t n_minutes = 150) {
   r.ahi_note = "cvhr-acat events per hour";
   r.severity = analysis::Severity::Mild;
   r.has_apnea = true;
-  r.night_logit = analysis::night_logit_from_ahi(12.3);
-  r.night_probability = static_cast<float>(1 / (1 + std::exp(-r.night_logit)));
   r.hrv = {62, 45, 30, 1.5, 55, 70};
   r.exclusions = {"5 min excluded: flat line"};
   r.warnings = {"ECG channel 'ECG' is clipped: 40% of its samples sit at its extreme values"};
@@ -109,6 +107,25 @@ TEST(JsonReport, NoAhiIsNullAndStillConforms) {
   EXPECT_NE(testing::schema_check(j, load_schema()), "");
   r.hrv.lf_hf = 0;
   EXPECT_EQ(testing::schema_check(night_report_json(r), load_schema()), "");
+}
+
+TEST(JsonReport, NightProbabilityOnlyWhenCalibrated) {
+  analysis::NightReport r = make_report();
+  nlohmann::json j = night_report_json(r);
+  EXPECT_TRUE(j["summary"]["night_probability"].is_null());
+  EXPECT_TRUE(j["summary"]["night_logit"].is_null());
+  EXPECT_EQ(terminal_summary(r).find("p(AHI >= 5)"), std::string::npos);
+  r.ahi_method = "event-rate model";
+  r.night_logit = 1.5;
+  r.night_probability = 0.8176f;
+  j = night_report_json(r);
+  EXPECT_EQ(testing::schema_check(j, load_schema()), "");
+  EXPECT_NEAR(j["summary"]["night_probability"].get<double>(), 0.8176, 1e-6);
+  EXPECT_DOUBLE_EQ(j["summary"]["night_logit"].get<double>(), 1.5);
+  EXPECT_NE(terminal_summary(r).find("p(AHI >= 5)        0.82 (calibrated"), std::string::npos)
+      << terminal_summary(r);
+  const std::string h = html_report(r, nullptr);
+  EXPECT_NE(h.find("p(AHI ≥ 5) 0.82, calibrated with the model"), std::string::npos);
 }
 
 TEST(JsonReport, SchemaCheckerCatchesProblems) {
@@ -242,7 +259,7 @@ TEST(HtmlReportBrowser, RendersInChromium) {
       << slurp(log);
   const std::string d = slurp(dom);
   EXPECT_NE(d.find("id=\"timeline\""), std::string::npos);
-  EXPECT_NE(d.find("AHI estimate"), std::string::npos);
+  EXPECT_NE(d.find("Estimated AHI"), std::string::npos);
   EXPECT_NE(d.find("12.3"), std::string::npos);
   EXPECT_NE(d.find("class=\"strip on\""), std::string::npos);
   EXPECT_EQ(slurp(log).find("Uncaught"), std::string::npos) << slurp(log);

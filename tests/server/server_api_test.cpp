@@ -137,6 +137,8 @@ TEST(ServerApi, PredictWfdbSampleHasTheOriginalShapeAndTheNight) {
 
   // prediction mirrors the night's summary.
   EXPECT_EQ(p["has_apnea"], got["summary"]["has_apnea"]);
+  // The default model ships a calibrated night logistic, so both are numbers.
+  ASSERT_TRUE(p["probability"].is_number()) << p.dump();
   EXPECT_NEAR(p["probability"].get<double>(), got["summary"]["night_probability"].get<double>(),
               1e-6);
   EXPECT_NEAR(p["raw_logit"].get<double>(), got["summary"]["night_logit"].get<double>(), 1e-6);

@@ -10,6 +10,7 @@
 #include <filesystem>
 
 #include "common/error.hpp"
+#include "model/model.hpp"
 #include "model/rr_network.hpp"
 #include "model/seed_network.hpp"
 #include "model/weights.hpp"
@@ -136,16 +137,23 @@ TEST(ParityRR, GruOtherPoolsAndWidths) {
   check_rr(c, 3, 25);
 }
 
+// Every network of the shipped model (an ensemble: each member under its prefix).
 TEST(ParityRR, ShippedDefaultModel) {
   const std::string path = std::string(SOMNA_SOURCE_DIR) + "/models/default.safetensors";
   const model::StFile file = model::read_safetensors(path);
   const auto cfg = model::RRNetConfig::from_json(file.metadata.at("somna.architecture"), path);
-  train::RRNet net(cfg);
-  train::load_module_tensors(*net, file.tensors, path);
-  net->eval();
+  const size_t members = file.metadata.count(model::meta::kMembers)
+                             ? std::stoul(file.metadata.at(model::meta::kMembers))
+                             : 1;
   const auto f = random_features(cfg.in_channels, 480, cfg.samples_per_minute(), 9);
-  const model::RRNetwork own(cfg, model::Weights(file, path));
-  expect_close(own.logits(f), train::night_logits(net, f, cfg.in_channels), "models/default");
+  for (size_t k = 0; k < members; ++k) {
+    train::RRNet net(cfg);
+    train::load_module_tensors(*net, file.tensors, path, model::member_prefix(k));
+    net->eval();
+    const model::RRNetwork own(cfg, model::Weights(file, path, model::member_prefix(k)));
+    expect_close(own.logits(f), train::night_logits(net, f, cfg.in_channels),
+                 "models/default member " + std::to_string(k + 1));
+  }
 }
 
 TEST(ParitySeed, TinyNetwork) {

@@ -69,6 +69,53 @@ TEST(RRModel, SaveLoadScoresAsTheModule) {
   }
 }
 
+// An ensemble file: the detector scores the mean of its networks' logits; its member count and
+// member tensors are checked.
+TEST(RRModel, EnsembleScoresTheMeanOfItsNetworks) {
+  const auto in = synthetic_input(40);
+  const features::RRFeatureSpec spec;
+  const auto f = features::rr_features(in.rr, in.n_minutes, spec);
+  std::vector<train::RRNet> nets;
+  std::vector<float> mean(40, 0.f);
+  for (int k = 0; k < 3; ++k) {
+    torch::manual_seed(10 + k);
+    nets.emplace_back(model::RRNetConfig{});
+    nets.back()->eval();
+    const auto z = train::night_logits(nets.back(), f, spec.channels);
+    for (size_t m = 0; m < 40; ++m) mean[m] += z[m] / 3;
+  }
+  const TempDir dir;
+  const std::string path = dir.path() + "/ensemble.safetensors";
+  train::save_rr_model(path, nets, spec, {});
+  const auto det = model::load_detector(path);
+  const auto* rr = dynamic_cast<const model::RRDetector*>(det.get());
+  ASSERT_NE(rr, nullptr);
+  EXPECT_EQ(rr->members(), 3u);
+  const auto s = det->score(in);
+  ASSERT_EQ(s.logit.size(), 40u);
+  for (size_t m = 0; m < 40; ++m) EXPECT_NEAR(s.logit[m], mean[m], 1e-5) << m;
+
+  model::StFile file = model::read_safetensors(path);
+  EXPECT_EQ(file.metadata.at(model::meta::kMembers), "3");
+  const auto error_of = [&](const model::StFile& bad) {
+    model::write_safetensors(path, bad);
+    try {
+      model::load_detector(path);
+    } catch (const model::ModelError& e) {
+      return std::string(e.what());
+    }
+    return std::string();
+  };
+  for (const char* count : {"0", "17", "two", "2x"}) {
+    model::StFile bad = file;
+    bad.metadata[model::meta::kMembers] = count;
+    EXPECT_NE(error_of(bad).find("somna.members"), std::string::npos) << count;
+  }
+  model::StFile bad = file;
+  bad.metadata[model::meta::kMembers] = "4";  // no member3.* tensors
+  EXPECT_NE(error_of(bad).find("member3."), std::string::npos) << error_of(bad);
+}
+
 TEST(RRModel, BadModelFilesRaiseModelError) {
   train::RRNet net(model::RRNetConfig{});
   const TempDir dir;

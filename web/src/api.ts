@@ -41,8 +41,9 @@ export interface NightReport {
     severity: 'normal' | 'mild' | 'moderate' | 'severe' | null;
     has_apnea: boolean;
     apnea_minutes: number;
-    night_probability: number;
-    night_logit: number;
+    /** p(AHI >= 5), only when the model ships a calibrated night logistic; else null. */
+    night_probability: number | null;
+    night_logit: number | null;
     analysis_ms: number;
   };
   heart_rate: {
@@ -73,8 +74,8 @@ export interface PredictResponse {
   success: true;
   prediction: {
     has_apnea: boolean;
-    probability: number;
-    raw_logit: number;
+    probability: number | null;
+    raw_logit: number | null;
     risk_level: string;
     risk_color: string;
     diagnosis: string;

@@ -315,7 +315,7 @@ function show(res: PredictResponse) {
   // cards
   const ahiValue = el('span', { id: 'ahi-value' }, s.ahi === null ? '–' : s.ahi.toFixed(1));
   $('cards').replaceChildren(
-    card('AHI estimate', ahiValue, s.ahi === null ? s.ahi_note : 'events per hour', 'card-ahi'),
+    card('Estimated AHI', ahiValue, s.ahi === null ? s.ahi_note : 'events per hour', 'card-ahi'),
     card(
       'Severity',
       el('span', { class: 'sev', id: 'severity', style: `color:${colour}` }, s.severity ?? 'unknown'),
@@ -441,7 +441,12 @@ function show(res: PredictResponse) {
     ['Beats', `${rec.n_beats.toLocaleString('en')} from ${rec.beat_source}; ${rec.n_corrected} intervals corrected`],
     ['HRV', `SDNN ${fixed(night.heart_rate.sdnn_ms, 0)} ms · RMSSD ${fixed(night.heart_rate.rmssd_ms, 0)} ms · LF/HF ${fixed(night.heart_rate.lf_hf, 2)}`],
     ['Excluded', night.exclusions.length ? night.exclusions.join('; ') : 'nothing'],
-    ['Night probability', `${fixed(s.night_probability, 3)} (a fixed mapping of the AHI estimate, not a calibrated probability)`],
+    [
+      'Night probability',
+      s.night_probability === null
+        ? 'none: this detector has no calibrated p(AHI ≥ 5)'
+        : `p(AHI ≥ 5) ${fixed(s.night_probability, 3)}, from the logistic calibrated with the model`,
+    ],
     ['Analysis time', `${fixed(s.analysis_ms, 0)} ms`],
   ];
   $('method').replaceChildren(...facts.flatMap(([k, v]) => [el('dt', {}, k), el('dd', {}, v)]));
