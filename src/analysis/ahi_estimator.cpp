@@ -46,9 +46,13 @@ double estimate_ahi(const AhiModel& m, const AhiFeatures& f) {
   return root > 0 ? root * root : 0.0;
 }
 
+double night_logistic_input(double ahi) {
+  return std::log1p(std::max(0.0, ahi)) - std::log(6.0);
+}
+
 double night_logit(const AhiModel& m, double ahi) {
   const auto& l = m.night_logistic.value();
-  return l[0] + l[1] * (std::log1p(std::max(0.0, ahi)) - std::log(6.0));
+  return l[0] + l[1] * night_logistic_input(ahi);
 }
 
 nlohmann::json to_json(const AhiModel& m) {

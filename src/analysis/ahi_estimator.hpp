@@ -47,6 +47,9 @@ struct AhiModel {
 std::array<double, 3> ahi_terms(const AhiFeatures& f);
 // Events per hour; 0 without analysable time.
 double estimate_ahi(const AhiModel& m, const AhiFeatures& f);
+// The night logistic's input at an AHI estimate: ln(1 + AHI) - ln 6 (0 at AHI 5). Fitting
+// (eval/ahi_fit) and inference share it.
+double night_logistic_input(double ahi);
 // The night's logit of AHI >= 5 from an AHI estimate (m.night_logistic must be set).
 double night_logit(const AhiModel& m, double ahi);
 

@@ -3,6 +3,7 @@
 // CVHR detector (analysis/cvhr_detector.hpp) and the learned networks (model/model.hpp) both
 // implement it, so analyze_night(), the CLI, the server and the benchmarks treat them alike.
 
+#include <algorithm>
 #include <memory>
 #include <optional>
 #include <string>
@@ -55,6 +56,11 @@ struct DetectorInfo {
   // model file says: `somna eval` warns on training nights and shows these beside.
   std::vector<std::string> training_records;
   std::string cv_evaluation_json;
+
+  bool is_training_record(const std::string& record) const {
+    return std::find(training_records.begin(), training_records.end(), record) !=
+           training_records.end();
+  }
 };
 
 class Detector {

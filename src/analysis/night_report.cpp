@@ -163,9 +163,8 @@ std::vector<std::string> words_of(const std::string& text) {
 // The detector's training night this record is, or is built from: its name, or a record name in
 // its header comments (e.g. "rendered from beat annotations a08.qrs"). Empty: none.
 std::string training_night_of(const io::Record& record, const DetectorInfo& detector) {
-  const auto& names = detector.training_records;
   const auto trained = [&](const std::string& w) {
-    return !w.empty() && std::find(names.begin(), names.end(), w) != names.end();
+    return !w.empty() && detector.is_training_record(w);
   };
   if (trained(record.name)) return record.name;
   for (const std::string& c : record.comments) {

@@ -5,8 +5,6 @@
 #include <fmt/format.h>
 
 #include <algorithm>
-#include <cmath>
-#include <iostream>
 
 #include "common/error.hpp"
 #include "io/annotations.hpp"

@@ -165,9 +165,7 @@ std::vector<std::string> training_nights(const analysis::DetectorInfo& info,
                                          const std::vector<eval::RecordPredictions>& recs) {
   std::vector<std::string> seen;
   for (const auto& r : recs) {
-    if (std::find(info.training_records.begin(), info.training_records.end(), r.record) !=
-        info.training_records.end())
-      seen.push_back(r.record);
+    if (info.is_training_record(r.record)) seen.push_back(r.record);
   }
   return seen;
 }
@@ -210,7 +208,7 @@ std::string training_set_warning(const analysis::DetectorInfo& info,
 void write_outputs(const eval::EvalResult& r, const EvalArgs& a, const std::string& title,
                    const std::vector<std::string>& seen, const std::string& warning,
                    const analysis::DetectorInfo* info) {
-  nlohmann::json j = nlohmann::json::parse(eval::to_json(r));
+  nlohmann::json j = eval::evaluation_json(r);
   if (info) {
     j["detector"] = info->name;
     j["training_nights_evaluated"] = seen;

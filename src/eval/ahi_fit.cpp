@@ -13,6 +13,8 @@
 #include <random>
 #include <stdexcept>
 
+#include "common/json_number.hpp"
+
 namespace somna::eval {
 
 namespace {
@@ -68,11 +70,8 @@ double sigmoid(double z) {
   return 1.0 / (1.0 + std::exp(-z));
 }
 
-double centred_log(double ahi) {
-  return std::log1p(std::max(0.0, ahi)) - std::log(6.0);
-}
-
-// Penalised logistic regression of (ref >= 5) on centred_log(est), over nights `use`; Newton.
+// Penalised logistic regression of (ref >= 5) on analysis::night_logistic_input(est), over
+// nights `use`; Newton.
 std::array<double, 2> fit_logistic(const std::vector<double>& est, const std::vector<double>& ref,
                                    const std::vector<size_t>& use, double slope_penalty) {
   double b0 = 0, b1 = 1;
@@ -80,7 +79,7 @@ std::array<double, 2> fit_logistic(const std::vector<double>& est, const std::ve
     double g0 = kInterceptPenalty * b0, g1 = slope_penalty * b1;
     double h00 = kInterceptPenalty, h01 = 0, h11 = slope_penalty;
     for (size_t i : use) {
-      const double x = centred_log(est[i]);
+      const double x = analysis::night_logistic_input(est[i]);
       const double p = sigmoid(b0 + b1 * x);
       const double y = ref[i] >= 5 ? 1.0 : 0.0;
       const double w = p * (1 - p);
@@ -107,7 +106,7 @@ std::vector<size_t> all_of(size_t n) {
 }
 
 double probability(const std::array<double, 2>& l, double est) {
-  return sigmoid(l[0] + l[1] * centred_log(est));
+  return sigmoid(l[0] + l[1] * analysis::night_logistic_input(est));
 }
 
 double log_loss_of(double p, double ref) {
@@ -182,9 +181,6 @@ std::vector<double> fixed_probabilities(const std::vector<double>& minutes_index
   return p;
 }
 
-nlohmann::json num(double v) {
-  return std::isfinite(v) ? nlohmann::json(v) : nlohmann::json();
-}
 std::string ci3(const Ci& c) {
   return fmt::format("{:.3f} [{:.3f}, {:.3f}]", c.value, c.lo, c.hi);
 }
@@ -253,10 +249,10 @@ nlohmann::json to_json(const AhiFit& f) {
           {"apnea_minutes_per_hour", to_json(f.minutes)},
           {"night_probability_loro",
            {{"slope_penalty", f.slope_penalty},
-            {"brier", num(f.brier)},
-            {"log_loss", num(f.log_loss)},
-            {"fixed_mapping_brier", num(f.fixed_brier)},
-            {"fixed_mapping_log_loss", num(f.fixed_log_loss)},
+            {"brier", json_number(f.brier)},
+            {"log_loss", json_number(f.log_loss)},
+            {"fixed_mapping_brier", json_number(f.fixed_brier)},
+            {"fixed_mapping_log_loss", json_number(f.fixed_log_loss)},
             {"fixed_mapping", "sigmoid((apnea minutes per hour - 5) / 2.5)"}}},
           {"nights", per_night}};
 }

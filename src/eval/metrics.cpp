@@ -11,6 +11,8 @@
 #include <numeric>
 #include <random>
 
+#include "common/json_number.hpp"
+
 namespace somna::eval {
 
 namespace {
@@ -335,11 +337,8 @@ EvalResult evaluate(const std::vector<RecordPredictions>& recs, double thr, size
 }
 
 namespace {
-nlohmann::json num(double v) {
-  return std::isfinite(v) ? nlohmann::json(v) : nlohmann::json(nullptr);
-}
 nlohmann::json ci(const Ci& c) {
-  return {{"value", num(c.value)}, {"lo", num(c.lo)}, {"hi", num(c.hi)}};
+  return {{"value", json_number(c.value)}, {"lo", json_number(c.lo)}, {"hi", json_number(c.hi)}};
 }
 nlohmann::json night_json(const AhiAgreement& a, size_t n) {
   return {{"records_with_reference_ahi", n},
@@ -349,7 +348,7 @@ nlohmann::json night_json(const AhiAgreement& a, size_t n) {
           {"diagnosis_accuracy_ahi5", ci(a.diagnosis)},
           {"severity_agree", a.severity_agree},
           {"severity_agreement", ci(a.severity)},
-          {"severity_kappa", num(a.severity_kappa)}};
+          {"severity_kappa", json_number(a.severity_kappa)}};
 }
 }  // namespace
 
@@ -357,7 +356,7 @@ nlohmann::json to_json(const AhiAgreement& a) {
   return night_json(a, a.n);
 }
 
-std::string to_json(const EvalResult& r, int indent) {
+nlohmann::json evaluation_json(const EvalResult& r) {
   nlohmann::json j;
   j["threshold"] = r.threshold;
   j["records"] = r.n_records;
@@ -381,20 +380,24 @@ std::string to_json(const EvalResult& r, int indent) {
     j["night"]["apnea_minutes_per_hour"]["ahi_estimate"] = "apnea minutes per hour";
   }
   nlohmann::json roc = nlohmann::json::array();
-  for (const auto& p : r.roc) roc.push_back({num(p.threshold), p.fpr, p.tpr});
+  for (const auto& p : r.roc) roc.push_back({json_number(p.threshold), p.fpr, p.tpr});
   j["roc_curve"] = {{"columns", {"threshold", "fpr", "tpr"}}, {"points", roc}};
   nlohmann::json recs = nlohmann::json::array();
   for (const auto& s : r.records) {
     recs.push_back({{"record", s.record},
                     {"minutes", s.minutes},
-                    {"accuracy", num(s.accuracy)},
+                    {"accuracy", json_number(s.accuracy)},
                     {"est_ahi", s.est_ahi},
                     {"apnea_min_per_h", s.apnea_min_per_h},
                     {"ref_ahi", s.ref_ahi ? nlohmann::json(*s.ref_ahi) : nlohmann::json(nullptr)},
                     {"ref_apnea_fraction", s.ref_apnea_fraction}});
   }
   j["per_record"] = recs;
-  return j.dump(indent);
+  return j;
+}
+
+std::string to_json(const EvalResult& r, int indent) {
+  return evaluation_json(r).dump(indent);
 }
 
 }  // namespace somna::eval

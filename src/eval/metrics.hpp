@@ -112,6 +112,8 @@ double severity_kappa(const std::vector<int>& est, const std::vector<int>& ref);
 EvalResult evaluate(const std::vector<RecordPredictions>& recs, double threshold = 0.5,
                     size_t n_bootstrap = 500, uint64_t seed = 1);
 
+// The figures as JSON (what `somna eval` writes and model files carry), and as text.
+nlohmann::json evaluation_json(const EvalResult& r);
 std::string to_json(const EvalResult& r, int indent = 2);
 
 }  // namespace somna::eval

@@ -6,14 +6,10 @@
 #include <fstream>
 
 #include "common/error.hpp"
+#include "common/json_number.hpp"
 
 namespace somna::report {
 namespace {
-
-// JSON has no NaN/Inf: such values become null.
-nlohmann::json num(double v) {
-  return std::isfinite(v) ? nlohmann::json(v) : nlohmann::json();
-}
 
 double round_to(double v, double step) {
   return std::round(v / step) * step;
@@ -34,9 +30,9 @@ nlohmann::json night_report_json(const analysis::NightReport& r, const JsonOptio
       {"name", r.record_name},
       {"source_path", r.source_path},
       {"start", r.start ? json(r.start->to_string()) : json()},
-      {"recording_s", num(r.recording_s)},
-      {"analysable_s", num(r.analysable_s)},
-      {"fs", num(r.fs)},
+      {"recording_s", json_number(r.recording_s)},
+      {"analysable_s", json_number(r.analysable_s)},
+      {"fs", json_number(r.fs)},
       {"channel", r.channel},
       {"beat_source", r.beat_source},
       {"n_beats", r.n_beats},
@@ -46,31 +42,32 @@ nlohmann::json night_report_json(const analysis::NightReport& r, const JsonOptio
                    {"kind", r.detector.kind},
                    {"trained_on", r.detector.trained_on},
                    {"version", r.detector.version},
-                   {"threshold", num(r.detector.threshold)}};
+                   {"threshold", json_number(r.detector.threshold)}};
   j["summary"] = {
-      {"ahi", r.ahi ? num(*r.ahi) : json()},
+      {"ahi", r.ahi ? json_number(*r.ahi) : json()},
       {"ahi_note", r.ahi_note},
       {"ahi_method", r.ahi_method},
       {"severity", r.ahi ? json(analysis::severity_name(r.severity)) : json()},
       {"has_apnea", r.has_apnea},
-      {"apnea_minutes", num(r.apnea_minutes)},
-      {"night_probability", r.night_probability ? num(*r.night_probability) : json()},
-      {"night_logit", r.night_logit ? num(*r.night_logit) : json()},
-      {"analysis_ms", num(r.analysis_ms)},
+      {"apnea_minutes", json_number(r.apnea_minutes)},
+      {"night_probability", r.night_probability ? json_number(*r.night_probability) : json()},
+      {"night_logit", r.night_logit ? json_number(*r.night_logit) : json()},
+      {"analysis_ms", json_number(r.analysis_ms)},
   };
-  j["heart_rate"] = {{"mean_bpm", num(r.hrv.mean_hr_bpm)}, {"min_bpm", num(r.hrv.min_hr_bpm)},
-                     {"max_bpm", num(r.hrv.max_hr_bpm)},   {"sdnn_ms", num(r.hrv.sdnn_ms)},
-                     {"rmssd_ms", num(r.hrv.rmssd_ms)},    {"lf_hf", num(r.hrv.lf_hf)}};
+  j["heart_rate"] = {
+      {"mean_bpm", json_number(r.hrv.mean_hr_bpm)}, {"min_bpm", json_number(r.hrv.min_hr_bpm)},
+      {"max_bpm", json_number(r.hrv.max_hr_bpm)},   {"sdnn_ms", json_number(r.hrv.sdnn_ms)},
+      {"rmssd_ms", json_number(r.hrv.rmssd_ms)},    {"lf_hf", json_number(r.hrv.lf_hf)}};
   json minutes = json::array();
   for (const auto& m : r.minutes) {
     minutes.push_back(
         {{"t", m.t_s},
-         {"p", num(round_to(m.p_apnea, 1e-4))},
+         {"p", json_number(round_to(m.p_apnea, 1e-4))},
          {"label", minute_label(m)},
-         {"quality", num(round_to(m.quality, 1e-3))},
+         {"quality", json_number(round_to(m.quality, 1e-3))},
          {"reason", m.quality_reason},
          {"excluded", m.excluded},
-         {"hr", m.heart_rate_bpm > 0 ? num(round_to(m.heart_rate_bpm, 0.1)) : json()}});
+         {"hr", m.heart_rate_bpm > 0 ? json_number(round_to(m.heart_rate_bpm, 0.1)) : json()}});
   }
   j["minutes"] = std::move(minutes);
   json episodes = json::array();
@@ -78,15 +75,15 @@ nlohmann::json night_report_json(const analysis::NightReport& r, const JsonOptio
     episodes.push_back({{"start_s", e.start_s},
                         {"duration_s", e.duration_s},
                         {"minutes", e.minutes},
-                        {"mean_p", num(round_to(e.mean_p, 1e-4))}});
+                        {"mean_p", json_number(round_to(e.mean_p, 1e-4))}});
   }
   j["episodes"] = std::move(episodes);
   if (options.include_events) {
     json events = json::array();
     for (const auto& e : r.events) {
-      events.push_back({{"start_s", num(round_to(e.start_s, 0.01))},
-                        {"end_s", num(round_to(e.end_s, 0.01))},
-                        {"score", num(round_to(e.score, 1e-4))}});
+      events.push_back({{"start_s", json_number(round_to(e.start_s, 0.01))},
+                        {"end_s", json_number(round_to(e.end_s, 0.01))},
+                        {"score", json_number(round_to(e.score, 1e-4))}});
     }
     j["events"] = std::move(events);
   }

@@ -77,7 +77,7 @@ class Family {
                              double minutes_per_second, double seconds) const = 0;
 };
 
-// What both families' Family implementations share: their options, nights and last network.
+// What both families' Family implementations share: their options, nights and last network(s).
 // Night has name, group and labels; Net is a LibTorch module holder.
 template <class Night, class Options, class Net>
 class FamilyOf : public Family {
@@ -91,7 +91,7 @@ class FamilyOf : public Family {
     for (const auto& n : data_) info.push_back(record_info(n.name, n.group, n.labels));
     return info;
   }
-  int64_t parameter_count() override { return train::parameter_count(*net_); }
+  int64_t parameter_count() override { return train::parameter_count(*nets_.front()); }
   NightScores predict(size_t i) override {
     const Night& n = data_[i];
     NightScores s;
@@ -113,7 +113,7 @@ class FamilyOf : public Family {
   const RunOptions& run_;
   const Options& o_;
   std::vector<Night> data_;
-  Net net_{nullptr};
+  std::vector<Net> nets_;  // the last trained network (an RR ensemble: its members)
 };
 
 std::unique_ptr<Family> rr_family(const RunOptions& options);

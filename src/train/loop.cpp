@@ -2,6 +2,7 @@
 
 #include "train/loop.hpp"
 
+#include <ATen/autocast_mode.h>
 #include <fmt/format.h>
 
 #include <algorithm>
@@ -91,12 +92,9 @@ void save_checkpoint(const CheckpointFiles& ck, torch::nn::Module& net, torch::o
                      const LoopState& st, int epoch) {
   save_module(net, ck.net);
   torch::save(opt, ck.opt);
-  if (!st.best.empty()) {  // the best epoch's weights, through the network itself
-    const Snapshot current = snapshot(net);
-    restore(net, st.best);
-    save_module(net, ck.best);
-    restore(net, current);
-  }
+  // The best epoch's weights: written when this epoch became the best (the file keeps them until
+  // a better one), when the network holds exactly those weights.
+  if (st.result.best_epoch == epoch) save_module(net, ck.best);
   nlohmann::json j;
   j["epoch"] = epoch, j["best_auc"] = st.best_score, j["best_epoch"] = st.result.best_epoch;
   j["curve"] = nlohmann::json::array();
@@ -165,7 +163,8 @@ double train_steps(torch::nn::Module& net, torch::optim::AdamW& opt, const LoopO
     torch::nn::utils::clip_grad_norm_(net.parameters(), plan.clip_norm);
     opt.step();
     loss_sum += loss.item<double>();
-    bar.set(double(s + 1) / plan.steps, fmt::format("loss {:.4f}", loss_sum / (s + 1)));
+    if (o.progress)
+      bar.set(double(s + 1) / plan.steps, fmt::format("loss {:.4f}", loss_sum / (s + 1)));
   }
   return loss_sum / plan.steps;
 }
@@ -200,6 +199,18 @@ void keep_if_best(torch::nn::Module& net, const LoopOptions& o, const LoopPlan& 
 }
 
 }  // namespace
+
+Bf16Autocast::Bf16Autocast(bool enabled) : enabled_(enabled) {
+  if (!enabled_) return;
+  at::autocast::set_cpu_enabled(true);
+  at::autocast::set_autocast_cpu_dtype(at::kBFloat16);
+}
+
+Bf16Autocast::~Bf16Autocast() {
+  if (!enabled_) return;
+  at::autocast::set_cpu_enabled(false);
+  at::autocast::clear_cache();
+}
 
 Batch::Batch(const std::vector<int64_t>& x_shape, const std::vector<int64_t>& y_shape)
     : x(torch::zeros(x_shape)),

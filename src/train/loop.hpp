@@ -50,6 +50,19 @@ struct EpochStats {
   size_t train_minutes = 0;  // labelled-or-not minutes the epoch trained on
 };
 
+// bfloat16 CPU autocast for the scope's forward passes when `enabled` (LoopOptions::bf16), off
+// again and its cast cache cleared when the scope ends, also by an exception.
+class Bf16Autocast {
+ public:
+  explicit Bf16Autocast(bool enabled);
+  ~Bf16Autocast();
+  Bf16Autocast(const Bf16Autocast&) = delete;
+  Bf16Autocast& operator=(const Bf16Autocast&) = delete;
+
+ private:
+  bool enabled_;
+};
+
 // A training batch: inputs x, targets y and per-target weights w, zero-filled, and their data.
 struct Batch {
   Batch(const std::vector<int64_t>& x_shape, const std::vector<int64_t>& y_shape);

@@ -8,6 +8,8 @@
 #include <cmath>
 #include <filesystem>
 
+#include "train/model_writer.hpp"
+
 namespace somna::train {
 
 namespace {
@@ -40,7 +42,8 @@ std::string folds_list(const CardInput& c) {
 }
 
 std::string figures(const eval::EvalResult& ev) {
-  std::string s = "## Cross-validated figures (out-of-fold, threshold 0.5)\n\n";
+  std::string s =
+      fmt::format("## Cross-validated figures (out-of-fold, threshold {:g})\n\n", kModelThreshold);
   s += fmt::format("95 % CIs by bootstrap over records ({} replicates).\n\n", ev.bootstrap);
   s += "| per minute | value |\n|---|---|\n";
   s += "| accuracy | " + pct(ev.accuracy) + " |\n";

@@ -26,7 +26,8 @@ void write_model(const std::string& path, std::map<std::string, model::StTensor>
   f.metadata[meta::kArchitecture] = architecture;
   f.metadata[meta::kInput] = input;
   f.metadata[meta::kNormalisation] = normalisation;
-  if (!f.metadata.count(meta::kThreshold)) f.metadata[meta::kThreshold] = "0.5";
+  if (!f.metadata.count(meta::kThreshold))
+    f.metadata[meta::kThreshold] = fmt::format("{:g}", kModelThreshold);
   model::write_safetensors(path, f);
 }
 

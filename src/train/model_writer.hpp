@@ -1,8 +1,8 @@
 #pragma once
 // Writes a trained LibTorch network as a Somna model file (.safetensors, docs/models.md): its
 // tensors by name plus the metadata the inference needs (format, family, architecture, input,
-// normalisation, a 0.5 threshold unless the caller gives one); the caller adds provenance and
-// evaluation. model::load_detector() reads these files without LibTorch.
+// normalisation, the threshold kModelThreshold unless the caller gives one); the caller adds
+// provenance and evaluation. model::load_detector() reads these files without LibTorch.
 
 #include <map>
 #include <string>
@@ -14,6 +14,10 @@
 #include "train/seed_module.hpp"
 
 namespace somna::train {
+
+// The decision threshold on p that trained models carry (meta::kThreshold) and that the
+// cross-validation, its AHI estimator fit and the model card score at.
+constexpr double kModelThreshold = 0.5;
 
 void save_rr_model(const std::string& path, RRNet& net, const features::RRFeatureSpec& spec,
                    std::map<std::string, std::string> metadata);

@@ -40,7 +40,6 @@ class RRFamily : public FamilyOf<LabelledNight, TrainOptions, RRNet> {
         out.members.push_back(r.curve);
       }
     }
-    net_ = nets_.front();
     return out;
   }
 
@@ -84,8 +83,6 @@ class RRFamily : public FamilyOf<LabelledNight, TrainOptions, RRNet> {
   }
 
  private:
-  std::vector<RRNet> nets_;  // the last trained network(s); net_ is the first
-
   std::string description(int64_t params) const {
     const model::RRNetConfig& net = o_.net;
     return fmt::format(

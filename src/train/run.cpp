@@ -19,6 +19,7 @@
 #include "report/eval_html.hpp"
 #include "train/family.hpp"
 #include "train/model_card.hpp"
+#include "train/model_writer.hpp"
 
 namespace somna::train {
 
@@ -26,8 +27,6 @@ namespace {
 
 namespace fs = std::filesystem;
 using Clock = std::chrono::steady_clock;
-// The decision threshold the model files carry (train/model_writer.hpp) and CV scores at.
-constexpr double kModelThreshold = 0.5;
 
 struct CvOutcome {
   std::vector<std::vector<size_t>> folds;
@@ -123,8 +122,7 @@ std::optional<eval::AhiFit> fit_ahi_estimator(const RunOptions& o, const Family&
     const analysis::NightInput* in = family.night_input(i);
     const auto& ref = cv.nights[i].labelled.ref_ahi;
     if (!in || !ref) continue;
-    std::vector<float> p;
-    for (float z : cv.nights[i].logits) p.push_back(1.f / (1.f + std::exp(-z)));
+    const std::vector<float> p = model::scores_from_logits(cv.nights[i].logits).p_apnea;
     nights.push_back({records[i].name,
                       analysis::ahi_features(p, analysis::analysable_minutes(in->quality),
                                              in->duration_s, kModelThreshold),
@@ -151,7 +149,7 @@ std::optional<eval::AhiFit> fit_ahi_estimator(const RunOptions& o, const Family&
 void write_cv_files(const RunOptions& o, const Family& family, const eval::EvalResult& ev,
                     const std::optional<eval::AhiFit>& ahi) {
   if (!o.eval_json.empty()) {
-    nlohmann::json j = nlohmann::json::parse(eval::to_json(ev));
+    nlohmann::json j = eval::evaluation_json(ev);
     if (ahi) j["ahi_estimator"] = eval::to_json(*ahi);
     std::ofstream f(o.eval_json);
     f << j.dump(2) << "\n";
@@ -259,8 +257,8 @@ void write_curves(const RunOptions& o, const Curves& curves) {
 
 RecordInfo record_info(const std::string& name, const std::string& group,
                        const std::vector<uint8_t>& labels) {
-  RecordInfo r{name, group, 0, 0};
-  for (uint8_t l : labels) r.minutes += l != kUnlabelled, r.apnea += l == 1;
+  RecordInfo r{name, group, count_labelled(labels), 0};
+  for (uint8_t l : labels) r.apnea += l == 1;
   return r;
 }
 

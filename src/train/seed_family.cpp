@@ -27,16 +27,16 @@ class SeedFamily : public FamilyOf<SeedNight, SeedTrainOptions, SeedNet> {
   TrainedNetwork train(const std::vector<size_t>& tr, const std::vector<size_t>& va, size_t f,
                        size_t k, int final_epochs) override {
     SeedTrainResult r = train_seed(data_, tr, va, stage_options(f, k, final_epochs));
-    net_ = r.net;
+    nets_ = {r.net};
     return {r.curve, r.best_epoch, r.windows_per_second};
   }
 
   std::vector<float> minute_logits(const SeedNight& n) override {
-    return seed_scores(net_, n.ecg.data(), n.ecg.size(), n.labels.size(), o_.input).logit;
+    return seed_scores(nets_.front(), n.ecg.data(), n.ecg.size(), n.labels.size(), o_.input).logit;
   }
 
   void save(const std::string& path, std::map<std::string, std::string> md) override {
-    save_seed_model(path, net_, o_.input, std::move(md));
+    save_seed_model(path, nets_.front(), o_.input, std::move(md));
   }
 
   void add_provenance(nlohmann::json& prov) const override {

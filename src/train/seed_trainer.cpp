@@ -2,7 +2,6 @@
 
 #include "train/seed_trainer.hpp"
 
-#include <ATen/autocast_mode.h>
 #include <fmt/format.h>
 
 #include <algorithm>
@@ -25,11 +24,10 @@ struct WindowRef {
   uint32_t night, minute;
 };
 
-// x [B,1,W], y [B], w [B] from the windows refs[first, first+B); starts (optional): the first
-// sample of each window in its night.
+// x [B,1,W], y [B], w [B] from the windows refs[first, first+B).
 Batch make_batch(const std::vector<SeedNight>& data, const std::vector<WindowRef>& refs,
                  size_t first, int64_t b, const SeedTrainOptions& o, double pos_weight,
-                 std::mt19937_64& rng, std::vector<int64_t>* starts = nullptr) {
+                 std::mt19937_64& rng) {
   const features::SeedInputSpec& in = o.input;
   const int64_t W = in.window_samples();
   const int64_t spm = int64_t(std::llround(60.0 * in.fs));
@@ -43,7 +41,6 @@ Batch make_batch(const std::vector<SeedNight>& data, const std::vector<WindowRef
     float* dst = xp + k * W;
     const long shift = o.augment ? long(std::lround((u(rng) - 0.5) * 4.0 * in.fs)) : 0;
     const int64_t start = (int64_t(r.minute) - in.context_minutes) * spm + shift;
-    if (starts) starts->push_back(start);
     for (int64_t i = 0; i < W; ++i) {
       const int64_t j = start + i;
       dst[i] = j >= 0 && j < int64_t(n.ecg.size()) ? n.ecg[size_t(j)] : NAN;
@@ -67,18 +64,11 @@ Batch make_batch(const std::vector<SeedNight>& data, const std::vector<WindowRef
 
 SeedOutput forward(SeedNet& net, const torch::Tensor& x, bool bf16) {
   if (!bf16) return net->forward(x);
-  at::autocast::set_cpu_enabled(true);
-  at::autocast::set_autocast_cpu_dtype(at::kBFloat16);
   SeedOutput o;
-  try {
+  {
+    const Bf16Autocast autocast(true);
     o = net->forward(x);
-  } catch (...) {
-    at::autocast::set_cpu_enabled(false);
-    at::autocast::clear_cache();
-    throw;
   }
-  at::autocast::set_cpu_enabled(false);
-  at::autocast::clear_cache();
   o.logit = o.logit.to(torch::kFloat32);
   o.confidence = o.confidence.to(torch::kFloat32);
   return o;

@@ -2,8 +2,6 @@
 
 #include "train/trainer.hpp"
 
-#include <ATen/autocast_mode.h>
-
 #include <algorithm>
 #include <cmath>
 #include <random>
@@ -90,12 +88,8 @@ RRPlan plan_rr(const std::vector<LabelledNight>& data, const std::vector<size_t>
 
 torch::Tensor forward(RRNet& net, const torch::Tensor& x, bool bf16) {
   if (!bf16) return net->forward(x);
-  at::autocast::set_cpu_enabled(true);
-  at::autocast::set_autocast_cpu_dtype(at::kBFloat16);
-  torch::Tensor logits = net->forward(x).to(torch::kFloat32);
-  at::autocast::set_cpu_enabled(false);
-  at::autocast::clear_cache();
-  return logits;
+  const Bf16Autocast autocast(true);
+  return net->forward(x).to(torch::kFloat32);
 }
 
 }  // namespace
