@@ -114,6 +114,18 @@ TEST(RRModel, EnsembleScoresTheMeanOfItsNetworks) {
   model::StFile bad = file;
   bad.metadata[model::meta::kMembers] = "4";  // no member3.* tensors
   EXPECT_NE(error_of(bad).find("member3."), std::string::npos) << error_of(bad);
+  // A broken event-rate AHI estimator: not JSON, another form, two weights, a weight not finite.
+  const std::string form = analysis::AhiModel::kForm;
+  for (const std::string& ahi :
+       {std::string("{"), std::string(R"({"form":"other","weights":[1,2,3]})"),
+        R"({"form":")" + form + R"(","weights":[1,2]})",
+        R"({"form":")" + form + R"(","weights":[1,"x",3]})"}) {
+    model::StFile broken = file;
+    broken.metadata[model::meta::kAhiModel] = ahi;
+    const std::string e = error_of(broken);
+    EXPECT_NE(e.find("somna.ahi_model"), std::string::npos) << ahi << ": " << e;
+    EXPECT_NE(e.find(path), std::string::npos) << e;
+  }
 }
 
 TEST(RRModel, BadModelFilesRaiseModelError) {
