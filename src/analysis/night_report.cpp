@@ -15,6 +15,7 @@
 #include "analysis/night_input.hpp"
 #include "common/error.hpp"
 #include "common/text_format.hpp"
+#include "dsp/sample_range.hpp"
 
 namespace somna::analysis {
 
@@ -32,29 +33,13 @@ std::string plural(size_t n, const char* one, const char* many) {
 constexpr double kClippedShare = 0.10;
 constexpr double kBadMinutesShare = 0.5;
 
-// Share of the finite samples that sit exactly at the channel's minimum or maximum. A real ECG
-// reaches its extremes at a handful of samples; a clipped one sits there for long stretches.
-// Sets lo/hi to the extremes. 0 when the channel is constant (that is "flat", not "clipped").
-double clipped_share(const std::vector<float>& x, float& lo, float& hi) {
-  lo = INFINITY, hi = -INFINITY;
-  size_t n = 0;
-  for (float v : x) {
-    if (!std::isfinite(v)) continue;
-    lo = std::min(lo, v), hi = std::max(hi, v), ++n;
-  }
-  if (n == 0 || !(hi > lo)) return 0;
-  size_t at = 0;
-  for (float v : x) at += (v == lo) | (v == hi);
-  return static_cast<double>(at) / static_cast<double>(n);
-}
-
 // "ECG channel 'MLII' ...": the night-level signal warnings for the channel analysed.
 std::vector<std::string> ecg_warnings(const io::Channel& ecg,
                                       const std::vector<dsp::MinuteQuality>& quality) {
   std::vector<std::string> out;
   const std::string name = "ECG channel '" + ecg.name + "'";
   float lo = 0, hi = 0;
-  const double clipped = clipped_share(ecg.samples, lo, hi);
+  const double clipped = dsp::clipped_share(ecg.samples, lo, hi);
   if (clipped > kClippedShare)
     out.push_back(
         fmt::format("{} is clipped: {:.0f}% of its samples sit at its extreme values "

@@ -11,6 +11,7 @@
 
 #include "dsp/beats.hpp"
 #include "dsp/qrs_detector.hpp"
+#include "dsp/sample_range.hpp"
 
 namespace somna::dsp {
 namespace {
@@ -49,39 +50,6 @@ struct SecondPass {
 };
 
 constexpr int kLanes = 8;  // independent accumulators: no loop-carried dependency, vectorisable
-
-// First pass over one minute: non-finite samples, and min/max of the finite ones.
-void first_pass(const float* x, int64_t a, int64_t b, int64_t& n_nan, float& mn, float& mx) {
-  constexpr float big = std::numeric_limits<float>::max();
-  float lmn[kLanes], lmx[kLanes];
-  int32_t lnan[kLanes];
-  for (int j = 0; j < kLanes; ++j) lmn[j] = INFINITY, lmx[j] = -INFINITY, lnan[j] = 0;
-  int64_t i = a;
-  for (; i + kLanes <= b; i += kLanes) {
-    for (int j = 0; j < kLanes; ++j) {
-      // Branch-free (vectorises): a non-finite sample counts as +inf for the minimum and -inf
-      // for the maximum, i.e. it is left out.
-      const float v = x[i + j];
-      const bool finite = std::fabs(v) <= big;
-      lnan[j] += !finite;
-      const float v_mn = finite ? v : INFINITY, v_mx = finite ? v : -INFINITY;
-      lmn[j] = v_mn < lmn[j] ? v_mn : lmn[j];
-      lmx[j] = v_mx > lmx[j] ? v_mx : lmx[j];
-    }
-  }
-  for (; i < b; ++i) {
-    const float v = x[i];
-    const bool finite = std::fabs(v) <= big;
-    lnan[0] += !finite;
-    lmn[0] = finite && v < lmn[0] ? v : lmn[0];
-    lmx[0] = finite && v > lmx[0] ? v : lmx[0];
-  }
-  for (int j = 0; j < kLanes; ++j) {
-    n_nan += lnan[j];
-    mn = std::min(mn, lmn[j]);
-    mx = std::max(mx, lmx[j]);
-  }
-}
 
 SecondPass second_pass(const float* x, int64_t a, int64_t b, float mn, float mx, int64_t step,
                        double lo, double hi) {
@@ -179,9 +147,9 @@ std::vector<MinuteQuality> minute_quality(const io::Channel* ecg, const Beats& b
         continue;
       }
       const float* x = ecg->samples.data();
-      int64_t n_nan = 0;
-      float mn = INFINITY, mx = -INFINITY;
-      first_pass(x, a, b, n_nan, mn, mx);
+      const SampleRange range = sample_range(x + a, b - a);
+      const int64_t n_nan = range.non_finite;
+      const float mn = range.lo, mx = range.hi;
       const double n = static_cast<double>(b - a);
       if (n_nan > 0.5 * n) {
         lower(mq, 0, "gap");

@@ -1,6 +1,5 @@
 #include "io/edf_reader.hpp"
 
-#include <biosig.h>
 #include <sys/stat.h>
 
 #include <algorithm>
@@ -12,6 +11,7 @@
 #include <memory>
 
 #include "common/error.hpp"
+#include "io/biosig_library.hpp"
 #include "io/channel_info.hpp"
 #include "io/limits.hpp"
 #include "io/wfdb_util.hpp"
@@ -123,22 +123,23 @@ void read_at(std::FILE* f, uint64_t offset, uint8_t* out, size_t n, const std::s
 
 // Owns a libbiosig header.
 struct BiosigCloser {
+  const BiosigLibrary* lib = nullptr;
   void operator()(HDRTYPE* h) const {
-    if (h->FILE.OPEN) sclose(h);
-    destructHDR(h);
+    if (h->FILE.OPEN) lib->close(h);
+    lib->destruct_hdr(h);
   }
 };
 using BiosigPtr = std::unique_ptr<HDRTYPE, BiosigCloser>;
 
-BiosigPtr biosig_open(const std::string& path, bool raw) {
-  HDRTYPE* h = constructHDR(0, 0);
+BiosigPtr biosig_open(const BiosigLibrary& lib, const std::string& path, bool raw) {
+  HDRTYPE* h = lib.construct_hdr(0, 0);
   if (!h) throw std::bad_alloc();
   h->FLAG.UCAL = raw ? 1 : 0;
   h->FLAG.OVERFLOWDETECTION = 0;
   h->FLAG.ANONYMOUS = 1;
-  h = sopen(path.c_str(), "r", h);
+  h = lib.open(path.c_str(), "r", h);
   if (!h) bad(path, "libbiosig could not open the file");
-  return BiosigPtr(h);
+  return BiosigPtr(h, BiosigCloser{&lib});
 }
 
 std::string biosig_error(HDRTYPE* h) {
@@ -151,7 +152,7 @@ std::string biosig_error(HDRTYPE* h) {
 // digital values, calling sink(k, record, values, count) per channel and record; biosig repeats
 // the samples of slower channels up to hdr->SPR per record, which is undone here.
 template <typename Sink>
-void biosig_read_records(HDRTYPE* h, const std::vector<size_t>& wanted,
+void biosig_read_records(const BiosigLibrary& lib, HDRTYPE* h, const std::vector<size_t>& wanted,
                          const std::vector<int64_t>& spr, int64_t n_records,
                          const std::string& file, Sink&& sink) {
   for (uint16_t k = 0; k < h->NS; ++k) h->CHANNEL[k].OnOff = 0;
@@ -168,8 +169,8 @@ void biosig_read_records(HDRTYPE* h, const std::vector<size_t>& wanted,
   std::vector<float> values;
   for (int64_t start = 0; start < n_records; start += chunk) {
     const int64_t len = std::min(chunk, n_records - start);
-    const size_t got = sread(nullptr, static_cast<size_t>(start), static_cast<size_t>(len), h);
-    if (static_cast<int64_t>(got) != len || biosig_check_error(h))
+    const size_t got = lib.read(nullptr, static_cast<size_t>(start), static_cast<size_t>(len), h);
+    if (static_cast<int64_t>(got) != len || lib.check_error(h))
       bad(file,
           "libbiosig read " + std::to_string(got) + " of " + std::to_string(len) +
               " data records: " + biosig_error(h),
@@ -688,8 +689,9 @@ Record read_edf(const std::string& path, const ReadOptions& options) {
 Record read_biosig(const std::string& path, const ReadOptions& options) {
   uint64_t size = 0;
   open_regular(path, size);
-  BiosigPtr h = biosig_open(path, true);
-  if (biosig_check_error(h.get())) {
+  const BiosigLibrary& lib = biosig_library(path);
+  BiosigPtr h = biosig_open(lib, path, true);
+  if (lib.check_error(h.get())) {
     const std::string msg = biosig_error(h.get());
     if (msg.find("not known") != std::string::npos ||
         msg.find("not supported") != std::string::npos || msg.find("empty") != std::string::npos ||
@@ -700,7 +702,7 @@ Record read_biosig(const std::string& path, const ReadOptions& options) {
   Record rec;
   rec.name = stem_of(path);
   rec.path = path;
-  const char* type = GetFileTypeString(h->TYPE);
+  const char* type = lib.file_type_string(h->TYPE);
   rec.format = type ? type : "biosig";
   if (h->NS > kEdfMaxSignals || h->NRec < 0 || !(h->SampleRate > 0) ||
       !std::isfinite(h->SampleRate) || h->SPR == 0)
@@ -709,7 +711,7 @@ Record read_biosig(const std::string& path, const ReadOptions& options) {
   check_sampling_frequency(path, h->SampleRate);
   rec.frame_fs = h->SampleRate / h->SPR;
   struct tm t {};
-  if (biosig_get_startdatetime(h.get(), &t) == 0 && t.tm_year > 0) {
+  if (lib.start_datetime(h.get(), &t) == 0 && t.tm_year > 0) {
     DateTime dt;
     dt.year = t.tm_year + 1900;
     dt.month = t.tm_mon + 1;
@@ -726,7 +728,7 @@ Record read_biosig(const std::string& path, const ReadOptions& options) {
     if (!c.OnOff || c.SPR == 0) continue;
     Channel ch;
     ch.name = normalize_units(std::string(c.Label, strnlen(c.Label, sizeof(c.Label))));
-    const char* units = PhysDim3(c.PhysDimCode);
+    const char* units = lib.phys_dim(c.PhysDimCode);
     ch.units = units ? normalize_units(units) : "";
     ch.fs = h->SampleRate * c.SPR / h->SPR;
     ch.gain = c.Cal != 0 ? 1.0 / c.Cal : 1.0;
@@ -754,7 +756,7 @@ Record read_biosig(const std::string& path, const ReadOptions& options) {
     ch.samples.resize(static_cast<size_t>(ch.n_samples));
     if (options.keep_digital) ch.digital.resize(ch.samples.size());
   }
-  biosig_read_records(h.get(), signal_of, spr, h->NRec, path,
+  biosig_read_records(lib, h.get(), signal_of, spr, h->NRec, path,
                       [&](size_t c, int64_t r, const float* v, size_t n) {
                         Channel& ch = rec.channels[c];
                         const size_t at = static_cast<size_t>(r) * n;

@@ -62,7 +62,125 @@ void im2col(const Conv1d& cv, const float* x, int in, int t, int i0, int n, floa
   }
 }
 
-constexpr int kTile = 512;  // output samples per im2col tile
+constexpr int kTile = 512;  // output samples per im2col tile, and per direct_conv accumulator
+
+// Stride-1 convolution without im2col, register-blocked: four output rows times 16 samples are
+// accumulated in registers over every tap (c, k) in turn (a[r] += w[r][c][k] x[c][i + k *
+// dilation - pad]: one load of x feeds four rows). Samples near the signal's ends, and rows left
+// over, take the same sum one at a time. Each output's sum runs tap by tap in (c, k) order,
+// rounded after each tap, on every path. Built for AVX-512 (one 16-float vector per row) and AVX2
+// (two 8-float vectors), chosen at run time. On the RR network of an 8-hour night (model_bench
+// BM_RRForwardOwn8h, one core) it took 5.4-5.9 ms against OpenBLAS's SkylakeX kernel's 5.8-6.3 ms,
+// 7.7 ms against its Haswell kernel's 9.9 ms, and is 3x faster than the SSE3 kernel OpenBLAS
+// falls back to on CPUs it does not recognise (16.7 ms; virtual machines reporting a generic
+// Xeon). Without AVX2, im2col + sgemm.
+typedef float Vec16 __attribute__((vector_size(64)));
+typedef float Vec8 __attribute__((vector_size(32)));
+
+// One output sample: sum over the taps of row w (in_g x kernel), zero outside the signal.
+inline float conv_at(const Conv1d& cv, const float* xg, const float* w, int in_g, int t, int i) {
+  float a = 0;
+  for (int c = 0; c < in_g; ++c)
+    for (int k = 0; k < cv.kernel; ++k) {
+      const int j = i + k * cv.dilation - cv.padding;
+      if (j >= 0 && j < t) a += w[c * cv.kernel + k] * xg[size_t(c) * size_t(t) + size_t(j)];
+    }
+  return a;
+}
+
+// Samples [i, i + 16) of four rows (yr, stride to) whose taps all lie inside the signal, as
+// kParts vectors of 16 / kParts floats per row. Named accumulators, not an array: GCC keeps an
+// array of vectors in memory and reloads it at every tap.
+template <typename Vec, int kParts>
+[[gnu::always_inline]] inline void conv_tile4(const Conv1d& cv, const float* xg, const float* w,
+                                              int in_g, int t, int to, int i, float* yr) {
+  static_assert(kParts == 1 || kParts == 2, "one or two vectors per row");
+  constexpr int kWidth = 16 / kParts;
+  const int taps = in_g * cv.kernel;
+  Vec a0 = {}, a1 = {}, a2 = {}, a3 = {}, b0 = {}, b1 = {}, b2 = {}, b3 = {};
+  for (int c = 0; c < in_g; ++c) {
+    const float* xc = xg + size_t(c) * size_t(t) + size_t(i - cv.padding);
+    const float* wc = w + c * cv.kernel;
+    for (int k = 0; k < cv.kernel; ++k) {
+      const float* xk = xc + k * cv.dilation;
+      const float w0 = wc[k], w1 = wc[taps + k], w2 = wc[2 * taps + k], w3 = wc[3 * taps + k];
+      Vec xv;
+      std::memcpy(&xv, xk, sizeof xv);
+      a0 += w0 * xv, a1 += w1 * xv, a2 += w2 * xv, a3 += w3 * xv;
+      if (kParts == 2) {
+        std::memcpy(&xv, xk + kWidth, sizeof xv);
+        b0 += w0 * xv, b1 += w1 * xv, b2 += w2 * xv, b3 += w3 * xv;
+      }
+    }
+  }
+  float* y0 = yr + size_t(i);
+  const size_t s = size_t(to);
+  std::memcpy(y0, &a0, sizeof a0), std::memcpy(y0 + s, &a1, sizeof a1);
+  std::memcpy(y0 + 2 * s, &a2, sizeof a2), std::memcpy(y0 + 3 * s, &a3, sizeof a3);
+  if (kParts == 2) {
+    std::memcpy(y0 + kWidth, &b0, sizeof b0), std::memcpy(y0 + s + kWidth, &b1, sizeof b1);
+    std::memcpy(y0 + 2 * s + kWidth, &b2, sizeof b2);
+    std::memcpy(y0 + 3 * s + kWidth, &b3, sizeof b3);
+  }
+}
+
+template <typename Vec, int kParts>
+[[gnu::always_inline]] inline void direct_conv(const Conv1d& cv, const float* x, int t, int to,
+                                               float* y) {
+  const int in_g = cv.in / cv.groups, out_g = cv.out / cv.groups;
+  const int taps = in_g * cv.kernel;
+  // Samples whose taps all lie inside [0, t): pad <= i < t - dilation (kernel - 1) + pad.
+  const int first = std::min(to, cv.padding);
+  const int last = std::max(first, std::min(to, t - cv.dilation * (cv.kernel - 1) + cv.padding));
+  for (int g = 0; g < cv.groups; ++g) {
+    const float* xg = x + size_t(g) * size_t(in_g) * size_t(t);
+    for (int o = 0; o < out_g; o += 4) {
+      const int rows = std::min(4, out_g - o);
+      const size_t row0 = size_t(g) * size_t(out_g) + size_t(o);
+      const float* w = cv.weight.data() + row0 * size_t(taps);
+      float* yr = y + row0 * size_t(to);
+      int i = 0;
+      auto one_at_a_time = [&](int end) {
+        for (; i < end; ++i)
+          for (int r = 0; r < rows; ++r)
+            yr[size_t(r) * size_t(to) + size_t(i)] =
+                conv_at(cv, xg, w + size_t(r) * size_t(taps), in_g, t, i);
+      };
+      one_at_a_time(first);
+      if (rows == 4)
+        for (; i + 16 <= last; i += 16) conv_tile4<Vec, kParts>(cv, xg, w, in_g, t, to, i, yr);
+      one_at_a_time(to);
+    }
+  }
+}
+
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
+[[gnu::target("avx512f")]] void direct_conv_avx512(const Conv1d& cv, const float* x, int t, int to,
+                                                   float* y) {
+  direct_conv<Vec16, 1>(cv, x, t, to, y);
+}
+[[gnu::target("avx2")]] void direct_conv_avx2(const Conv1d& cv, const float* x, int t, int to,
+                                              float* y) {
+  direct_conv<Vec8, 2>(cv, x, t, to, y);
+}
+
+// The register-blocked convolution for this CPU, or null (then im2col + sgemm).
+using DirectConv = void (*)(const Conv1d&, const float*, int, int, float*);
+DirectConv direct_conv_for_cpu() {
+  static const DirectConv chosen = [] {
+    __builtin_cpu_init();
+    if (__builtin_cpu_supports("avx512f")) return &direct_conv_avx512;
+    if (__builtin_cpu_supports("avx2")) return &direct_conv_avx2;
+    return DirectConv{};
+  }();
+  return chosen;
+}
+#else
+using DirectConv = void (*)(const Conv1d&, const float*, int, int, float*);
+DirectConv direct_conv_for_cpu() {
+  return nullptr;
+}
+#endif
 
 }  // namespace
 
@@ -85,6 +203,9 @@ void Conv1d::forward(const float* x, int t, float* y, std::vector<float>& scratc
   if (to <= 0) return;
   if (groups == in && out == in && groups > 1) {
     depthwise(*this, x, t, to, y);
+  } else if (const DirectConv blocked =
+                 stride == 1 && kernel > 1 ? direct_conv_for_cpu() : nullptr) {
+    blocked(*this, x, t, to, y);
   } else {
     const int in_g = in / groups, out_g = out / groups, k = in_g * kernel;
     const bool direct = kernel == 1 && stride == 1 && padding == 0;
