@@ -3,7 +3,9 @@
 // per record in --out plus summary.csv, resumable (records whose reports exist are skipped),
 // --shard i/N (0-based i) for array jobs, --jobs N threads across nights. --beats EXT uses the beat
 // annotations beside each record (e.g. Apnea-ECG's .qrs) instead of detecting beats, so header-only
-// nights work.
+// nights work. --annotations [DIR] adds the per-minute answer in the field's formats (WFDB .sapn,
+// CinC 2000 challenge answers, EDF+ episodes, minute CSV; report/field_formats.hpp) per record, in
+// DIR or else beside the reports in --out.
 
 #include <fmt/format.h>
 #include <spdlog/sinks/stdout_color_sinks.h>
@@ -27,6 +29,7 @@
 #include "dsp/beats.hpp"
 #include "io/annotations.hpp"
 #include "io/record.hpp"
+#include "report/field_formats.hpp"
 #include "report/html_report.hpp"
 #include "report/json_report.hpp"
 #include "report/terminal_report.hpp"
@@ -41,6 +44,8 @@ struct AnalyzeArgs {
   std::string beats_ext;
   std::string detector;
   std::string json_path, html_path, out_dir;
+  bool annotations = false;     // --annotations given
+  std::string annotations_dir;  // its folder (empty: --out)
   int jobs = 1;
   std::string shard;
   std::string channel;
@@ -155,6 +160,31 @@ void emit_report(const std::string& path, const std::string& what, const std::st
   notes << what << " report: " << path << '\n';
 }
 
+// The folder --annotations writes to: its own, else --out. Empty when not asked for.
+std::string annotations_folder(const AnalyzeArgs& a) {
+  if (!a.annotations) return {};
+  const std::string dir = a.annotations_dir.empty() ? a.out_dir : a.annotations_dir;
+  if (dir.empty())
+    throw Error({}, "--annotations needs a folder: --annotations DIR (or --out DIR)");
+  return dir;
+}
+
+// Sample rate of the WFDB minute annotations: the ECG's, else the header's frame rate (nights
+// analysed from beats only), else Apnea-ECG's 100 Hz (the file states its rate either way).
+double annotation_fs(const analysis::NightReport& rep, const io::Record& rec) {
+  if (rep.fs > 0) return rep.fs;
+  if (rec.frame_fs > 0) return rec.frame_fs;
+  return 100;
+}
+
+void emit_annotations(const analysis::NightReport& rep, const io::Record& rec,
+                      const std::string& dir, std::ostream& notes) {
+  const report::AnnotationFiles f =
+      report::write_annotation_files(rep, dir, annotation_fs(rep, rec));
+  notes << "Annotations: " << f.wfdb << ", " << f.challenge << ", " << f.edf << ", " << f.csv
+        << '\n';
+}
+
 int run_single(const AnalyzeArgs& a, const analysis::Detector& det) {
   if (is_stdout(a.json_path) && is_stdout(a.html_path))
     throw Error({}, "--json - and --html - both name standard output; give one of them a file");
@@ -194,14 +224,24 @@ int run_single(const AnalyzeArgs& a, const analysis::Detector& det) {
     add_reference(l.record, rep.minutes.size(), ho);
     emit_report(html, "HTML", report::html_report(rep, &l.record, ho), human);
   }
+  const std::string ann_dir = annotations_folder(a);
+  if (!ann_dir.empty()) emit_annotations(rep, l.record, ann_dir, human);
   return kExitOk;
+}
+
+// Somna's own EDF+ annotation files (REC.annotations.edf) are not recordings.
+bool is_annotation_output(const fs::path& p) {
+  const std::string n = p.filename().string();
+  const std::string suffix = ".annotations.edf";
+  return n.size() > suffix.size() &&
+         n.compare(n.size() - suffix.size(), suffix.size(), suffix) == 0;
 }
 
 // Records in a directory: WFDB headers, EDF/BDF files; sorted by name.
 std::vector<fs::path> list_records(const fs::path& dir) {
   std::vector<fs::path> out;
   for (const auto& e : fs::directory_iterator(dir)) {
-    if (!e.is_regular_file()) continue;
+    if (!e.is_regular_file() || is_annotation_output(e.path())) continue;
     std::string ext = e.path().extension().string();
     std::transform(ext.begin(), ext.end(), ext.begin(), ::tolower);
     if (ext == ".hea" || ext == ".edf" || ext == ".bdf") out.push_back(e.path());
@@ -220,12 +260,7 @@ std::pair<int, int> parse_shard(const std::string& s) {
   return {i, n};
 }
 
-std::string csv_field(const std::string& s) {
-  if (s.find_first_of(",\"\n") == std::string::npos) return s;
-  std::string o = "\"";
-  for (char c : s) o += c == '"' ? std::string("\"\"") : std::string(1, c);
-  return o + "\"";
-}
+using report::csv_field;
 
 // summary.csv from every report in the output folder (so a resumed or sharded run is complete).
 void write_summary(const fs::path& out_dir) {
@@ -283,6 +318,18 @@ void write_summary(const fs::path& out_dir) {
   fs::rename(tmp, out_dir / "summary.csv");
 }
 
+// Whether a record's reports (and, when asked for, its annotation files) exist already.
+bool is_done(const fs::path& out, const std::string& stem, const std::string& ann_dir) {
+  std::error_code ec;
+  std::vector<fs::path> files = {out / (stem + ".json"), out / (stem + ".html")};
+  if (!ann_dir.empty()) {
+    const report::AnnotationFiles f = report::annotation_paths(ann_dir, stem);
+    files.insert(files.end(), {f.wfdb, f.challenge, f.edf, f.csv});
+  }
+  return std::all_of(files.begin(), files.end(),
+                     [&](const fs::path& f) { return fs::exists(f, ec); });
+}
+
 int run_batch(const AnalyzeArgs& a, const analysis::Detector& det) {
   if (a.out_dir.empty()) throw Error(a.input, "a directory needs --out DIR for the reports");
   if (!a.json_path.empty() || !a.html_path.empty()) {
@@ -297,13 +344,11 @@ int run_batch(const AnalyzeArgs& a, const analysis::Detector& det) {
   for (size_t k = 0; k < all.size(); ++k) {
     if (static_cast<int>(k % size_t(shard_n)) == shard_i) mine.push_back(all[k]);
   }
+  const std::string ann_dir = annotations_folder(a);
   std::vector<fs::path> todo;
   size_t skipped = 0;
   for (const fs::path& p : mine) {
-    const std::string stem = p.stem().string();
-    std::error_code ec;
-    if (!a.force && fs::exists(out / (stem + ".json"), ec) &&
-        fs::exists(out / (stem + ".html"), ec)) {
+    if (!a.force && is_done(out, p.stem().string(), ann_dir)) {
       ++skipped;
       continue;
     }
@@ -328,6 +373,9 @@ int run_batch(const AnalyzeArgs& a, const analysis::Detector& det) {
         ho.generator = generator();
         add_reference(l.record, rep.minutes.size(), ho);
         report::write_html_report(rep, &l.record, (out / (stem + ".html")).string(), ho);
+        if (!ann_dir.empty()) {
+          report::write_annotation_files(rep, ann_dir, annotation_fs(rep, l.record));
+        }
         std::error_code ec;
         fs::remove(out / (stem + ".error.txt"), ec);
         line = rep.ahi ? fmt::format("{:<12} AHI {:5.1f}  {}", stem, *rep.ahi,
@@ -383,6 +431,13 @@ SOMNA_COMMAND({"analyze", "Analyse a night (or a folder of nights): apnea timeli
                                 "then goes to standard error)");
                  app.add_option("--out", a->out_dir,
                                 "Folder for reports (required for a directory input)");
+                 CLI::Option* ann =
+                     app.add_option("--annotations", a->annotations_dir,
+                                    "Also write the per-minute answer in the field's formats "
+                                    "into this folder (default: --out): REC.sapn (WFDB, as "
+                                    ".apn), REC.challenge.txt (CinC 2000), REC.annotations.edf "
+                                    "(EDF+ apnea episodes), REC.minutes.csv")
+                         ->expected(0, 1);
                  app.add_option("--jobs,-j", a->jobs, "Nights analysed in parallel")
                      ->check(CLI::Range(1, 256));
                  app.add_option("--shard", a->shard,
@@ -393,7 +448,10 @@ SOMNA_COMMAND({"analyze", "Analyse a night (or a folder of nights): apnea timeli
                  app.add_flag("--progress", a->progress, "Show progress while analysing");
                  app.add_flag("--ascii", a->ascii, "A/N letters in the timeline instead of blocks");
                  app.add_flag("--force", a->force, "Re-analyse records whose reports exist");
-                 return [a]() { return run_analyze(*a); };
+                 return [a, ann]() {
+                   a->annotations = ann->count() > 0;
+                   return run_analyze(*a);
+                 };
                }});
 
 }  // namespace

@@ -2,9 +2,10 @@
 // JSON on stdout or --json, a self-contained HTML page with --html. Either scores labelled nights
 // with a detector (--model FILE, or cvhr) or evaluates another system's predictions CSV
 // (record,minute,p — or a 0/1 column named label/pred — with references from --data's .apn, or a
-// truth column in the same CSV). Nights the model was trained on (its file lists them) get a
-// warning that the figures are training-set figures, with the model's cross-validated figures
-// beside them.
+// truth column in the same CSV, or from --labels: a record,minute,label CSV or PhysioNet/CinC
+// Challenge 2000 answers, e.g. `somna analyze --annotations`' REC.challenge.txt). Nights the model
+// was trained on (its file lists them) get a warning that the figures are training-set figures,
+// with the model's cross-validated figures beside them.
 
 #include <fmt/format.h>
 
@@ -53,18 +54,23 @@ std::map<std::string, std::map<size_t, std::pair<float, int>>> read_predictions(
   if (!std::getline(in, line)) throw train::DatasetError(path, "empty predictions CSV");
   if (!line.empty() && line.back() == '\r') line.pop_back();
   const auto head = split(line);
-  int ir = -1, im = -1, ip = -1, it = -1;
+  // A probability column (p, p_apnea) is preferred over a 0/1 one (label, pred), so that
+  // `somna analyze --annotations`' REC.minutes.csv (p and an A/N/X label) reads as probabilities.
+  int ir = -1, im = -1, ip = -1, it = -1, ilabel = -1;
   for (int i = 0; i < int(head.size()); ++i) {
     const std::string& h = head[size_t(i)];
     if (h == "record")
       ir = i;
     else if (h == "minute")
       im = i;
-    else if (h == "p" || h == "p_apnea" || h == "label" || h == "pred")
+    else if (h == "p" || h == "p_apnea")
       ip = i;
+    else if ((h == "label" || h == "pred") && ilabel < 0)
+      ilabel = i;
     else if (h == "truth" || h == "reference")
       it = i;
   }
+  if (ip < 0) ip = ilabel;
   if (ir < 0 || im < 0 || ip < 0) {
     throw train::DatasetError(path, "header needs record, minute and p (or label/pred) columns",
                               "line 1");
@@ -94,6 +100,17 @@ std::map<std::string, std::map<size_t, std::pair<float, int>>> read_predictions(
   return out;
 }
 
+// Per-minute labels (0, 1, kUnlabelled) of every record of a label file (train::read_label_file).
+std::map<std::string, std::vector<uint8_t>> labels_from_file(const std::string& path) {
+  std::map<std::string, std::vector<uint8_t>> out;
+  for (const auto& [name, minutes] : train::read_label_file(path)) {
+    std::vector<uint8_t>& v = out[name];
+    v.assign(minutes.empty() ? 0 : minutes.rbegin()->first + 1, train::kUnlabelled);
+    for (const auto& [m, label] : minutes) v[m] = label;
+  }
+  return out;
+}
+
 // --predictions: another system's minute probabilities, references from the CSV's truth column
 // or from --data's labels; the reference AHI from --data's learning-set-info.txt.
 std::vector<eval::RecordPredictions> predictions_from_csv(const EvalArgs& a,
@@ -105,6 +122,8 @@ std::vector<eval::RecordPredictions> predictions_from_csv(const EvalArgs& a,
     ahi = train::read_reference_ahi(
         (std::filesystem::path(a.data) / "learning-set-info.txt").string());
     for (const auto& n : train::load_dataset(a.data, dopt)) labels[n.name] = n.labels;
+  } else if (!a.labels_csv.empty()) {
+    labels = labels_from_file(a.labels_csv);
   }
   std::vector<eval::RecordPredictions> recs;
   for (const auto& [name, mins] : preds) {
@@ -120,7 +139,8 @@ std::vector<eval::RecordPredictions> predictions_from_csv(const EvalArgs& a,
         auto it = labels.find(name);
         if (it == labels.end()) {
           throw train::DatasetError(a.predictions, "no reference labels for record '" + name +
-                                                       "' (give --data or a truth column)");
+                                                       "' (give --data, --labels or a truth "
+                                                       "column)");
         }
         if (m >= it->second.size() || it->second[m] == train::kUnlabelled) continue;
         truth = it->second[m];
@@ -279,8 +299,10 @@ SOMNA_COMMAND({"eval", "evaluate apnea detection against reference labels (metri
                  app.add_option("--predictions", a->predictions,
                                 "CSV record,minute,p[,truth] from another system");
                  app.add_option("--beats", a->beats, "beat annotation extension or 'detect'");
-                 app.add_option("--labels-csv", a->labels_csv,
-                                "record,minute,label CSV instead of .apn");
+                 app.add_option("--labels,--labels-csv", a->labels_csv,
+                                "reference labels instead of .apn: a record,minute,label CSV or "
+                                "PhysioNet/CinC Challenge 2000 answers (record line, then one "
+                                "' H AN...' line per hour)");
                  app.add_option("--records", a->records, "only these records")->delimiter(',');
                  app.add_option("--threshold", a->threshold,
                                 "decision threshold (default: the model's, 0.5)");

@@ -13,9 +13,9 @@
 #include <cmath>
 #include <cstdio>
 #include <cstring>
-#include <memory>
 
 #include "common/error.hpp"
+#include "io/file_write.hpp"
 #include "io/wfdb_header.hpp"
 #include "io/wfdb_util.hpp"
 
@@ -329,19 +329,7 @@ void write_annotations(const std::string& path, const Annotations& annotations) 
   Annotations named = annotations;
   named.path = path;
   const std::vector<uint8_t> bytes = encode_annotations(named);
-  struct Closer {
-    void operator()(std::FILE* f) const { std::fclose(f); }
-  };
-  std::unique_ptr<std::FILE, Closer> f(std::fopen(path.c_str(), "wb"));
-  if (!f) throw FormatError(path, std::string("cannot create: ") + std::strerror(errno));
-  if (std::fwrite(bytes.data(), 1, bytes.size(), f.get()) != bytes.size() ||
-      std::fflush(f.get()) != 0) {
-    throw FormatError(path, std::string("write failed: ") + std::strerror(errno));
-  }
-  std::FILE* raw = f.release();
-  if (std::fclose(raw) != 0) {
-    throw FormatError(path, std::string("write failed: ") + std::strerror(errno));
-  }
+  write_file(path, std::string_view(reinterpret_cast<const char*>(bytes.data()), bytes.size()));
 }
 
 }  // namespace somna::io

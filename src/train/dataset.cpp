@@ -15,6 +15,7 @@
 #include "common/error.hpp"
 #include "dsp/beats.hpp"
 #include "io/annotations.hpp"
+#include "io/challenge_answers.hpp"
 #include "io/record.hpp"
 #include "io/wfdb_header.hpp"
 
@@ -88,6 +89,24 @@ std::map<std::string, std::map<size_t, uint8_t>> read_label_csv(const std::strin
   return out;
 }
 
+std::map<std::string, std::map<size_t, uint8_t>> read_label_file(const std::string& path) {
+  constexpr size_t kSniffBytes = 4096;
+  std::string head(kSniffBytes, '\0');
+  {
+    std::ifstream in(path, std::ios::binary);
+    if (!in) throw DatasetError(path, "cannot open the label file");
+    in.read(head.data(), static_cast<std::streamsize>(head.size()));
+    head.resize(static_cast<size_t>(in.gcount()));
+  }
+  if (!io::looks_like_challenge_answers(head)) return read_label_csv(path);
+  std::map<std::string, std::map<size_t, uint8_t>> out;
+  for (const io::ChallengeRecord& r : io::read_challenge_answers(path)) {
+    auto& minutes = out[r.name];
+    for (size_t m = 0; m < r.minutes.size(); ++m) minutes[m] = r.minutes[m] == 'A' ? 1 : 0;
+  }
+  return out;
+}
+
 LabelledNight load_night(const std::string& record_path, const DatasetOptions& o,
                          const std::map<std::string, std::map<size_t, uint8_t>>* csv) {
   LabelledNight n;
@@ -155,7 +174,7 @@ std::optional<double> LabelledRecords::ahi_of(const std::string& path) const {
 LabelledRecords labelled_records(const std::string& dir, const DatasetOptions& o) {
   if (!fs::is_directory(dir)) throw DatasetError(dir, "not a directory");
   LabelledRecords r;
-  if (!o.labels_csv.empty()) r.csv = read_label_csv(o.labels_csv);
+  if (!o.labels_csv.empty()) r.csv = read_label_file(o.labels_csv);
   for (const auto& e : fs::directory_iterator(dir)) {
     if (e.path().extension() != ".hea") continue;
     const std::string stem = e.path().stem().string();

@@ -33,8 +33,10 @@ struct LabelledNight {
 struct DatasetOptions {
   std::string beats = "qrs";       // annotation extension, or "detect" for Somna's QRS detector
   std::string labels_ext = "apn";  // per-minute label annotations
-  std::string labels_csv;          // alternatively record,minute,label (label 0/1 or N/A)
-  std::vector<std::string> only;   // record names to keep (empty = all with labels)
+  // alternatively a label file (read_label_file): a record,minute,label CSV (label 0/1 or N/A)
+  // or PhysioNet/CinC Challenge 2000 answers (io/challenge_answers.hpp)
+  std::string labels_csv;
+  std::vector<std::string> only;  // record names to keep (empty = all with labels)
   features::RRFeatureSpec spec;
 };
 
@@ -48,6 +50,10 @@ LabelledNight load_night(
 std::map<std::string, double> read_reference_ahi(const std::string& path);
 // record -> minute -> label from a CSV with a header (record,minute,label).
 std::map<std::string, std::map<size_t, uint8_t>> read_label_csv(const std::string& path);
+// The same from a label file of either form: challenge answers when its first non-blank line is
+// a record name alone (io::looks_like_challenge_answers), else the CSV. Errors name the file and
+// line (io::FormatError for challenge answers, DatasetError for the CSV).
+std::map<std::string, std::map<size_t, uint8_t>> read_label_file(const std::string& path);
 
 // The records of `dir` that have a label source (REC.hea with REC.<labels_ext>, or a row in the
 // label CSV), restricted to `only`; sorted by name. DatasetError when none. Both families'

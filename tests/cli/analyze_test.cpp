@@ -1,11 +1,13 @@
 // `somna analyze` and `somna simulate` end to end: the bundled sample night (ECG -> report),
 // real Apnea-ECG nights from their .qrs beats, a batch folder (reports, summary.csv, resume,
-// shards, jobs), and bad input (exit code 2 with one line naming the file).
+// shards, jobs), --annotations (the field's formats, read back and fed to `somna eval`), and bad
+// input (exit code 2 with one line naming the file).
 
 #include <gtest/gtest.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -13,9 +15,14 @@
 #include <sstream>
 #include <string>
 
+#include "io/annotations.hpp"
+#include "io/challenge_answers.hpp"
+#include "io/edf_reader.hpp"
+
 namespace {
 
 namespace fs = std::filesystem;
+namespace io = somna::io;
 
 const std::string kApnea = std::string(SOMNA_SHARED_DATA) + "/apnea-ecg";
 const std::string kSample = std::string(SOMNA_SOURCE_DIR) + "/data/samples/sample-night.hea";
@@ -166,6 +173,125 @@ TEST(CliAnalyze, DashWritesTheReportToStandardOutput) {
   EXPECT_EQ(fs::exists("-"), dash_before) << "a file named '-' was written";
   r = somna("analyze " + q(kSample) + " --json - --html -");
   EXPECT_EQ(r.rc, 2) << r.err;
+}
+
+// The JSON's per-minute labels ("A", "N", "X").
+std::string json_labels(const nlohmann::json& j) {
+  std::string out;
+  for (const auto& m : j["minutes"]) out += m["label"].get<std::string>();
+  return out;
+}
+
+TEST(CliAnalyze, AnnotationsInTheFieldsFormatsReadBackAndEvaluate) {
+  const fs::path d = fresh_dir("ann");
+  const fs::path ann = d / "ann";
+  CliResult r = somna("analyze " + q(kSample) + " --json " + q((d / "r.json").string()) +
+                      " --annotations " + q(ann.string()));
+  ASSERT_EQ(r.rc, 0) << r.err;
+  EXPECT_NE(r.out.find("Annotations: " + (ann / "sample-night.sapn").string()), std::string::npos)
+      << r.out;
+  const nlohmann::json j = nlohmann::json::parse(slurp(d / "r.json"));
+  const std::string labels = json_labels(j);
+  ASSERT_EQ(labels.size(), 180u);
+  std::string letters = labels;  // excluded minutes (X) are N in the A/N formats
+  for (char& c : letters) c = c == 'A' ? 'A' : 'N';
+
+  // WFDB, the .apn convention: one annotation a minute at minute * 60 s * 100 Hz.
+  const io::Annotations apn = io::read_annotations((ann / "sample-night.sapn").string());
+  EXPECT_DOUBLE_EQ(apn.fs, 100);
+  ASSERT_EQ(apn.items.size(), 180u);
+  for (size_t m = 0; m < apn.items.size(); ++m) {
+    EXPECT_EQ(apn.items[m].sample, int64_t(m) * 6000);
+    EXPECT_EQ(io::code_mnemonic(apn.items[m].code), std::string(1, letters[m])) << m;
+  }
+  // The challenge answers: one record, three hours of letters.
+  const auto ch = io::read_challenge_answers((ann / "sample-night.challenge.txt").string());
+  ASSERT_EQ(ch.size(), 1u);
+  EXPECT_EQ(ch[0].name, "sample-night");
+  EXPECT_EQ(ch[0].minutes, letters);
+  // EDF+: one annotation per episode of the JSON.
+  const io::Record edf = io::read_edf((ann / "sample-night.annotations.edf").string(), {});
+  ASSERT_EQ(edf.events.size(), j["episodes"].size());
+  ASSERT_FALSE(edf.events.empty());  // the sample (a08's first hours) has apnea
+  for (size_t i = 0; i < edf.events.size(); ++i) {
+    EXPECT_DOUBLE_EQ(edf.events[i].onset_s, j["episodes"][i]["start_s"].get<double>());
+    EXPECT_DOUBLE_EQ(edf.events[i].duration_s, j["episodes"][i]["duration_s"].get<double>());
+    EXPECT_EQ(edf.events[i].text, "Apnea (Somna)");
+  }
+  // CSV: a header and a row a minute, the JSON's label in each.
+  const std::string csv = slurp(ann / "sample-night.minutes.csv");
+  EXPECT_EQ(csv.rfind("record,minute,start_s,p,label,quality\n", 0), 0u);
+  EXPECT_EQ(std::count(csv.begin(), csv.end(), '\n'), 181);
+  EXPECT_NE(csv.find("\nsample-night,0,0,"), std::string::npos);
+
+  // `somna eval` reads the CSV as predictions and the challenge answers as reference labels: at
+  // the detector's threshold every A minute is a true positive and none is missed.
+  const double thr = j["detector"]["threshold"].get<double>();
+  r = somna("eval --predictions " + q((ann / "sample-night.minutes.csv").string()) + " --labels " +
+            q((ann / "sample-night.challenge.txt").string()) + " --bootstrap 0 --threshold " +
+            std::to_string(thr));
+  ASSERT_EQ(r.rc, 0) << r.err;
+  const nlohmann::json e = nlohmann::json::parse(r.out);
+  EXPECT_EQ(e["minutes"], 180);
+  EXPECT_EQ(e["confusion"]["tp"], std::count(labels.begin(), labels.end(), 'A'));
+  EXPECT_EQ(e["confusion"]["fn"], 0);
+  fs::remove_all(d);
+}
+
+TEST(CliAnalyze, AnnotationsFolderThatCannotBeWrittenIsExitTwo) {
+  const fs::path d = fresh_dir("annbad");
+  std::ofstream(d / "file") << "x";
+  const std::string bad = (d / "file" / "sub").string();
+  const CliResult r = somna("analyze " + q(kSample) + " --annotations " + q(bad));
+  EXPECT_EQ(r.rc, 2) << r.err;
+  EXPECT_NE(r.err.find(bad), std::string::npos) << r.err;
+  const CliResult none = somna("analyze " + q(kSample) + " --annotations");
+  EXPECT_EQ(none.rc, 2);
+  EXPECT_NE(none.err.find("--annotations needs a folder"), std::string::npos) << none.err;
+  fs::remove_all(d);
+}
+
+TEST(CliAnalyze, BatchWritesAnnotationsBesideTheReports) {
+  const fs::path in = fresh_dir("annin");
+  for (const char* ext : {".hea", ".dat", ".apn"})
+    fs::copy_file(std::string(SOMNA_SOURCE_DIR) + "/data/samples/sample-night" + ext,
+                  in / (std::string("sample-night") + ext));
+  // Reports and annotations into the records' own folder: the reference .apn stays untouched,
+  // and the EDF+ annotation file is not taken for a recording when the folder is run again.
+  const std::string apn_before = slurp(in / "sample-night.apn");
+  CliResult r = somna("analyze " + q(in.string()) + " --out " + q(in.string()) + " --annotations");
+  ASSERT_EQ(r.rc, 0) << r.out << r.err;
+  for (const char* f :
+       {"sample-night.json", "sample-night.html", "sample-night.sapn", "sample-night.challenge.txt",
+        "sample-night.annotations.edf", "sample-night.minutes.csv"})
+    EXPECT_TRUE(fs::exists(in / f)) << f;
+  EXPECT_EQ(slurp(in / "sample-night.apn"), apn_before);
+  r = somna("analyze " + q(in.string()) + " --out " + q(in.string()) + " --annotations");
+  ASSERT_EQ(r.rc, 0) << r.out << r.err;
+  EXPECT_NE(r.out.find("0 analysed, 1 skipped"), std::string::npos) << r.out;
+  // Asking for annotations later redoes a record whose reports exist but whose files do not.
+  fs::remove(in / "sample-night.sapn");
+  r = somna("analyze " + q(in.string()) + " --out " + q(in.string()) + " --annotations");
+  EXPECT_NE(r.out.find("1 analysed, 0 skipped"), std::string::npos) << r.out;
+  EXPECT_TRUE(fs::exists(in / "sample-night.sapn"));
+  fs::remove_all(in);
+}
+
+TEST(CliEval, MalformedChallengeLabelsNameTheFileAndLine) {
+  const fs::path d = fresh_dir("evalbad");
+  std::ofstream(d / "p.csv") << "record,minute,p\nr1,0,0.9\nr1,1,0.1\n";
+  std::ofstream(d / "answers.txt") << "r1\n 0 AN?\n";
+  CliResult r = somna("eval --predictions " + q((d / "p.csv").string()) + " --labels " +
+                      q((d / "answers.txt").string()) + " --bootstrap 0");
+  EXPECT_EQ(r.rc, 2) << r.out;
+  EXPECT_NE(r.err.find((d / "answers.txt").string() + ", line 2"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("'?' is not A (apnea) or N (normal)"), std::string::npos) << r.err;
+  std::ofstream(d / "answers.txt", std::ios::trunc) << "r1\n 0 AN\n";
+  r = somna("eval --predictions " + q((d / "p.csv").string()) + " --labels " +
+            q((d / "answers.txt").string()) + " --bootstrap 0");
+  ASSERT_EQ(r.rc, 0) << r.err;
+  EXPECT_EQ(nlohmann::json::parse(r.out)["minute"]["accuracy"]["value"], 1.0);
+  fs::remove_all(d);
 }
 
 TEST(CliAnalyzeSlow, BatchFolderResumeShardsAndJobs) {

@@ -1,13 +1,16 @@
 #pragma once
 // Test helper: writes small EDF / EDF+ / BDF files byte by byte from the specification
 // (https://www.edfplus.info/specs/edf.html), so reader tests know every value they expect and can
-// damage any field on purpose.
+// damage any field on purpose. The header fields and TALs are laid out by io/edf_writer.hpp (the
+// writer of Somna's EDF+ annotation files); this adds the samples and the overrides.
 
 #include <cstdint>
 #include <cstdio>
 #include <fstream>
 #include <string>
 #include <vector>
+
+#include "io/edf_annotations_writer.hpp"
 
 namespace somna::io::testing {
 
@@ -35,54 +38,32 @@ struct EdfTestFile {
   std::string ns_text;            // overrides the number of signals field
 };
 
-inline std::string edf_field(const std::string& s, size_t width) {
-  std::string out = s.substr(0, width);
-  out.resize(width, ' ');
-  return out;
-}
+using io::edf_field;
 
 // One TAL: "+onset\x14text\x14\0" (text empty: a time-keeping TAL "+onset\x14\x14\0").
 inline std::string tal(const std::string& onset, const std::string& text = {},
                        const std::string& duration = {}) {
-  std::string out = onset;
-  if (!duration.empty()) out += '\x15' + duration;
-  out += '\x14';
-  out += text;
-  out += '\x14';
-  out += '\0';
-  return out;
+  return io::edf_tal(onset, text, duration);
 }
 
 inline std::string edf_bytes(const EdfTestFile& f) {
-  const size_t ns = f.signals.size();
   const int bps = f.bdf ? 3 : 2;
-  std::string h;
-  h += f.bdf ? std::string("\xff") + "BIOSEMI" : edf_field("0", 8);
-  h += edf_field("X X X X", 80);
-  h += edf_field(f.recording, 80);
-  h += edf_field(f.start_date, 8);
-  h += edf_field(f.start_time, 8);
-  h += edf_field(f.header_bytes_text.empty() ? std::to_string(256 * (ns + 1)) : f.header_bytes_text,
-                 8);
-  h += edf_field(f.reserved, 44);
-  h += edf_field(f.n_records_text.empty() ? std::to_string(f.n_records) : f.n_records_text, 8);
-  h += edf_field(f.duration, 8);
-  h += edf_field(f.ns_text.empty() ? std::to_string(ns) : f.ns_text, 4);
-  auto each = [&](size_t width, auto get) {
-    for (const EdfTestSignal& s : f.signals) h += edf_field(get(s), width);
-  };
-  each(16, [](const EdfTestSignal& s) { return s.label; });
-  each(80, [](const EdfTestSignal&) { return std::string("AgAgCl"); });
-  each(8, [](const EdfTestSignal& s) { return s.units; });
-  each(8, [](const EdfTestSignal& s) { return s.phys_min; });
-  each(8, [](const EdfTestSignal& s) { return s.phys_max; });
-  each(8, [](const EdfTestSignal& s) { return s.dig_min; });
-  each(8, [](const EdfTestSignal& s) { return s.dig_max; });
-  each(80, [](const EdfTestSignal&) { return std::string("HP:0.1Hz"); });
-  each(8, [](const EdfTestSignal& s) {
-    return s.spr_text.empty() ? std::to_string(s.spr) : s.spr_text;
-  });
-  each(32, [](const EdfTestSignal&) { return std::string(); });
+  io::EdfHeaderFields fields;
+  fields.version = f.bdf ? std::string("\xff") + "BIOSEMI" : "0";
+  fields.recording = f.recording;
+  fields.start_date = f.start_date;
+  fields.start_time = f.start_time;
+  fields.header_bytes = f.header_bytes_text;
+  fields.reserved = f.reserved;
+  fields.n_records = f.n_records_text.empty() ? std::to_string(f.n_records) : f.n_records_text;
+  fields.record_duration = f.duration;
+  fields.n_signals = f.ns_text;
+  for (const EdfTestSignal& s : f.signals) {
+    fields.signals.push_back({s.label, "AgAgCl", s.units, s.phys_min, s.phys_max, s.dig_min,
+                              s.dig_max, "HP:0.1Hz",
+                              s.spr_text.empty() ? std::to_string(s.spr) : s.spr_text, ""});
+  }
+  const std::string h = io::edf_header_bytes(fields);
   std::string d;
   for (int r = 0; r < f.n_records; ++r) {
     for (const EdfTestSignal& s : f.signals) {

@@ -1,0 +1,15 @@
+#pragma once
+// Writing a whole file in one go, with the errors every writer of ours needs: the path named,
+// the system's reason, and a failed close (a full disk shows up there) not taken for success.
+// Used by the annotation, challenge-answer and EDF+ writers and the report stage's text files.
+
+#include <string>
+#include <string_view>
+
+namespace somna::io {
+
+// Creates or truncates `path` and writes `bytes`. Throws io::FormatError naming the file
+// ("cannot create: <reason>" or "write failed: <reason>").
+void write_file(const std::string& path, std::string_view bytes);
+
+}  // namespace somna::io
