@@ -42,7 +42,7 @@ test: build
 # line tables only, as the sanitizers' docs advise: stack traces keep file:line, tests run faster.
 test-asan: setup
 	cmake -S . -B $(ASAN_BUILD) -G Ninja -DCMAKE_BUILD_TYPE=Debug -DSOMNA_SANITIZE=ON \
-	  -DCMAKE_CXX_FLAGS_DEBUG='-O1 -g1' -DSOMNA_BUILD_BENCH=OFF $(CMAKE_ARGS)
+	  -DCMAKE_CXX_FLAGS_DEBUG='-O1 -g1' -DSOMNA_BUILD_BENCH=OFF -DSOMNA_TRAINING=OFF $(CMAKE_ARGS)
 	cmake --build $(ASAN_BUILD) -j $(JOBS)
 	ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
 	  ctest --test-dir $(ASAN_BUILD) --output-on-failure -j $(JOBS) -E '^Browser\.'
