@@ -1,5 +1,7 @@
 #pragma once
-// Single-precision matrix products for the network layers, row-major, through OpenBLAS's sgemm.
+// Single-precision matrix products for the network layers, row-major: a · bᵀ (linear layers,
+// recurrent gates) by Somna's own register-blocked kernel on CPUs with AVX2 or AVX-512, the rest
+// through OpenBLAS's sgemm.
 // OpenBLAS is told once to use the calling thread only: a night is scored on one thread (the
 // server and `analyze --jobs` score nights in parallel instead), so a night's scores do not
 // depend on how many cores the machine has.

@@ -8,6 +8,7 @@
 
 #include "nn/gemm.hpp"
 #include "nn/math.hpp"
+#include "nn/simd.hpp"
 
 namespace somna::nn {
 
@@ -154,6 +155,8 @@ template <typename Vec, int kParts>
   }
 }
 
+using DirectConv = void (*)(const Conv1d&, const float*, int, int, float*);
+
 #if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
 [[gnu::target("avx512f")]] void direct_conv_avx512(const Conv1d& cv, const float* x, int t, int to,
                                                    float* y) {
@@ -165,18 +168,17 @@ template <typename Vec, int kParts>
 }
 
 // The register-blocked convolution for this CPU, or null (then im2col + sgemm).
-using DirectConv = void (*)(const Conv1d&, const float*, int, int, float*);
 DirectConv direct_conv_for_cpu() {
-  static const DirectConv chosen = [] {
-    __builtin_cpu_init();
-    if (__builtin_cpu_supports("avx512f")) return &direct_conv_avx512;
-    if (__builtin_cpu_supports("avx2")) return &direct_conv_avx2;
-    return DirectConv{};
-  }();
-  return chosen;
+  switch (simd_level()) {
+    case SimdLevel::Avx512:
+      return &direct_conv_avx512;
+    case SimdLevel::Avx2:
+      return &direct_conv_avx2;
+    default:
+      return nullptr;
+  }
 }
 #else
-using DirectConv = void (*)(const Conv1d&, const float*, int, int, float*);
 DirectConv direct_conv_for_cpu() {
   return nullptr;
 }
