@@ -63,7 +63,7 @@ void im2col(const Conv1d& cv, const float* x, int in, int t, int i0, int n, floa
   }
 }
 
-constexpr int kTile = 512;  // output samples per im2col tile, and per direct_conv accumulator
+constexpr int kTile = 512;  // output samples per im2col tile
 
 // Stride-1 convolution without im2col, register-blocked: four output rows times 16 samples are
 // accumulated in registers over every tap (c, k) in turn (a[r] += w[r][c][k] x[c][i + k *
