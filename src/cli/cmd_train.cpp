@@ -164,7 +164,8 @@ train::RunOptions run_options(const TrainArgs& a, const CLI::App& app) {
 
 void add_flags(CLI::App& app, TrainArgs& a) {
   app.add_option("--data", a.data, "folder of records with labels (e.g. Apnea-ECG)")->required();
-  app.add_option("--labels-csv", a.labels_csv, "record,minute,label CSV instead of .apn");
+  app.add_option("--labels,--labels-csv", a.labels_csv,
+                 "labels instead of .apn: record,minute,label CSV or PhysioNet/CinC 2000 answers");
   app.add_option("--beats", a.beats, "beat annotation extension (qrs, atr...) or 'detect'");
   app.add_option("--records", a.records, "only these records")->delimiter(',');
   app.add_option("--out", a.out, "model file to write (.safetensors)");
