@@ -31,6 +31,7 @@
 
 #include "dsp/beats.hpp"
 #include "dsp/filters.hpp"
+#include "dsp/sample_range.hpp"
 
 namespace somna::dsp {
 namespace {
@@ -203,6 +204,16 @@ float first_finite(const float* raw, int64_t n) {
 void bandpass_forward_averaged(const float* raw, const Rates& r, const QrsBand& band, float* x) {
   const int k = r.k;
   const float x0 = first_finite(raw, r.n), inv_k = 1.0f / static_cast<float>(k);
+  if (k == 1 && sample_range(raw, r.n).non_finite == 0) {
+    // Nothing to average or hold (the same input the general path computes, hold - x0): the
+    // offset-free signal is written into x by one vectorised pass and filtered in place, so the
+    // lanes read contiguous floats instead of running the hold logic per sample.
+    for (int64_t j = 0; j < r.nw; ++j) x[j] = raw[j] - x0;
+    const float* xr = x;
+    bandpass_lanes<false>(
+        band.hp, band.lp, [xr](int, int64_t j) { return xr[j]; }, x, r.nw, r.warm);
+    return;
+  }
   float last[kLanes];
   std::fill(last, last + kLanes, x0);
   auto input = [&](int lane, int64_t j) {
