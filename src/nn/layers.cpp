@@ -75,6 +75,9 @@ constexpr int kTile = 512;  // output samples per im2col tile
 // 7.7 ms against its Haswell kernel's 9.9 ms, and is 3x faster than the SSE3 kernel OpenBLAS
 // falls back to on CPUs it does not recognise (16.7 ms; virtual machines reporting a generic
 // Xeon). Without AVX2, im2col + sgemm.
+using DirectConv = void (*)(const Conv1d&, const float*, int, int, float*);
+
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
 typedef float Vec16 __attribute__((vector_size(64)));
 typedef float Vec8 __attribute__((vector_size(32)));
 
@@ -155,9 +158,6 @@ template <typename Vec, int kParts>
   }
 }
 
-using DirectConv = void (*)(const Conv1d&, const float*, int, int, float*);
-
-#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
 [[gnu::target("avx512f")]] void direct_conv_avx512(const Conv1d& cv, const float* x, int t, int to,
                                                    float* y) {
   direct_conv<Vec16, 1>(cv, x, t, to, y);
