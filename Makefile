@@ -56,7 +56,7 @@ bench: build
 # pins the runs to one CPU.
 fuzz: setup
 	CC=clang CXX=clang++ cmake -S . -B $(FUZZ_BUILD) -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
-	  -DSOMNA_FUZZ=ON -DSOMNA_BUILD_TESTS=OFF -DSOMNA_BUILD_BENCH=OFF -DSOMNA_WERROR=OFF
+	  -DSOMNA_FUZZ=ON -DSOMNA_BUILD_TESTS=OFF -DSOMNA_BUILD_BENCH=OFF -DSOMNA_WERROR=OFF -DSOMNA_TRAINING=OFF
 	cmake --build $(FUZZ_BUILD) -j $(JOBS) --target fuzz_all
 	@scripts/fuzz $(FUZZ_BUILD) $(FUZZ_SECONDS)
 
