@@ -28,6 +28,7 @@
 #include "common/error.hpp"
 #include "dsp/beats.hpp"
 #include "io/annotations.hpp"
+#include "io/file_write.hpp"
 #include "io/record.hpp"
 #include "report/field_formats.hpp"
 #include "report/html_report.hpp"
@@ -152,11 +153,7 @@ void emit_report(const std::string& path, const std::string& what, const std::st
     if (!std::cout) throw Error("-", "write to standard output failed");
     return;
   }
-  std::ofstream out(path, std::ios::binary | std::ios::trunc);
-  if (!out) throw Error(path, "cannot open for writing");
-  out << text;
-  out.close();
-  if (!out) throw Error(path, "write failed");
+  io::write_file(path, text);
   notes << what << " report: " << path << '\n';
 }
 

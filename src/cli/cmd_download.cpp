@@ -9,12 +9,12 @@
 #include <openssl/evp.h>
 
 #include <filesystem>
-#include <fstream>
 #include <iostream>
 #include <sstream>
 
 #include "cli/command.hpp"
 #include "common/error.hpp"
+#include "io/file_write.hpp"
 
 namespace somna::cli {
 namespace {
@@ -119,11 +119,11 @@ SOMNA_COMMAND({"download", "download a database (apnea-ecg) over HTTPS and verif
                        ++bad;
                        continue;
                      }
-                     std::ofstream(dst, std::ios::binary) << r->body;
+                     io::write_file(dst.string(), r->body);
                      ++ok;
                      std::cerr << "\rdownloaded " << ok << " files" << std::flush;
                    }
-                   std::ofstream(fs::path(*to) / sums_name, std::ios::binary) << sums;
+                   io::write_file((fs::path(*to) / sums_name).string(), sums);
                    std::cerr << fmt::format("\n{} downloaded, {} already present, {} failed\n", ok,
                                             kept, bad);
                    return bad ? kExitFailure : kExitOk;

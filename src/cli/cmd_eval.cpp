@@ -12,7 +12,6 @@
 #include <algorithm>
 #include <cmath>
 #include <filesystem>
-#include <fstream>
 #include <iostream>
 #include <nlohmann/json.hpp>
 #include <optional>
@@ -23,6 +22,7 @@
 #include "cli/detector_choice.hpp"
 #include "common/error.hpp"
 #include "eval/metrics.hpp"
+#include "io/file_write.hpp"
 #include "report/eval_html.hpp"
 #include "train/dataset.hpp"
 
@@ -240,15 +240,9 @@ void write_outputs(const eval::EvalResult& r, const EvalArgs& a, const std::stri
   if (a.json.empty()) {
     std::cout << j.dump(2) << "\n";
   } else {
-    std::ofstream f(a.json);
-    f << j.dump(2) << "\n";
-    if (!f) throw Error(a.json, "cannot write the evaluation JSON");
+    io::write_file(a.json, j.dump(2) + "\n");
   }
-  if (!a.html.empty()) {
-    std::ofstream f(a.html);
-    f << report::eval_html(r, title, warning);
-    if (!f) throw Error(a.html, "cannot write the evaluation page");
-  }
+  if (!a.html.empty()) io::write_file(a.html, report::eval_html(r, title, warning));
 }
 
 int run_eval(const EvalArgs& a) {

@@ -7,9 +7,9 @@
 
 #include <algorithm>
 #include <cmath>
-#include <fstream>
 
 #include "common/error.hpp"
+#include "io/file_write.hpp"
 #include "report/json_report.hpp"
 #include "report/terminal_report.hpp"
 
@@ -571,12 +571,7 @@ std::string html_report(const NightReport& r, const io::Record* record, const Ht
 
 void write_html_report(const NightReport& report, const io::Record* record, const std::string& path,
                        const HtmlOptions& options) {
-  const std::string html = html_report(report, record, options);
-  std::ofstream out(path, std::ios::binary | std::ios::trunc);
-  if (!out) throw Error(path, "cannot open for writing");
-  out << html;
-  out.close();
-  if (!out) throw Error(path, "write failed");
+  io::write_file(path, html_report(report, record, options));
 }
 
 }  // namespace somna::report

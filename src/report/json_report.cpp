@@ -3,10 +3,10 @@
 #include "report/json_report.hpp"
 
 #include <cmath>
-#include <fstream>
 
 #include "common/error.hpp"
 #include "common/json_number.hpp"
+#include "io/file_write.hpp"
 
 namespace somna::report {
 namespace {
@@ -99,11 +99,7 @@ nlohmann::json night_report_json(const analysis::NightReport& r, const JsonOptio
 
 void write_json_report(const analysis::NightReport& report, const std::string& path,
                        const JsonOptions& options) {
-  std::ofstream out(path, std::ios::binary | std::ios::trunc);
-  if (!out) throw Error(path, "cannot open for writing");
-  out << night_report_json(report, options).dump(2) << '\n';
-  out.close();
-  if (!out) throw Error(path, "write failed");
+  io::write_file(path, night_report_json(report, options).dump(2) + '\n');
 }
 
 }  // namespace somna::report

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "common/error.hpp"
+#include "io/file_write.hpp"
 
 namespace somna::sim {
 
@@ -96,10 +97,7 @@ void write_wfdb_record(const std::string& base, const io::Record& record,
   }
   if (!o.comment.empty()) hea += "# " + o.comment + "\n";
   const std::string hea_path = base + ".hea";
-  std::ofstream out(hea_path, std::ios::binary | std::ios::trunc);
-  if (!out) throw Error(hea_path, "cannot open for writing");
-  out << hea;
-  if (!out) throw Error(hea_path, "write failed");
+  io::write_file(hea_path, hea);
 }
 
 }  // namespace somna::sim

@@ -15,6 +15,7 @@
 #include "analysis/night_report.hpp"
 #include "common/error.hpp"
 #include "eval/ahi_fit.hpp"
+#include "io/file_write.hpp"
 #include "model/model.hpp"
 #include "report/eval_html.hpp"
 #include "train/family.hpp"
@@ -151,13 +152,11 @@ void write_cv_files(const RunOptions& o, const Family& family, const eval::EvalR
   if (!o.eval_json.empty()) {
     nlohmann::json j = eval::evaluation_json(ev);
     if (ahi) j["ahi_estimator"] = eval::to_json(*ahi);
-    std::ofstream f(o.eval_json);
-    f << j.dump(2) << "\n";
-    if (!f) throw Error(o.eval_json, "cannot write the cross-validation figures");
+    io::write_file(o.eval_json, j.dump(2) + "\n");
   }
   if (!o.eval_html.empty()) {
-    std::ofstream(o.eval_html) << report::eval_html(
-        ev, family.title() + ": record-level cross-validation");
+    io::write_file(o.eval_html,
+                   report::eval_html(ev, family.title() + ": record-level cross-validation"));
   }
 }
 
@@ -238,7 +237,7 @@ void write_final_model(const RunOptions& o, Family& family, const std::vector<Re
                                net.minutes_per_second, seconds);
   const std::string card_path =
       !o.card.empty() ? o.card : fs::path(o.out).replace_extension(".md").string();
-  std::ofstream(card_path) << model_card(card);
+  io::write_file(card_path, model_card(card));
   if (net.minutes_per_second > 0) {
     out << fmt::format("training throughput {:.1f} minutes/s\n", net.minutes_per_second);
   }
@@ -249,8 +248,8 @@ void write_curves(const RunOptions& o, const Curves& curves) {
   const std::string prefix = !o.curves.empty() ? o.curves
                              : !o.out.empty()  ? fs::path(o.out).replace_extension().string()
                                                : "train";
-  std::ofstream(prefix + ".curves.csv") << curves.csv;
-  std::ofstream(prefix + ".curves.json") << curves.json.dump(1) << "\n";
+  io::write_file(prefix + ".curves.csv", curves.csv);
+  io::write_file(prefix + ".curves.json", curves.json.dump(1) + "\n");
 }
 
 }  // namespace
