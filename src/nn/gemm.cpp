@@ -32,7 +32,6 @@ template <typename Vec, int kParts>
                                            const float* panel, int cols, float beta, float* c,
                                            int ldc) {
   constexpr int kWidth = kPanel / kParts;
-  Vec acc[4][kParts];
   // rows is 4 or 1; with 1 the other accumulators are computed on row 0 again and dropped.
   const float* a1 = rows == 4 ? a + lda : a;
   const float* a2 = rows == 4 ? a + 2 * size_t(lda) : a;
@@ -46,11 +45,10 @@ template <typename Vec, int kParts>
       s0[q] += x0 * bv, s1[q] += x1 * bv, s2[q] += x2 * bv, s3[q] += x3 * bv;
     }
   }
-  for (int q = 0; q < kParts; ++q)
-    acc[0][q] = s0[q], acc[1][q] = s1[q], acc[2][q] = s2[q], acc[3][q] = s3[q];
+  const Vec* sums[4] = {s0, s1, s2, s3};
   for (int r = 0; r < rows; ++r) {
     float out[kPanel];
-    std::memcpy(out, acc[r], sizeof out);
+    std::memcpy(out, sums[r], sizeof out);
     float* cr = c + size_t(r) * size_t(ldc);
     for (int j = 0; j < cols; ++j) cr[j] = beta == 0.f ? out[j] : out[j] + beta * cr[j];
   }
@@ -92,14 +90,7 @@ using GemmNt = void (*)(int, int, int, const float*, int, const float*, int, flo
   gemm_nt<Vec8, 2>(m, n, k, a, lda, b, ldb, beta, c, ldc);
 }
 GemmNt gemm_nt_for_cpu() {
-  switch (simd_level()) {
-    case SimdLevel::Avx512:
-      return &gemm_nt_avx512;
-    case SimdLevel::Avx2:
-      return &gemm_nt_avx2;
-    default:
-      return nullptr;
-  }
+  return for_simd_level<GemmNt>(&gemm_nt_avx512, &gemm_nt_avx2);
 }
 #else
 GemmNt gemm_nt_for_cpu() {

@@ -169,14 +169,7 @@ template <typename Vec, int kParts>
 
 // The register-blocked convolution for this CPU, or null (then im2col + sgemm).
 DirectConv direct_conv_for_cpu() {
-  switch (simd_level()) {
-    case SimdLevel::Avx512:
-      return &direct_conv_avx512;
-    case SimdLevel::Avx2:
-      return &direct_conv_avx2;
-    default:
-      return nullptr;
-  }
+  return for_simd_level<DirectConv>(&direct_conv_avx512, &direct_conv_avx2);
 }
 #else
 DirectConv direct_conv_for_cpu() {

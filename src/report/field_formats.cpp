@@ -20,8 +20,9 @@ using analysis::NightReport;
 
 namespace {
 
-std::string stem_of(const NightReport& r) {
-  return r.record_name.empty() ? "night" : r.record_name;
+// The files' and challenge answers' record name: the record's, or "night" when it has none.
+std::string stem_of(const std::string& record_name) {
+  return record_name.empty() ? "night" : record_name;
 }
 
 void make_folder(const std::string& dir) {
@@ -54,7 +55,7 @@ io::Annotations minute_annotations(const NightReport& r, double fs) {
 
 io::ChallengeRecord challenge_answer(const NightReport& r) {
   io::ChallengeRecord out;
-  out.name = stem_of(r);
+  out.name = stem_of(r.record_name);
   for (const MinuteResult& m : r.minutes) out.minutes += m.apnea ? 'A' : 'N';
   return out;
 }
@@ -77,7 +78,7 @@ std::string csv_field(const std::string& s) {
 
 std::string minutes_csv(const NightReport& r) {
   std::string out = "record,minute,start_s,p,label,quality\n";
-  const std::string name = csv_field(stem_of(r));
+  const std::string name = csv_field(stem_of(r.record_name));
   for (size_t k = 0; k < r.minutes.size(); ++k) {
     const MinuteResult& m = r.minutes[k];
     out += fmt::format("{},{},{},{:.4f},{},{:.3f}\n", name, k, m.t_s, m.p_apnea, minute_label(m),
@@ -87,7 +88,7 @@ std::string minutes_csv(const NightReport& r) {
 }
 
 AnnotationFiles annotation_paths(const std::string& dir, const std::string& record_name) {
-  const std::string stem = record_name.empty() ? "night" : record_name;
+  const std::string stem = stem_of(record_name);
   const auto in_dir = [&](const std::string& suffix) {
     return (fs::path(dir) / (stem + suffix)).string();
   };
