@@ -10,7 +10,8 @@ SOMNA      := $(BUILD)/somna
 SAMPLE     := data/samples/sample-night.hea
 FUZZ_SECONDS ?= 60
 
-.PHONY: all setup configure build demo test test-asan bench fuzz web loadtest train-default format clean
+.PHONY: all setup configure build demo test test-asan bench fuzz web loadtest train-default format clean \
+  python
 
 all: build
 
@@ -34,6 +35,10 @@ web: setup
 demo: configure web
 	cmake --build $(BUILD) -j $(JOBS) --target somna
 	@scripts/demo $(SOMNA)
+
+# The Python module somna in build/python: PYTHONPATH=build/python python3 (docs/python.md).
+python: configure
+	cmake --build $(BUILD) -j $(JOBS) --target somna_python
 
 test: build
 	ctest --test-dir $(BUILD) --output-on-failure -j $(JOBS)

@@ -61,20 +61,8 @@ Result Analyzer::analyze_file(const std::string& path, const std::string& channe
 
 Result Analyzer::analyze_ecg(const float* samples, size_t n, double fs,
                              const std::string& name) const {
-  io::Record record;
-  record.name = name;
-  record.path = name;
-  record.format = "memory";
-  record.frame_fs = fs;
-  io::Channel ch;
-  ch.name = "ECG";
-  ch.units = "mV";
-  ch.fs = fs;
-  ch.format = "memory";
-  ch.samples.assign(samples, samples + n);
-  ch.n_samples = static_cast<int64_t>(n);
-  record.channels.push_back(std::move(ch));
-  return to_result(analysis::analyze_night(record, *detector_));
+  return to_result(
+      analysis::analyze_night(io::record_from_samples(samples, n, fs, name), *detector_));
 }
 
 }  // namespace somna

@@ -33,6 +33,8 @@ struct DetectOptions {
 // Detects QRS complexes in one ECG channel (any fs; inverted leads handled). Never throws on
 // empty/constant/noise input: returns no beats.
 Beats detect_beats(const io::Channel& ecg, const DetectOptions& options = {});
+// The same on samples held elsewhere (e.g. a NumPy array): n samples at fs Hz, in mV.
+Beats detect_beats(const float* samples, size_t n, double fs, const DetectOptions& options = {});
 
 // Beats from a beat annotation file (codes where io::is_beat_code), at annotations.fs.
 Beats beats_from_annotations(const io::Annotations& annotations, double duration_s = 0);

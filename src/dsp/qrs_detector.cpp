@@ -32,6 +32,7 @@
 #include "dsp/beats.hpp"
 #include "dsp/filters.hpp"
 #include "dsp/sample_range.hpp"
+#include "io/channel_info.hpp"
 
 namespace somna::dsp {
 namespace {
@@ -636,11 +637,8 @@ void append_beat(Beats& out, double t, float amp, float area) {
 
 // 7. R time (at the extremum of the record's polarity when refining, else the detection's
 //    centre), R amplitude and QRS area of every measured beat, into out.
-void emit_beats(const io::Channel& ecg, const RefineWindows& w, const BeatShapes& s,
-                bool refine_peaks, Beats& out) {
-  const float* raw = ecg.samples.data();
-  const int64_t n = static_cast<int64_t>(ecg.samples.size());
-  const double fs = ecg.fs, to_mv = to_millivolts(ecg.units);
+void emit_beats(const float* raw, int64_t n, double fs, double to_mv, const RefineWindows& w,
+                const BeatShapes& s, bool refine_peaks, Beats& out) {
   const bool positive = s.votes >= 0;
   const float sign = positive ? 1.f : -1.f;
   const size_t nb = s.centre.size();
@@ -665,29 +663,27 @@ int detection_decimation(double fs) {
 }
 
 double to_millivolts(const std::string& units) {
-  std::string u;
-  for (char c : units) u += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  if (u == "uv" || u == "\xc2\xb5v" || u == "\xb5v" || u == "microvolt" || u == "microvolts")
-    return 1e-3;
-  if (u == "v" || u == "volt" || u == "volts") return 1e3;
-  if (u == "nv") return 1e-6;
-  return 1.0;
+  const double f = io::millivolt_factor(units);
+  return f > 0 ? f : 1.0;
 }
 
 double last_rejected_seconds() {
   return g_rejected_s;
 }
 
-Beats detect_beats(const io::Channel& ecg, const DetectOptions& options) {
+namespace {
+
+// The detector's passes over n samples at fs; to_mv turns the samples' units into mV for the
+// beats' amplitudes and areas.
+Beats detect(const float* raw, size_t n_samples, double fs, double to_mv,
+             const DetectOptions& options) {
   g_rejected_s = 0;
   Beats out;
   out.source = "detector:somna-qrs";
-  const double fs = ecg.fs;
-  const int64_t n = static_cast<int64_t>(ecg.samples.size());
+  const int64_t n = static_cast<int64_t>(n_samples);
   out.duration_s = fs > 0 ? static_cast<double>(n) / fs : 0.0;
   if (!(fs >= 40) || !std::isfinite(fs) || n < static_cast<int64_t>(2 * fs)) return out;
 
-  const float* raw = ecg.samples.data();
   const Rates r = detection_rates(fs, n);
   const QrsBand band = qrs_band(r.fw);
   std::vector<float> x(static_cast<size_t>(r.nw));  // the one working array every pass rewrites
@@ -709,8 +705,18 @@ Beats detect_beats(const io::Channel& ecg, const DetectOptions& options) {
   if (options.progress) options.progress(0.9);
   const RefineWindows w = refine_windows(fs);
   const BeatShapes shapes = measure_beats(raw, r, w, cand, qrs_idx);
-  emit_beats(ecg, w, shapes, options.refine_peaks, out);
+  emit_beats(raw, n, fs, to_mv, w, shapes, options.refine_peaks, out);
   return out;
+}
+
+}  // namespace
+
+Beats detect_beats(const io::Channel& ecg, const DetectOptions& options) {
+  return detect(ecg.samples.data(), ecg.samples.size(), ecg.fs, to_millivolts(ecg.units), options);
+}
+
+Beats detect_beats(const float* samples, size_t n, double fs, const DetectOptions& options) {
+  return detect(samples, n, fs, 1.0, options);
 }
 
 }  // namespace somna::dsp

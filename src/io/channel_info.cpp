@@ -58,11 +58,12 @@ std::string normalize_units(std::string_view units) {
 }
 
 double millivolt_factor(std::string_view units) {
-  const std::string u = normalize_units(units);
-  if (u == "mV" || u == "mv") return 1.0;
-  if (u == "uV" || u == "uv") return 1e-3;
-  if (u == "V" || u == "v") return 1e3;
-  if (u == "nV" || u == "nv") return 1e-6;
+  std::string u = normalize_units(units);
+  for (char& c : u) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  if (u == "mv" || u == "millivolt" || u == "millivolts") return 1.0;
+  if (u == "uv" || u == "microvolt" || u == "microvolts") return 1e-3;
+  if (u == "v" || u == "volt" || u == "volts") return 1e3;
+  if (u == "nv" || u == "nanovolt" || u == "nanovolts") return 1e-6;
   return 0.0;
 }
 

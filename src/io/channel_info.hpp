@@ -16,8 +16,8 @@ bool is_ecg_label(std::string_view label);
 // sign "deg", and blanks trimmed; other non-ASCII or non-printable bytes become '?'.
 std::string normalize_units(std::string_view units);
 
-// Multiplier from `units` to millivolts: 1 for mV, 1e-3 for uV, 1e3 for V, 1e-6 for nV;
-// 0 when the units are not a voltage (or empty).
+// Multiplier from `units` to millivolts: 1 for mV, 1e-3 for uV, 1e3 for V, 1e-6 for nV (any
+// case, or spelled out: "microvolts"); 0 when the units are not a voltage (or empty).
 double millivolt_factor(std::string_view units);
 
 // Lower-case ASCII copy without blanks, '_' and '-' (for label comparisons).

@@ -123,6 +123,23 @@ std::optional<size_t> Record::find_ecg() const {
   return std::nullopt;
 }
 
+Record record_from_samples(const float* samples, size_t n, double fs, const std::string& name) {
+  Record record;
+  record.name = name;
+  record.path = name;
+  record.format = "memory";
+  record.frame_fs = fs;
+  Channel ch;
+  ch.name = "ECG";
+  ch.units = "mV";
+  ch.fs = fs;
+  ch.format = "memory";
+  ch.samples.assign(samples, samples + n);
+  ch.n_samples = static_cast<int64_t>(n);
+  record.channels.push_back(std::move(ch));
+  return record;
+}
+
 size_t choose_channel(const Record& record, const std::string& channel, const std::string& file) {
   auto listing = [&] {
     std::string out;

@@ -83,6 +83,10 @@ struct ReadOptions {
 // .csv/.txt. Throws io::FormatError / io::UnsupportedError naming the file and the problem.
 Record read_record(const std::string& path, const ReadOptions& options = {});
 
+// A one-channel record of ECG samples held in memory (mV at fs Hz), named `name`, format
+// "memory": what the library and the Python module analyse when given samples, not a file.
+Record record_from_samples(const float* samples, size_t n, double fs, const std::string& name);
+
 // Selects one channel by ReadOptions::channel semantics (label or index; empty = first ECG-like).
 // Throws io::FormatError listing the available channels when none fits.
 size_t choose_channel(const Record& record, const std::string& channel, const std::string& file);

@@ -188,6 +188,10 @@ TEST(RecordHelpers, UnitsAndMillivolts) {
   EXPECT_DOUBLE_EQ(millivolt_factor(" mV "), 1.0);
   EXPECT_DOUBLE_EQ(millivolt_factor("V"), 1e3);
   EXPECT_DOUBLE_EQ(millivolt_factor("%"), 0.0);
+  EXPECT_DOUBLE_EQ(millivolt_factor("UV"), 1e-3);  // any case
+  EXPECT_DOUBLE_EQ(millivolt_factor("microvolts"), 1e-3);
+  EXPECT_DOUBLE_EQ(millivolt_factor("Volt"), 1e3);
+  EXPECT_DOUBLE_EQ(millivolt_factor("nV"), 1e-6);
   EXPECT_EQ(normalize_units("\xB5V"), "uV");
 }
 
