@@ -1,11 +1,13 @@
 // `somna analyze <record|DIR>`: one night -> summary table + hourly timeline on the terminal,
 // --json / --html reports (FILE or '-' for standard output); a directory -> one JSON + HTML report
-// per record in --out plus summary.csv, resumable (records whose reports exist are skipped),
-// --shard i/N (0-based i) for array jobs, --jobs N threads across nights. --beats EXT uses the beat
-// annotations beside each record (e.g. Apnea-ECG's .qrs) instead of detecting beats, so header-only
-// nights work. --annotations [DIR] adds the per-minute answer in the field's formats (WFDB .sapn,
-// CinC 2000 challenge answers, EDF+ episodes, minute CSV; report/field_formats.hpp) per record, in
-// DIR or else beside the reports in --out.
+// per record in --out plus summary.csv (cohort/cohort.hpp), resumable (records whose reports
+// exist are skipped; reports are written whole, io/file_write.hpp), --shard i/N (0-based i) or
+// --shard auto (from the array job's environment, cohort/shard.hpp) for array jobs, --jobs N
+// threads across nights. --beats EXT uses the beat annotations beside each record (e.g.
+// Apnea-ECG's .qrs) instead of detecting beats, so header-only nights work. --annotations [DIR]
+// adds the per-minute answer in the field's formats (WFDB .sapn, CinC 2000 challenge answers,
+// EDF+ episodes, minute CSV; report/field_formats.hpp) per record, in DIR or else beside the
+// reports in --out.
 
 #include <fmt/format.h>
 #include <spdlog/sinks/stdout_color_sinks.h>
@@ -15,16 +17,16 @@
 #include <algorithm>
 #include <atomic>
 #include <filesystem>
-#include <fstream>
 #include <iostream>
 #include <mutex>
-#include <nlohmann/json.hpp>
 #include <thread>
 
 #include "analysis/night_report.hpp"
 #include "cli/beats_common.hpp"
 #include "cli/command.hpp"
 #include "cli/detector_choice.hpp"
+#include "cohort/cohort.hpp"
+#include "cohort/shard.hpp"
 #include "common/error.hpp"
 #include "dsp/beats.hpp"
 #include "io/annotations.hpp"
@@ -247,72 +249,22 @@ std::vector<fs::path> list_records(const fs::path& dir) {
   return out;
 }
 
-std::pair<int, int> parse_shard(const std::string& s) {
-  int i = 0, n = 1;
-  char slash = 0;
-  std::istringstream in(s);
-  if (!(in >> i >> slash >> n) || slash != '/' || n < 1 || i < 0 || i >= n || !in.eof()) {
-    throw Error({}, "--shard must be i/N with 0 <= i < N, got '" + s + "'");
-  }
-  return {i, n};
+// summary.csv from every report in the output folder (so a resumed or sharded run is complete);
+// `somna summary` writes the same table from one or more such folders.
+void write_summary(const fs::path& out_dir) {
+  const cohort::Cohort c = cohort::read_cohort({out_dir.string()});
+  for (const std::string& w : c.warnings) spdlog::warn("{}", w);
+  cohort::write_cohort_csv(c, (out_dir / "summary.csv").string());
 }
 
-using report::csv_field;
-
-// summary.csv from every report in the output folder (so a resumed or sharded run is complete).
-void write_summary(const fs::path& out_dir) {
-  std::vector<fs::path> files;
-  for (const auto& e : fs::directory_iterator(out_dir)) {
-    const std::string n = e.path().filename().string();
-    if (e.is_regular_file() && (e.path().extension() == ".json" ||
-                                (n.size() > 10 && n.substr(n.size() - 10) == ".error.txt"))) {
-      files.push_back(e.path());
-    }
+// REC.error.txt: why a record failed (read back by the summary). A failure to write it is
+// added to the record's line rather than thrown from the worker.
+void write_error_file(const fs::path& file, const std::string& what, std::string& line) {
+  try {
+    io::write_file(file.string(), what + "\n");
+  } catch (const std::exception& e) {
+    line += fmt::format(" (and {})", e.what());
   }
-  std::sort(files.begin(), files.end());
-  std::string csv =
-      "record,ahi,severity,has_apnea,night_probability,recording_h,analysable_h,apnea_minutes,"
-      "episodes,events,mean_hr_bpm,detector,beat_source,note,error\n";
-  for (const fs::path& f : files) {
-    if (f.extension() == ".txt") {
-      std::ifstream in(f);
-      std::string err((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-      while (!err.empty() && (err.back() == '\n' || err.back() == '\r')) err.pop_back();
-      const std::string name = f.filename().string();
-      csv += csv_field(name.substr(0, name.size() - 10)) + ",,,,,,,,,,,,,," + csv_field(err) + "\n";
-      continue;
-    }
-    try {
-      std::ifstream in(f);
-      const nlohmann::json j = nlohmann::json::parse(in);
-      if (j.value("schema", "") != report::kNightReportSchema) continue;
-      const auto& s = j.at("summary");
-      const auto& r = j.at("record");
-      auto num = [](const nlohmann::json& v, int prec) {
-        return v.is_number() ? fmt::format("{:.{}f}", v.get<double>(), prec) : std::string();
-      };
-      csv += fmt::format("{},{},{},{},{},{},{},{},{},{},{},{},{},{},\n",
-                         csv_field(r.value("name", "")), num(s.at("ahi"), 2),
-                         s.at("severity").is_string() ? s.at("severity").get<std::string>() : "",
-                         s.value("has_apnea", false) ? 1 : 0, num(s.at("night_probability"), 4),
-                         num(nlohmann::json(r.value("recording_s", 0.0) / 3600), 3),
-                         num(nlohmann::json(r.value("analysable_s", 0.0) / 3600), 3),
-                         num(s.at("apnea_minutes"), 0), j.at("episodes").size(),
-                         j.contains("events") ? j.at("events").size() : 0,
-                         num(j.at("heart_rate").at("mean_bpm"), 1),
-                         csv_field(j.at("detector").value("name", "")),
-                         csv_field(r.value("beat_source", "")), csv_field(s.value("ahi_note", "")));
-    } catch (const std::exception& e) {
-      spdlog::warn("{}: not a readable report ({})", f.string(), e.what());
-    }
-  }
-  const fs::path tmp = out_dir / fmt::format(".summary.csv.{}", ::getpid());
-  {
-    std::ofstream out(tmp, std::ios::trunc);
-    out << csv;
-    if (!out) throw Error(tmp.string(), "write failed");
-  }
-  fs::rename(tmp, out_dir / "summary.csv");
 }
 
 // Whether a record's reports (and, when asked for, its annotation files) exist already.
@@ -335,11 +287,10 @@ int run_batch(const AnalyzeArgs& a, const analysis::Detector& det) {
   const fs::path out(a.out_dir);
   fs::create_directories(out);
   std::vector<fs::path> all = list_records(a.input);
-  const auto [shard_i, shard_n] =
-      a.shard.empty() ? std::pair<int, int>{0, 1} : parse_shard(a.shard);
+  const cohort::Shard shard = cohort::resolve_shard(a.shard);
   std::vector<fs::path> mine;
   for (size_t k = 0; k < all.size(); ++k) {
-    if (static_cast<int>(k % size_t(shard_n)) == shard_i) mine.push_back(all[k]);
+    if (cohort::in_shard(k, shard)) mine.push_back(all[k]);
   }
   const std::string ann_dir = annotations_folder(a);
   std::vector<fs::path> todo;
@@ -351,8 +302,10 @@ int run_batch(const AnalyzeArgs& a, const analysis::Detector& det) {
     }
     todo.push_back(p);
   }
-  spdlog::info("{} records in {}, {} in shard {}/{}, {} already done, {} to analyse with {} job(s)",
-               all.size(), a.input, mine.size(), shard_i, shard_n, skipped, todo.size(), a.jobs);
+  spdlog::info(
+      "{} records in {}, {} in shard {}/{} ({}), {} already done, {} to analyse with {} job(s)",
+      all.size(), a.input, mine.size(), shard.index, shard.count, shard.source, skipped,
+      todo.size(), a.jobs);
   std::atomic<size_t> next{0}, done{0}, failed{0};
   std::mutex io_mutex;
   auto worker = [&]() {
@@ -380,8 +333,8 @@ int run_batch(const AnalyzeArgs& a, const analysis::Detector& det) {
                        : fmt::format("{:<12} no AHI ({})", stem, rep.ahi_note);
       } catch (const std::exception& e) {
         ++failed;
-        std::ofstream(out / (stem + ".error.txt")) << e.what() << '\n';
         line = fmt::format("{:<12} FAILED: {}", stem, e.what());
+        write_error_file(out / (stem + ".error.txt"), e.what(), line);
       }
       const size_t d = ++done;
       std::lock_guard<std::mutex> lock(io_mutex);
@@ -438,7 +391,10 @@ SOMNA_COMMAND({"analyze", "Analyse a night (or a folder of nights): apnea timeli
                  app.add_option("--jobs,-j", a->jobs, "Nights analysed in parallel")
                      ->check(CLI::Range(1, 256));
                  app.add_option("--shard", a->shard,
-                                "i/N: analyse only records k with k % N == i (0-based)");
+                                "i/N: analyse only records k with k % N == i (0-based); auto: "
+                                "i and N from a Slurm job array (SLURM_ARRAY_TASK_ID/COUNT/MIN) "
+                                "or a Kubernetes Indexed Job (JOB_COMPLETION_INDEX, "
+                                "SOMNA_SHARD_COUNT)");
                  app.add_option("--channel", a->channel, "ECG channel (label or 0-based index)");
                  app.add_option("--fs", a->fs, "Sampling frequency for CSV without time column")
                      ->check(CLI::PositiveNumber);

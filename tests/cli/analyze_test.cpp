@@ -4,20 +4,17 @@
 // input (exit code 2 with one line naming the file).
 
 #include <gtest/gtest.h>
-#include <sys/wait.h>
-#include <unistd.h>
 
 #include <algorithm>
-#include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
-#include <sstream>
 #include <string>
 
 #include "io/annotations.hpp"
 #include "io/challenge_answers.hpp"
 #include "io/edf_reader.hpp"
+#include "support/cli_run.hpp"
 
 namespace {
 
@@ -27,47 +24,16 @@ namespace io = somna::io;
 const std::string kApnea = std::string(SOMNA_SHARED_DATA) + "/apnea-ecg";
 const std::string kSample = std::string(SOMNA_SOURCE_DIR) + "/data/samples/sample-night.hea";
 
-struct CliResult {
-  int rc = -1;
-  std::string out, err;
-};
+using somna::test::CliResult;
+using somna::test::fresh_dir;
+using somna::test::slurp;
 
 std::string q(const std::string& s) {
-  std::string out = "'";
-  for (char c : s) out += c == '\'' ? std::string("'\\''") : std::string(1, c);
-  return out + "'";
-}
-
-fs::path fresh_dir(const std::string& tag) {
-  static int counter = 0;
-  const fs::path d = fs::temp_directory_path() / ("somna-analyze-" + std::to_string(::getpid()) +
-                                                  "-" + tag + std::to_string(counter++));
-  fs::remove_all(d);
-  fs::create_directories(d);
-  return d;
-}
-
-std::string slurp(const fs::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
+  return somna::test::shell_quote(s);
 }
 
 CliResult somna(const std::string& args) {
-  const fs::path dir = fresh_dir("err");
-  const std::string cmd = q(SOMNA_BINARY) + " " + args + " 2>" + q((dir / "stderr").string());
-  CliResult r;
-  FILE* pipe = ::popen(cmd.c_str(), "r");
-  if (!pipe) return r;
-  char buf[4096];
-  size_t n;
-  while ((n = std::fread(buf, 1, sizeof(buf), pipe)) > 0) r.out.append(buf, n);
-  const int status = ::pclose(pipe);
-  r.rc = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  r.err = slurp(dir / "stderr");
-  fs::remove_all(dir);
-  return r;
+  return somna::test::run_somna(args);
 }
 
 TEST(CliAnalyze, SampleNightToJsonAndHtml) {

@@ -5,18 +5,15 @@
 #include "dsp/beats.hpp"
 
 #include <gtest/gtest.h>
-#include <sys/wait.h>
-#include <unistd.h>
 
-#include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <random>
-#include <sstream>
 #include <string>
 
 #include "eval/beat_comparison.hpp"
 #include "io/annotations.hpp"
+#include "support/cli_run.hpp"
 
 namespace {
 
@@ -29,43 +26,18 @@ const std::string kRecord = std::string(SOMNA_SHARED_DATA) + "/wfdb-samples/100"
     GTEST_SKIP() << "shared data absent (" << kRecord << "): test not run"; \
   }
 
-struct CliRun {
-  int rc = -1;
-  std::string out, err;
-};
+using CliRun = somna::test::CliResult;
 
 std::string quote(const std::string& s) {
-  std::string out = "'";
-  for (char c : s) out += c == '\'' ? std::string("'\\''") : std::string(1, c);
-  return out + "'";
+  return somna::test::shell_quote(s);
 }
 
 fs::path temp_dir() {
-  static int counter = 0;
-  fs::path dir = fs::temp_directory_path() /
-                 ("somna-beats-" + std::to_string(::getpid()) + "-" + std::to_string(counter++));
-  fs::create_directories(dir);
-  return dir;
+  return somna::test::fresh_dir("beats");
 }
 
 CliRun somna(const std::string& args) {
-  const fs::path dir = temp_dir();
-  const std::string err_file = (dir / "stderr").string();
-  const std::string cmd = quote(SOMNA_BINARY) + " " + args + " 2>" + quote(err_file);
-  CliRun r;
-  FILE* pipe = ::popen(cmd.c_str(), "r");
-  if (!pipe) return r;
-  char buf[4096];
-  size_t n;
-  while ((n = std::fread(buf, 1, sizeof(buf), pipe)) > 0) r.out.append(buf, n);
-  const int status = ::pclose(pipe);
-  r.rc = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  std::ifstream in(err_file);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  r.err = ss.str();
-  fs::remove_all(dir);
-  return r;
+  return somna::test::run_somna(args);
 }
 
 bool contains(const std::string& s, const std::string& needle) {

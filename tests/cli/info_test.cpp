@@ -3,18 +3,15 @@
 // file); the --json output is parsed and checked field by field.
 
 #include <gtest/gtest.h>
-#include <sys/wait.h>
-#include <unistd.h>
 
 #include <algorithm>
-#include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
-#include <sstream>
 #include <string>
 
 #include "io/edf_writer.hpp"
+#include "support/cli_run.hpp"
 
 namespace {
 
@@ -27,44 +24,19 @@ const std::string kSamples = std::string(SOMNA_SHARED_DATA) + "/wfdb-samples";
     GTEST_SKIP() << "shared data absent (" << (path) << "): test not run"; \
   }
 
-struct CliRun {
-  int rc = -1;
-  std::string out, err;
-};
+using CliRun = somna::test::CliResult;
 
 std::string quote(const std::string& s) {
-  std::string out = "'";
-  for (char c : s) out += c == '\'' ? std::string("'\\''") : std::string(1, c);
-  return out + "'";
+  return somna::test::shell_quote(s);
 }
 
 fs::path temp_dir() {
-  static int counter = 0;
-  fs::path dir = fs::temp_directory_path() /
-                 ("somna-info-" + std::to_string(::getpid()) + "-" + std::to_string(counter++));
-  fs::create_directories(dir);
-  return dir;
+  return somna::test::fresh_dir("info");
 }
 
 // Runs `somna info <args>`; stdout and stderr captured separately.
 CliRun info(const std::string& args) {
-  const fs::path dir = temp_dir();
-  const std::string err_file = (dir / "stderr").string();
-  const std::string cmd = quote(SOMNA_BINARY) + " info " + args + " 2>" + quote(err_file);
-  CliRun r;
-  FILE* pipe = ::popen(cmd.c_str(), "r");
-  if (!pipe) return r;
-  char buf[4096];
-  size_t n;
-  while ((n = std::fread(buf, 1, sizeof(buf), pipe)) > 0) r.out.append(buf, n);
-  const int status = ::pclose(pipe);
-  r.rc = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  std::ifstream in(err_file);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  r.err = ss.str();
-  fs::remove_all(dir);
-  return r;
+  return somna::test::run_somna("info " + args);
 }
 
 TEST(CliInfo, WfdbRecordAsText) {

@@ -16,6 +16,7 @@
 #include "io/edf_reader.hpp"
 #include "io/record.hpp"
 #include "report/json_report.hpp"
+#include "support/cli_run.hpp"
 #include "train/dataset.hpp"
 
 namespace somna::report {
@@ -49,12 +50,7 @@ analysis::NightReport night() {
   return r;
 }
 
-std::string slurp(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
+using somna::test::slurp;
 
 TEST(FieldFormats, WfdbMinutesFollowTheApnConvention) {
   const analysis::NightReport r = night();
