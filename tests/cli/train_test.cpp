@@ -10,6 +10,7 @@
 #include <nlohmann/json.hpp>
 #include <random>
 
+#include "cli/cli_run.hpp"
 #include "common/temp_dir.hpp"
 #include "io/annotations.hpp"
 #include "model/model.hpp"
@@ -19,25 +20,10 @@ using namespace somna;
 
 namespace {
 
-struct CliRun {
-  int rc = -1;
-  std::string out, err;
-};
+using cli_testing::CliRun;
 
 CliRun run(const std::string& args, const fs::path& dir) {
-  const std::string errf = (dir / "stderr.txt").string();
-  const std::string cmd = std::string("'") + SOMNA_BINARY + "' " + args + " 2>'" + errf + "'";
-  CliRun r;
-  FILE* p = ::popen(cmd.c_str(), "r");
-  if (!p) return r;
-  char buf[4096];
-  size_t n;
-  while ((n = fread(buf, 1, sizeof buf, p)) > 0) r.out.append(buf, n);
-  const int st = ::pclose(p);
-  r.rc = WIFEXITED(st) ? WEXITSTATUS(st) : -1;
-  std::ifstream e(errf);
-  r.err.assign(std::istreambuf_iterator<char>(e), std::istreambuf_iterator<char>());
-  return r;
+  return cli_testing::run_somna(args, dir);
 }
 
 // 60-minute record: apnea minutes 10-29 and 40-49 carry 40 s heart-rate cycles.
