@@ -1,7 +1,8 @@
 // `somna eval`: per-minute and per-night evaluation against reference labels (eval/metrics.hpp),
 // JSON on stdout or --json, a self-contained HTML page with --html. Either scores labelled nights
-// with a detector (--model FILE, or cvhr) or evaluates another system's predictions CSV
-// (record,minute,p — or a 0/1 column named label/pred — with references from --data's .apn, or a
+// (Apnea-ECG layout, or NSRR EDF nights with their event XML: train/dataset.hpp) with a detector
+// (--model FILE, or cvhr) or evaluates another system's predictions CSV
+// (record,minute,p — or a 0/1 column named label/pred — with references from --data's labels, or a
 // truth column in the same CSV, or from --labels: a record,minute,label CSV or PhysioNet/CinC
 // Challenge 2000 answers, e.g. `somna analyze --annotations`' REC.challenge.txt). Nights the model
 // was trained on (its file lists them) get a warning that the figures are training-set figures,
@@ -112,7 +113,8 @@ std::map<std::string, std::vector<uint8_t>> labels_from_file(const std::string& 
 }
 
 // --predictions: another system's minute probabilities, references from the CSV's truth column
-// or from --data's labels; the reference AHI from --data's learning-set-info.txt.
+// or from --data's labels; the reference AHI from --data's nights (learning-set-info.txt, NSRR
+// event files).
 std::vector<eval::RecordPredictions> predictions_from_csv(const EvalArgs& a,
                                                           const train::DatasetOptions& dopt) {
   const auto preds = read_predictions(a.predictions);
@@ -121,7 +123,10 @@ std::vector<eval::RecordPredictions> predictions_from_csv(const EvalArgs& a,
   if (!a.data.empty()) {
     ahi = train::read_reference_ahi(
         (std::filesystem::path(a.data) / "learning-set-info.txt").string());
-    for (const auto& n : train::load_dataset(a.data, dopt)) labels[n.name] = n.labels;
+    for (const auto& n : train::load_dataset(a.data, dopt)) {
+      labels[n.name] = n.labels;
+      if (n.ref_ahi) ahi.emplace(n.name, *n.ref_ahi);
+    }
   } else if (!a.labels_csv.empty()) {
     labels = labels_from_file(a.labels_csv);
   }
@@ -287,12 +292,16 @@ int run_eval(const EvalArgs& a) {
 SOMNA_COMMAND({"eval", "evaluate apnea detection against reference labels (metrics with CIs, HTML)",
                [](CLI::App& app) -> Runner {
                  auto a = std::make_shared<EvalArgs>();
-                 app.add_option("--data", a->data, "folder of labelled records (.apn + beats)");
+                 app.add_option("--data", a->data,
+                                "folder of labelled records: REC.hea with .apn (+ beats), or "
+                                "NSRR REC.edf with REC-nsrr.xml or REC.xml");
                  app.add_option("--model", a->model,
                                 "detector: model file, or 'cvhr' (default: models/default)");
                  app.add_option("--predictions", a->predictions,
                                 "CSV record,minute,p[,truth] from another system");
-                 app.add_option("--beats", a->beats, "beat annotation extension or 'detect'");
+                 app.add_option("--beats", a->beats,
+                                "beat annotation extension or 'detect' (NSRR EDF nights: always "
+                                "detected)");
                  app.add_option("--labels,--labels-csv", a->labels_csv,
                                 "reference labels instead of .apn: a record,minute,label CSV or "
                                 "PhysioNet/CinC Challenge 2000 answers (record line, then one "

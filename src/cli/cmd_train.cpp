@@ -163,7 +163,10 @@ train::RunOptions run_options(const TrainArgs& a, const CLI::App& app) {
 }
 
 void add_flags(CLI::App& app, TrainArgs& a) {
-  app.add_option("--data", a.data, "folder of records with labels (e.g. Apnea-ECG)")->required();
+  app.add_option("--data", a.data,
+                 "folder of labelled records (Apnea-ECG REC.hea + REC.apn, or NSRR REC.edf + "
+                 "REC-nsrr.xml)")
+      ->required();
   app.add_option("--labels,--labels-csv", a.labels_csv,
                  "labels instead of .apn: record,minute,label CSV or PhysioNet/CinC 2000 answers");
   app.add_option("--beats", a.beats, "beat annotation extension (qrs, atr...) or 'detect'");

@@ -16,6 +16,7 @@
 #include "dsp/beats.hpp"
 #include "io/annotations.hpp"
 #include "io/challenge_answers.hpp"
+#include "io/nsrr_events.hpp"
 #include "io/record.hpp"
 #include "io/wfdb_header.hpp"
 
@@ -107,57 +108,168 @@ std::map<std::string, std::map<size_t, uint8_t>> read_label_file(const std::stri
   return out;
 }
 
-LabelledNight load_night(const std::string& record_path, const DatasetOptions& o,
-                         const std::map<std::string, std::map<size_t, uint8_t>>* csv) {
-  LabelledNight n;
-  std::string base = record_path;
-  if (fs::path(base).extension() == ".hea") base = fs::path(base).replace_extension().string();
-  n.name = fs::path(base).filename().string();
-  n.group = n.name.substr(0, 1);
-  const io::WfdbHeader hea = io::read_wfdb_header(base + ".hea");
-  double duration = hea.n_samples ? double(*hea.n_samples) / hea.fs : 0;
+namespace {
 
+// DIR/REC from a record path given with or without its extension (.hea, .edf).
+std::string record_base(const std::string& record_path) {
+  const fs::path p(record_path);
+  return p.extension() == ".hea" || p.extension() == ".edf"
+             ? fs::path(p).replace_extension().string()
+             : record_path;
+}
+
+bool is_edf_night(const std::string& base) {
+  return !fs::exists(base + ".hea") && fs::exists(base + ".edf");
+}
+
+struct NightBeats {
   dsp::Beats beats;
+  double duration_s = 0;
+  double fs = 0;  // the rate .apn sample numbers are at when their header has none
+};
+
+// A WFDB record's beats: from its .<beats> annotations or detected from its ECG.
+NightBeats wfdb_beats(const std::string& base, const DatasetOptions& o) {
+  const io::WfdbHeader hea = io::read_wfdb_header(base + ".hea");
+  NightBeats b;
+  b.fs = hea.fs;
+  b.duration_s = hea.n_samples ? double(*hea.n_samples) / hea.fs : 0;
   if (o.beats == "detect") {
     io::Record rec = io::read_record(base + ".hea");
     const size_t ch = io::choose_channel(rec, {}, rec.path);
-    beats = dsp::detect_beats(rec.channels[ch]);
-    duration = std::max(duration, rec.channels[ch].duration_s());
+    b.beats = dsp::detect_beats(rec.channels[ch]);
+    b.duration_s = std::max(b.duration_s, rec.channels[ch].duration_s());
   } else {
     const io::Annotations ann = io::read_annotations(base, o.beats);
-    beats = dsp::beats_from_annotations(ann, duration);
+    b.beats = dsp::beats_from_annotations(ann, b.duration_s);
   }
-  if (beats.size() < 2) throw DatasetError(base, "fewer than 2 beats");
-  duration = std::max({duration, beats.duration_s, beats.r_time_s.back()});
+  return b;
+}
+
+// An EDF night's beats, detected from its ECG channel (NSRR ships no beat annotations).
+NightBeats edf_beats(const std::string& base) {
+  const io::Record rec = io::read_record(base + ".edf");
+  const io::Channel& ecg = rec.channels[io::choose_channel(rec, {}, rec.path)];
+  return {dsp::detect_beats(ecg), ecg.duration_s(), ecg.fs};
+}
+
+}  // namespace
+
+std::string record_file(const std::string& base) {
+  return is_edf_night(base) ? base + ".edf" : base + ".hea";
+}
+
+std::string nsrr_events_file(const std::string& base) {
+  for (const char* suffix : {"-nsrr.xml", ".xml"}) {
+    if (fs::is_regular_file(base + suffix)) return base + suffix;
+  }
+  return {};
+}
+
+LabelledNight load_night(const std::string& record_path, const DatasetOptions& o,
+                         const std::map<std::string, std::map<size_t, uint8_t>>* csv) {
+  LabelledNight n;
+  const std::string base = record_base(record_path);
+  n.name = fs::path(base).filename().string();
+  n.group = n.name.substr(0, 1);
+  NightBeats b = is_edf_night(base) ? edf_beats(base) : wfdb_beats(base, o);
+  if (b.beats.size() < 2) throw DatasetError(base, "fewer than 2 beats");
+  const double duration = std::max({b.duration_s, b.beats.duration_s, b.beats.r_time_s.back()});
   const size_t n_min = analysis::night_minutes(duration);
-  n.labels = minute_labels(base, n_min, hea.fs, o, csv);
-  n.input = analysis::night_input(nullptr, std::move(beats), duration);
+  n.labels = minute_labels(base, n_min, b.fs, o, csv);
+  n.input = analysis::night_input(nullptr, std::move(b.beats), duration);
   n.features = features::rr_features(n.input.rr, n_min, o.spec);
   return n;
+}
+
+namespace {
+
+std::vector<uint8_t> csv_minute_labels(
+    const std::string& base, size_t n_min,
+    const std::map<std::string, std::map<size_t, uint8_t>>& csv) {
+  std::vector<uint8_t> labels(n_min, kUnlabelled);
+  auto it = csv.find(fs::path(base).filename().string());
+  if (it == csv.end()) throw DatasetError(base, "no labels for this record in the label CSV");
+  for (const auto& [m, v] : it->second) {
+    if (m < n_min) labels[m] = v;
+  }
+  return labels;
+}
+
+std::vector<uint8_t> apn_minute_labels(const std::string& base, size_t n_min, double fs,
+                                       const DatasetOptions& o) {
+  std::vector<uint8_t> labels(n_min, kUnlabelled);
+  const io::Annotations apn = io::read_annotations(base, o.labels_ext);
+  const double afs = apn.fs > 0 ? apn.fs : fs;
+  for (const auto& a : apn.items) {
+    const size_t m = size_t(std::llround(double(a.sample) / afs / 60.0));
+    if (m >= n_min) continue;
+    if (a.code == io::ann::APC)
+      labels[m] = 1;
+    else if (a.code == io::ann::NORMAL)
+      labels[m] = 0;
+  }
+  return labels;
+}
+
+std::vector<uint8_t> nsrr_file_labels(const std::string& base, size_t n_min) {
+  const std::string xml = nsrr_events_file(base);
+  if (xml.empty())
+    throw DatasetError(base, "no NSRR event file (REC-nsrr.xml or REC.xml) beside it");
+  return nsrr_minute_labels(io::read_nsrr_events(xml), n_min);
+}
+
+// Minutes [first, last] that the span [start_s, start_s + duration_s) overlaps (a span of 0 s:
+// the minute it is in), clipped to n_min; false when it starts after the last minute.
+bool overlapped_minutes(double start_s, double duration_s, size_t n_min, size_t& first,
+                        size_t& last) {
+  first = size_t(std::floor(start_s / 60.0));
+  if (first >= n_min) return false;
+  const double end_min = std::ceil((start_s + duration_s) / 60.0);
+  last = duration_s > 0 ? std::min(n_min, std::max(first + 1, size_t(end_min))) - 1 : first;
+  return true;
+}
+
+}  // namespace
+
+std::vector<uint8_t> nsrr_minute_labels(const io::NsrrAnnotations& a, size_t n_min) {
+  const std::vector<int8_t> stages = io::epoch_stages(a);
+  std::vector<uint8_t> labels(n_min, stages.empty() ? 0 : kUnlabelled);
+  size_t first = 0, last = 0;
+  for (size_t e = 0; e < stages.size(); ++e) {
+    if (stages[e] == io::kNoStage ||
+        !overlapped_minutes(double(e) * a.epoch_s, a.epoch_s, n_min, first, last))
+      continue;
+    std::fill(labels.begin() + ptrdiff_t(first), labels.begin() + ptrdiff_t(last) + 1, 0);
+  }
+  for (const io::NsrrEvent& ev : a.events) {
+    if (!(io::is_apnea(ev) || io::is_hypopnea(ev)) ||
+        !overlapped_minutes(ev.start_s, ev.duration_s, n_min, first, last))
+      continue;
+    std::fill(labels.begin() + ptrdiff_t(first), labels.begin() + ptrdiff_t(last) + 1, 1);
+  }
+  return labels;
+}
+
+std::optional<double> nsrr_reference_ahi(const io::NsrrAnnotations& a, double recording_s) {
+  const std::vector<int8_t> stages = io::epoch_stages(a);
+  const double hours =
+      stages.empty()
+          ? recording_s / 3600
+          : double(std::count_if(stages.begin(), stages.end(), io::is_sleep)) * a.epoch_s / 3600;
+  if (!(hours > 0)) return std::nullopt;
+  const auto events = std::count_if(a.events.begin(), a.events.end(), [](const io::NsrrEvent& e) {
+    return io::is_apnea(e) || io::is_hypopnea(e);
+  });
+  return double(events) / hours;
 }
 
 std::vector<uint8_t> minute_labels(const std::string& base, size_t n_min, double fs,
                                    const DatasetOptions& o,
                                    const std::map<std::string, std::map<size_t, uint8_t>>* csv) {
-  std::vector<uint8_t> labels(n_min, kUnlabelled);
-  if (csv) {
-    auto it = csv->find(fs::path(base).filename().string());
-    if (it == csv->end()) throw DatasetError(base, "no labels for this record in the label CSV");
-    for (const auto& [m, v] : it->second) {
-      if (m < n_min) labels[m] = v;
-    }
-  } else {
-    const io::Annotations apn = io::read_annotations(base, o.labels_ext);
-    const double afs = apn.fs > 0 ? apn.fs : fs;
-    for (const auto& a : apn.items) {
-      const size_t m = size_t(std::llround(double(a.sample) / afs / 60.0));
-      if (m >= n_min) continue;
-      if (a.code == io::ann::APC)
-        labels[m] = 1;
-      else if (a.code == io::ann::NORMAL)
-        labels[m] = 0;
-    }
-  }
+  const std::vector<uint8_t> labels = csv                  ? csv_minute_labels(base, n_min, *csv)
+                                      : is_edf_night(base) ? nsrr_file_labels(base, n_min)
+                                                           : apn_minute_labels(base, n_min, fs, o);
   if (count_labelled(labels) == 0) throw DatasetError(base, "no labelled minute");
   return labels;
 }
@@ -171,26 +283,56 @@ std::optional<double> LabelledRecords::ahi_of(const std::string& path) const {
   return it == ref_ahi.end() ? std::nullopt : std::optional<double>(it->second);
 }
 
+namespace {
+
+// DIR/REC of every record file in `dir`: REC.hea, and REC.edf without a REC.hea beside it.
+std::vector<fs::path> record_bases(const std::string& dir) {
+  std::vector<fs::path> out;
+  for (const auto& e : fs::directory_iterator(dir)) {
+    const fs::path base = fs::path(dir) / e.path().stem();
+    if (e.path().extension() == ".hea" || (e.path().extension() == ".edf" && is_edf_night(base)))
+      out.push_back(base);
+  }
+  return out;
+}
+
+bool has_labels(const fs::path& base, const DatasetOptions& o, const LabelledRecords& r) {
+  if (!o.labels_csv.empty()) return r.csv.count(base.filename().string()) > 0;
+  return is_edf_night(base.string()) ? !nsrr_events_file(base.string()).empty()
+                                     : fs::exists(base.string() + "." + o.labels_ext);
+}
+
+// An EDF night's reference AHI from its NSRR event file, when it has one and the AHI is defined.
+void add_nsrr_ahi(const std::string& base, std::map<std::string, double>& ref_ahi) {
+  const std::string xml = nsrr_events_file(base);
+  if (!is_edf_night(base) || xml.empty()) return;
+  io::ReadOptions header;
+  header.header_only = true;
+  const double recording_s = io::read_record(base + ".edf", header).duration_s();
+  const std::optional<double> ahi = nsrr_reference_ahi(io::read_nsrr_events(xml), recording_s);
+  if (ahi) ref_ahi.emplace(fs::path(base).filename().string(), *ahi);
+}
+
+}  // namespace
+
 LabelledRecords labelled_records(const std::string& dir, const DatasetOptions& o) {
   if (!fs::is_directory(dir)) throw DatasetError(dir, "not a directory");
   LabelledRecords r;
   if (!o.labels_csv.empty()) r.csv = read_label_file(o.labels_csv);
-  for (const auto& e : fs::directory_iterator(dir)) {
-    if (e.path().extension() != ".hea") continue;
-    const std::string stem = e.path().stem().string();
-    const fs::path base = fs::path(dir) / stem;
-    const bool has_labels = o.labels_csv.empty() ? fs::exists(base.string() + "." + o.labels_ext)
-                                                 : r.csv.count(stem) > 0;
-    if (!has_labels) continue;
+  for (const fs::path& base : record_bases(dir)) {
+    const std::string stem = base.filename().string();
+    if (!has_labels(base, o, r)) continue;
     if (!o.only.empty() && std::find(o.only.begin(), o.only.end(), stem) == o.only.end()) continue;
     r.paths.push_back(base.string());
   }
   std::sort(r.paths.begin(), r.paths.end());
   if (r.paths.empty()) {
     throw DatasetError(dir, "no record (.hea) with per-minute labels (." + o.labels_ext +
-                                " or the label CSV) found");
+                                " or the label CSV) and no EDF night with an NSRR event file "
+                                "(REC.edf with REC-nsrr.xml or REC.xml) found");
   }
   r.ref_ahi = read_reference_ahi((fs::path(dir) / "learning-set-info.txt").string());
+  for (const std::string& base : r.paths) add_nsrr_ahi(base, r.ref_ahi);
   return r;
 }
 

@@ -2,8 +2,11 @@
 // Labelled nights for training and evaluation: WFDB records with per-minute labels (PhysioNet
 // Apnea-ECG layout: REC.hea, beats in REC.qrs (or detected from REC's ECG), labels in REC.apn with
 // 'A' apnea / 'N' normal at the start of each minute) or records plus a label CSV
-// (record,minute,label). Reference AHIs come from learning-set-info.txt when present. Every
-// night becomes the same analysis::NightInput analyze_night() builds, and its network features.
+// (record,minute,label), and NSRR nights (REC.edf with its event file REC-nsrr.xml or REC.xml
+// beside it: beats detected from the EDF's ECG, labels and reference AHI from the scored apneas,
+// hypopneas and sleep stages). Other reference AHIs come from learning-set-info.txt when present.
+// Every night becomes the same analysis::NightInput analyze_night() builds, and its network
+// features.
 
 #include <map>
 #include <optional>
@@ -12,6 +15,7 @@
 
 #include "analysis/detector.hpp"
 #include "features/rr_features.hpp"
+#include "io/nsrr_events.hpp"
 
 namespace somna::train {
 
@@ -55,12 +59,13 @@ std::map<std::string, std::map<size_t, uint8_t>> read_label_csv(const std::strin
 // line (io::FormatError for challenge answers, DatasetError for the CSV).
 std::map<std::string, std::map<size_t, uint8_t>> read_label_file(const std::string& path);
 
-// The records of `dir` that have a label source (REC.hea with REC.<labels_ext>, or a row in the
-// label CSV), restricted to `only`; sorted by name. DatasetError when none. Both families'
-// loaders read their records from it.
+// The records of `dir` that have a label source (REC.hea with REC.<labels_ext>, REC.edf with an
+// NSRR event file, or either with a row in the label CSV), restricted to `only`; sorted by name.
+// DatasetError when none. Both families' loaders read their records from it (record_file()).
 struct LabelledRecords {
-  std::vector<std::string> paths;                        // DIR/REC (no extension)
-  std::map<std::string, double> ref_ahi;                 // learning-set-info.txt, when present
+  std::vector<std::string> paths;  // DIR/REC (no extension)
+  // learning-set-info.txt, when present; NSRR nights' from their event files (the table wins)
+  std::map<std::string, double> ref_ahi;
   std::map<std::string, std::map<size_t, uint8_t>> csv;  // the label CSV, when given
   const std::map<std::string, std::map<size_t, uint8_t>>* csv_labels() const;  // null: .apn
   std::optional<double> ahi_of(const std::string& path) const;
@@ -68,11 +73,31 @@ struct LabelledRecords {
 LabelledRecords labelled_records(const std::string& dir, const DatasetOptions& options);
 
 // Per-minute labels (0, 1, kUnlabelled) of record `base` (DIR/REC) over n_minutes: from its row
-// of the label CSV (csv not null) or its .<labels_ext> annotations, whose sample numbers are at
-// their own header's rate or else `fs`. DatasetError naming the record when none is labelled.
+// of the label CSV (csv not null), the NSRR event file of an EDF night (nsrr_minute_labels), or
+// its .<labels_ext> annotations, whose sample numbers are at their own header's rate or else
+// `fs`. DatasetError naming the record when none is labelled.
 std::vector<uint8_t> minute_labels(const std::string& base, size_t n_minutes, double fs,
                                    const DatasetOptions& options,
                                    const std::map<std::string, std::map<size_t, uint8_t>>* csv);
+
+// The file record `base` (DIR/REC) is read from: DIR/REC.hea, or DIR/REC.edf for an EDF night
+// (no REC.hea beside it).
+std::string record_file(const std::string& base);
+// The NSRR event file of DIR/REC: DIR/REC-nsrr.xml, else DIR/REC.xml; empty when neither exists.
+std::string nsrr_events_file(const std::string& base);
+
+// Per-minute labels from NSRR events, the Apnea-ECG rule: minute m ([60m, 60m+60) s from the
+// recording's start) is 1 when an apnea or hypopnea (io::is_apnea, io::is_hypopnea) overlaps it,
+// else 0. When the file scores sleep stages, minutes no scored epoch (wake, 1-4, REM) overlaps
+// are kUnlabelled (unscored stretches, after the hypnogram's end).
+std::vector<uint8_t> nsrr_minute_labels(const io::NsrrAnnotations& annotations, size_t n_minutes);
+// Reference AHI from NSRR events: (apneas + hypopneas) per hour of sleep (epochs staged 1-4 or
+// REM) when the file scores stages, else per hour of the recording (`recording_s`); nullopt when
+// that time is 0. Every hypopnea the file holds counts: NSRR's own AHI variables (ahi_a0h3,
+// ahi_a0h4, ...) require a 3 % or 4 % desaturation (or an arousal) of a hypopnea, which the XML
+// alone may not carry, so this AHI can be higher than theirs.
+std::optional<double> nsrr_reference_ahi(const io::NsrrAnnotations& annotations,
+                                         double recording_s);
 
 // Record-level folds, balanced over groups (records of each group dealt round-robin after a
 // seeded shuffle); groups[i] is record i's group. Returns, per fold, the indices of its

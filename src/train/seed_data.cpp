@@ -53,12 +53,12 @@ SeedNight load_seed_night(const std::string& base, const DatasetOptions& o,
   SeedNight n;
   n.name = fs::path(base).filename().string();
   n.group = n.name.substr(0, 1);
-  const io::Record rec = io::read_record(base + ".hea");
+  const io::Record rec = io::read_record(record_file(base));  // REC.hea, or an NSRR REC.edf
   const size_t ch = io::choose_channel(rec, {}, rec.path);
   const io::Channel& ecg = rec.channels[ch];
   if (ecg.samples.empty() || !(ecg.fs > 0)) {
-    throw DatasetError(base + ".hea", "the seed network needs the raw ECG; channel '" + ecg.name +
-                                          "' holds no samples");
+    throw DatasetError(rec.path, "the seed network needs the raw ECG; channel '" + ecg.name +
+                                     "' holds no samples");
   }
   n.ecg = dsp::resample_linear(ecg.samples, ecg.fs, spec.fs);
   n.labels = minute_labels(base, analysis::night_minutes(ecg.duration_s()), ecg.fs, o, csv);

@@ -13,31 +13,17 @@
 #include "common/temp_dir.hpp"
 #include "io/annotations.hpp"
 #include "model/model.hpp"
+#include "support/cli_run.hpp"
 
 namespace fs = std::filesystem;
 using namespace somna;
 
 namespace {
 
-struct CliRun {
-  int rc = -1;
-  std::string out, err;
-};
+using CliRun = test::CliResult;
 
-CliRun run(const std::string& args, const fs::path& dir) {
-  const std::string errf = (dir / "stderr.txt").string();
-  const std::string cmd = std::string("'") + SOMNA_BINARY + "' " + args + " 2>'" + errf + "'";
-  CliRun r;
-  FILE* p = ::popen(cmd.c_str(), "r");
-  if (!p) return r;
-  char buf[4096];
-  size_t n;
-  while ((n = fread(buf, 1, sizeof buf, p)) > 0) r.out.append(buf, n);
-  const int st = ::pclose(p);
-  r.rc = WIFEXITED(st) ? WEXITSTATUS(st) : -1;
-  std::ifstream e(errf);
-  r.err.assign(std::istreambuf_iterator<char>(e), std::istreambuf_iterator<char>());
-  return r;
+CliRun run(const std::string& args, const fs::path& /*dir*/) {
+  return test::run_somna(args);
 }
 
 // 60-minute record: apnea minutes 10-29 and 40-49 carry 40 s heart-rate cycles.
