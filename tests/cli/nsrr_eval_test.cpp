@@ -226,3 +226,21 @@ TEST(CliEvalNsrr, EvaluatesAnNsrrCohort) {
   EXPECT_NE(r.err.find("shhs1-200002.xml"), std::string::npos) << r.err;
   EXPECT_NE(r.err.find("not well-formed XML"), std::string::npos) << r.err;
 }
+
+// somna train reads the same NSRR nights (labels and reference AHI from the XML) as eval.
+TEST(CliTrainNsrr, TrainsOnAnNsrrCohort) {
+  if (!SOMNA_WITH_TRAINER) GTEST_SKIP() << "built without the trainer (SOMNA_TRAINING=OFF)";
+  const TempDir tmp({}, "somna-nsrr-train-test-");
+  const fs::path dir = fs::path(tmp.path()) / "cohort";
+  fs::create_directories(dir);
+  write_cohort(dir);
+  const std::string model = (fs::path(tmp.path()) / "m.safetensors").string();
+  const CliRun r = run_somna("train --data '" + dir.string() +
+                             "' --folds 2 --epochs 2 --crop 16 --batch 4 --threads 1 "
+                             "--bootstrap 20 --no-progress --out '" +
+                             model + "'");
+  ASSERT_EQ(r.rc, 0) << r.err;
+  EXPECT_NE(r.out.find("CV (2 folds by record"), std::string::npos) << r.out;
+  EXPECT_EQ(r.out.find("0 nights with a reference AHI"), std::string::npos) << r.out;
+  EXPECT_TRUE(fs::exists(model));
+}
