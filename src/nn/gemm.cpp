@@ -2,13 +2,11 @@
 
 #include "nn/gemm.hpp"
 
-#include <cblas.h>
-
 #include <algorithm>
 #include <cstring>
-#include <mutex>
 #include <vector>
 
+#include "nn/blas_library.hpp"
 #include "nn/simd.hpp"
 
 namespace somna::nn {
@@ -108,10 +106,9 @@ void gemm(bool trans_a, bool trans_b, int m, int n, int k, const float* a, int l
       return;
     }
   }
-  static std::once_flag single_threaded;
-  std::call_once(single_threaded, [] { openblas_set_num_threads(1); });
-  cblas_sgemm(CblasRowMajor, trans_a ? CblasTrans : CblasNoTrans,
-              trans_b ? CblasTrans : CblasNoTrans, m, n, k, 1.f, a, lda, b, ldb, beta, c, ldc);
+  blas_library().sgemm(CblasRowMajor, trans_a ? CblasTrans : CblasNoTrans,
+                       trans_b ? CblasTrans : CblasNoTrans, m, n, k, 1.f, a, lda, b, ldb, beta, c,
+                       ldc);
 }
 
 }  // namespace somna::nn
