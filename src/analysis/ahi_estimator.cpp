@@ -7,6 +7,8 @@
 #include <nlohmann/json.hpp>
 #include <stdexcept>
 
+#include "analysis/cvhr_detector.hpp"
+
 namespace somna::analysis {
 
 AhiFeatures ahi_features(const std::vector<float>& p, const std::vector<uint8_t>& keep,
@@ -34,15 +36,37 @@ AhiFeatures ahi_features(const std::vector<float>& p, const std::vector<uint8_t>
   return f;
 }
 
-std::array<double, 3> ahi_terms(const AhiFeatures& f) {
+namespace {
+// C: the CVHR detector's events that end in an analysable minute, per analysable hour.
+double cvhr_per_h(const NightInput& night, const std::vector<uint8_t>& keep, double hours) {
+  if (hours <= 0) return 0;
+  size_t n = 0;
+  for (const Event& e : CvhrDetector().score(night).events) {
+    const size_t m = end_minute(e);
+    n += m < keep.size() && keep[m];
+  }
+  return double(n) / hours;
+}
+}  // namespace
+
+AhiFeatures night_ahi_features(const NightInput& night, const std::vector<float>& p,
+                               const std::vector<uint8_t>& keep, double threshold) {
+  AhiFeatures f = ahi_features(p, keep, night.duration_s, threshold);
+  f.cvhr_per_h = cvhr_per_h(night, keep, f.analysable_h);
+  return f;
+}
+
+std::array<double, kAhiTerms> ahi_terms(const AhiFeatures& f) {
   return {f.expected_apnea_min_per_h, f.episodes_per_h,
-          f.expected_apnea_min_per_h * f.episodes_per_h / 10.0};
+          f.expected_apnea_min_per_h * f.episodes_per_h / 10.0,
+          std::sqrt(std::max(0.0, f.cvhr_per_h))};
 }
 
 double estimate_ahi(const AhiModel& m, const AhiFeatures& f) {
   if (f.analysable_h <= 0) return 0;
   const auto t = ahi_terms(f);
-  const double root = m.weights[0] * t[0] + m.weights[1] * t[1] + m.weights[2] * t[2];
+  double root = 0;
+  for (size_t k = 0; k < kAhiTerms; ++k) root += m.weights[k] * t[k];
   return root > 0 ? root * root : 0.0;
 }
 
@@ -56,9 +80,7 @@ double night_logit(const AhiModel& m, double ahi) {
 }
 
 nlohmann::json to_json(const AhiModel& m) {
-  nlohmann::json j = {{"form", AhiModel::kForm},
-                      {"weights", {m.weights[0], m.weights[1], m.weights[2]}},
-                      {"summary", m.summary}};
+  nlohmann::json j = {{"form", AhiModel::kForm}, {"weights", m.weights}, {"summary", m.summary}};
   if (m.night_logistic) {
     j["night_logistic"] = {{"intercept", (*m.night_logistic)[0]},
                            {"slope", (*m.night_logistic)[1]}};
@@ -76,15 +98,20 @@ double finite_number(const nlohmann::json& j, const char* what) {
 
 AhiModel ahi_model_from_json(const nlohmann::json& j) {
   if (!j.is_object()) throw std::invalid_argument("the AHI model is not a JSON object");
-  if (j.value("form", std::string()) != AhiModel::kForm) {
+  const std::string form = j.value("form", std::string());
+  size_t n_weights = kAhiTerms;
+  if (form == AhiModel::kFormWithoutC) {
+    n_weights = kAhiTerms - 1;
+  } else if (form != AhiModel::kForm) {
     throw std::invalid_argument("the AHI model's form is not '" + std::string(AhiModel::kForm) +
                                 "'");
   }
   const auto w = j.find("weights");
-  if (w == j.end() || !w->is_array() || w->size() != 3)
-    throw std::invalid_argument("the AHI model needs 3 weights");
-  AhiModel m;
-  for (size_t i = 0; i < 3; ++i) m.weights[i] = finite_number((*w)[i], "an AHI model weight");
+  if (w == j.end() || !w->is_array() || w->size() != n_weights)
+    throw std::invalid_argument("the AHI model needs " + std::to_string(n_weights) + " weights");
+  AhiModel m;  // weights past n_weights stay 0
+  for (size_t i = 0; i < n_weights; ++i)
+    m.weights[i] = finite_number((*w)[i], "an AHI model weight");
   if (const auto l = j.find("night_logistic"); l != j.end() && !l->is_null()) {
     if (!l->is_object() || !l->contains("intercept") || !l->contains("slope"))
       throw std::invalid_argument("the AHI model's night_logistic needs intercept and slope");

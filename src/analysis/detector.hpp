@@ -31,6 +31,12 @@ struct Event {
   float score = 0;
 };
 
+// The minute an event ends in (an end exactly on a minute boundary belongs to the minute before):
+// an event counts toward the AHI when this minute is analysable.
+inline size_t end_minute(const Event& e) {
+  return static_cast<size_t>(std::max(0.0, e.end_s - 1e-6) / 60);
+}
+
 struct MinuteScores {
   std::vector<float> p_apnea;  // one per minute, in [0,1]
   std::vector<float> logit;    // same length; log(p/(1-p)) before any calibration

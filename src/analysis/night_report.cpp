@@ -275,7 +275,7 @@ double count_events(const MinuteScores& scores, bool has_events, const std::vect
   double n_events = 0;
   if (has_events) {
     for (const Event& e : scores.events) {
-      const size_t m = static_cast<size_t>(std::max(0.0, e.end_s - 1e-6) / 60);
+      const size_t m = end_minute(e);
       if (m < keep.size() && keep[m]) {
         rep.events.push_back(e);
         n_events += 1;
@@ -295,8 +295,8 @@ double count_events(const MinuteScores& scores, bool has_events, const std::vect
 //    why) and its severity: the detector's event-rate estimator when it has one, else the events
 //    counted above per hour. The night's probability only from the estimator's calibrated
 //    logistic.
-void estimate_ahi(const MinuteScores& scores, double n_events, bool has_events,
-                  const std::vector<uint8_t>& keep, double duration, const Options& options,
+void estimate_ahi(const NightInput& in, const MinuteScores& scores, double n_events,
+                  bool has_events, const std::vector<uint8_t>& keep, const Options& options,
                   NightReport& rep) {
   const double hours = rep.analysable_s / 3600.0;
   if (rep.analysable_s < options.min_analysable_hours * 3600.0) {
@@ -307,13 +307,14 @@ void estimate_ahi(const MinuteScores& scores, double n_events, bool has_events,
   }
   double rate = hours > 0 ? n_events / hours : 0.0;
   if (const auto& model = rep.detector.ahi_model) {
-    const AhiFeatures f = ahi_features(scores.p_apnea, keep, duration, rep.detector.threshold);
+    const AhiFeatures f = night_ahi_features(in, scores.p_apnea, keep, rep.detector.threshold);
     rate = analysis::estimate_ahi(*model, f);
     rep.ahi_method = "event-rate model";
     rep.ahi_note = fmt::format(
-        "events per hour estimated from {:.1f} expected apnea minutes and {:.1f} apnea episodes "
-        "per hour of analysable time ({:.1f} h), by the estimator fitted with the model",
-        f.expected_apnea_min_per_h, f.episodes_per_h, hours);
+        "events per hour estimated from {:.1f} expected apnea minutes, {:.1f} apnea episodes and "
+        "{:.1f} cyclic heart-rate dips per hour of analysable time ({:.1f} h), by the estimator "
+        "fitted with the model",
+        f.expected_apnea_min_per_h, f.episodes_per_h, f.cvhr_per_h, hours);
     if (model->night_logistic) {
       rep.night_logit = night_logit(*model, rate);
       rep.night_probability = static_cast<float>(1.0 / (1.0 + std::exp(-*rep.night_logit)));
@@ -376,7 +377,7 @@ NightReport analyze_night(const io::Record& record, const Detector& detector,
   rep.episodes = apnea_episodes(rep.minutes, duration);
   const bool has_events = !scores.events.empty() || scores.events_per_hour.has_value();
   const double n_events = count_events(scores, has_events, keep, options, rep);
-  estimate_ahi(scores, n_events, has_events, keep, duration, options, rep);
+  estimate_ahi(in, scores, n_events, has_events, keep, options, rep);
 
   // 6. HRV over analysable minutes; beats for the viewer.
   rep.hrv = hrv_summary(in.rr, keep);

@@ -175,9 +175,8 @@ std::vector<eval::RecordPredictions> score_nights(const analysis::Detector& det,
       r.label.push_back(n.labels[m]);
     }
     if (info.ahi_model) {
-      const auto f =
-          analysis::ahi_features(s.p_apnea, analysis::analysable_minutes(n.input.quality),
-                                 n.input.duration_s, info.threshold);
+      const auto f = analysis::night_ahi_features(
+          n.input, s.p_apnea, analysis::analysable_minutes(n.input.quality), info.threshold);
       r.est_ahi = analysis::estimate_ahi(*info.ahi_model, f);
     }
     recs.push_back(std::move(r));

@@ -27,41 +27,42 @@ constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
 constexpr std::array<double, 6> kSlopePenalties{0.01, 0.03, 0.1, 0.3, 1.0, 3.0};
 constexpr double kInterceptPenalty = 1e-3;
 
-using Terms = std::array<double, 3>;
+constexpr size_t kN = analysis::kAhiTerms;
+using Terms = std::array<double, kN>;
 
-// Least squares without intercept of sqrt(ref AHI) on the three terms, over nights `use`.
-std::array<double, 3> fit_weights(const std::vector<AhiNight>& nights,
-                                  const std::vector<size_t>& use) {
-  double a[3][3] = {}, b[3] = {};
+// Least squares without intercept of sqrt(ref AHI) on the terms, over nights `use`.
+Terms fit_weights(const std::vector<AhiNight>& nights, const std::vector<size_t>& use) {
+  double a[kN][kN] = {}, b[kN] = {};
   for (size_t i : use) {
     const Terms t = analysis::ahi_terms(nights[i].features);
     const double y = std::sqrt(std::max(0.0, nights[i].ref_ahi));
-    for (int r = 0; r < 3; ++r) {
+    for (size_t r = 0; r < kN; ++r) {
       b[r] += t[r] * y;
-      for (int c = 0; c < 3; ++c) a[r][c] += t[r] * t[c];
+      for (size_t c = 0; c < kN; ++c) a[r][c] += t[r] * t[c];
     }
   }
   // A whisker of ridge keeps the system solvable when a term is constant zero (no episodes).
-  const double trace = a[0][0] + a[1][1] + a[2][2];
-  for (int r = 0; r < 3; ++r) a[r][r] += 1e-9 * trace + 1e-12;
+  double trace = 0;
+  for (size_t r = 0; r < kN; ++r) trace += a[r][r];
+  for (size_t r = 0; r < kN; ++r) a[r][r] += 1e-9 * trace + 1e-12;
   // Gaussian elimination with partial pivoting.
-  for (int k = 0; k < 3; ++k) {
-    int piv = k;
-    for (int r = k + 1; r < 3; ++r)
+  for (size_t k = 0; k < kN; ++k) {
+    size_t piv = k;
+    for (size_t r = k + 1; r < kN; ++r)
       if (std::abs(a[r][k]) > std::abs(a[piv][k])) piv = r;
     std::swap(a[k], a[piv]);
     std::swap(b[k], b[piv]);
-    for (int r = k + 1; r < 3; ++r) {
+    for (size_t r = k + 1; r < kN; ++r) {
       const double f = a[r][k] / a[k][k];
-      for (int c = k; c < 3; ++c) a[r][c] -= f * a[k][c];
+      for (size_t c = k; c < kN; ++c) a[r][c] -= f * a[k][c];
       b[r] -= f * b[k];
     }
   }
-  std::array<double, 3> w{};
-  for (int k = 2; k >= 0; --k) {
+  Terms w{};
+  for (size_t k = kN; k-- > 0;) {
     double s = b[k];
-    for (int c = k + 1; c < 3; ++c) s -= a[k][c] * w[size_t(c)];
-    w[size_t(k)] = s / a[k][k];
+    for (size_t c = k + 1; c < kN; ++c) s -= a[k][c] * w[c];
+    w[k] = s / a[k][k];
   }
   return w;
 }
@@ -262,15 +263,17 @@ std::string ahi_fit_markdown(const AhiFit& f) {
   std::string s = "## AHI estimate (events per hour)\n\n";
   s += fmt::format(
       "The AHI is estimated as a rate of events, not a count of minutes: with S the expected "
-      "apnea minutes per hour of analysable time (the sum of the minutes' p) and E the apnea "
-      "episodes starting per hour (runs of minutes at p ≥ the threshold), `{}` with w_S = {:.4f}, "
-      "w_E = {:.4f}, w_SE = {:.4f}, fitted by least squares on the {} nights' reference AHI "
+      "apnea minutes per hour of analysable time (the sum of the minutes' p), E the apnea "
+      "episodes starting per hour (runs of minutes at p ≥ the threshold) and C the cyclic "
+      "heart-rate dips per hour that the training-free CVHR detector finds, `{}` with "
+      "w_S = {:.4f}, w_E = {:.4f}, w_SE = {:.4f}, w_C = {:.4f}, fitted by least squares on the "
+      "{} nights' reference AHI "
       "(`learning-set-info.txt`) from the cross-validation's out-of-fold minute probabilities "
       "(no network saw the night it scored). The figures below are leave-one-record-out: each "
       "night's estimate comes from weights fitted on the other {} nights. Beside them, the "
       "apnea-minutes-per-hour index (no parameters) on the same probabilities. 95 % CIs by "
       "bootstrap over records ({} replicates).\n\n",
-      analysis::AhiModel::kForm, w[0], w[1], w[2], f.records.size(), f.records.size() - 1,
+      analysis::AhiModel::kForm, w[0], w[1], w[2], w[3], f.records.size(), f.records.size() - 1,
       f.bootstrap);
   s += "| against the reference AHI | event-rate estimate (LORO) | apnea minutes per hour |\n";
   s += "|---|---|---|\n";
@@ -295,10 +298,10 @@ std::string ahi_fit_markdown(const AhiFit& f) {
       "hour − 5) / 2.5) shown before had Brier {:.3f}, log loss {:.3f}.\n\n",
       l[0], l[1], f.slope_penalty, fmt::join(kSlopePenalties, "/"), f.brier, f.log_loss,
       f.fixed_brier, f.fixed_log_loss);
-  s += "The form of the estimator (these three terms, square-root scale, no intercept) was chosen "
-       "during development on the 35 Apnea-ECG learning nights, so on those nights the LORO "
-       "figures above carry a little optimism from that choice; its weights are refitted by every "
-       "run.\n\n";
+  s += "The form of the estimator (these four terms, square-root scale, no intercept) was chosen "
+       "during development on the 35 Apnea-ECG learning nights, among the forms logged in "
+       "docs/training.md, so on those nights the LORO figures above carry some optimism from that "
+       "choice; its weights are refitted by every run.\n\n";
   return s;
 }
 

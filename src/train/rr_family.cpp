@@ -77,8 +77,9 @@ class RRFamily : public FamilyOf<LabelledNight, TrainOptions, RRNet> {
     c.limits =
         "Trained on 35 nights of one database (Apnea-ECG learning set, mostly men, beats from its "
         ".qrs annotations). Minute labels, not events: the network never saw an apnea event; the "
-        "AHI is estimated from its minute probabilities by a three-weight estimator fitted on the "
-        "same 35 nights' reference AHI. Not a medical device.";
+        "AHI is estimated from its minute probabilities and the CVHR detector's heart-rate dips "
+        "by a four-weight estimator fitted on the same 35 nights' reference AHI. Not a medical "
+        "device.";
     return c;
   }
 

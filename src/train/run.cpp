@@ -125,8 +125,8 @@ std::optional<eval::AhiFit> fit_ahi_estimator(const RunOptions& o, const Family&
     if (!in || !ref) continue;
     const std::vector<float> p = model::scores_from_logits(cv.nights[i].logits).p_apnea;
     nights.push_back({records[i].name,
-                      analysis::ahi_features(p, analysis::analysable_minutes(in->quality),
-                                             in->duration_s, kModelThreshold),
+                      analysis::night_ahi_features(
+                          *in, p, analysis::analysable_minutes(in->quality), kModelThreshold),
                       *ref});
   }
   if (nights.size() < 5) {

@@ -7,6 +7,10 @@
 #include <cmath>
 #include <nlohmann/json.hpp>
 
+#include "analysis/cvhr_detector.hpp"
+#include "sim/synthetic_night.hpp"
+#include "support/sim_input.hpp"
+
 namespace somna::analysis {
 namespace {
 
@@ -56,9 +60,60 @@ TEST(AhiModel, EstimateIsTheSquareOfTheWeightedTermsClampedAtZero) {
   EXPECT_NEAR(night_logit(m, 11), 0.3 + 2 * std::log(2.0), 1e-12);
 }
 
+TEST(AhiModel, TheCvhrTermIsTheSquareRootOfTheDipRate) {
+  AhiFeatures f;
+  f.expected_apnea_min_per_h = 20, f.episodes_per_h = 4, f.cvhr_per_h = 25, f.analysable_h = 7;
+  AhiModel m;
+  m.weights = {0.2, 0.3, 0.05, 0.4};
+  EXPECT_DOUBLE_EQ(ahi_terms(f)[3], 5);
+  const double root = 0.2 * 20 + 0.3 * 4 + 0.05 * 8 + 0.4 * 5;
+  EXPECT_NEAR(estimate_ahi(m, f), root * root, 1e-12);
+}
+
+TEST(AhiModel, TheFormWithoutTheCvhrTermReadsWithItsWeightZero) {
+  const nlohmann::json j = {
+      {"form", AhiModel::kFormWithoutC}, {"weights", {0.1, 0.2, 0.3}}, {"summary", "older model"}};
+  const AhiModel m = ahi_model_from_json(j);
+  EXPECT_EQ(m.weights, (std::array<double, kAhiTerms>{0.1, 0.2, 0.3, 0}));
+  nlohmann::json four = j;
+  four["weights"] = {0.1, 0.2, 0.3, 0.4};
+  try {
+    ahi_model_from_json(four);
+    ADD_FAILURE() << "4 weights read under the 3-term form";
+  } catch (const std::invalid_argument& e) {
+    EXPECT_NE(std::string(e.what()).find("3 weights"), std::string::npos) << e.what();
+  }
+}
+
+// C counts the CVHR detector's events that end in analysable minutes, per analysable hour; the
+// minute features are those of ahi_features().
+TEST(AhiFeatures, NightFeaturesCountTheCvhrEventsInAnalysableMinutes) {
+  sim::NightSpec spec;
+  spec.hours = 3;
+  spec.episodes = {{1800, 1200}, {5400, 900}};
+  spec.seed = 11;
+  const NightInput in = test::input_from(sim::simulate_night(spec), spec.hours);
+  const std::vector<Event> events = CvhrDetector().score(in).events;
+  ASSERT_GE(events.size(), 10u);
+  std::vector<float> p(180, 0.3f);
+  std::vector<uint8_t> keep(180, 1);
+  for (size_t m = 30; m < 50; ++m) keep[m] = 0;  // the first episode is not analysable
+  size_t counted = 0;
+  for (const Event& e : events) counted += keep[end_minute(e)];
+  ASSERT_LT(counted, events.size());
+  ASSERT_GT(counted, 0u);
+  const AhiFeatures f = night_ahi_features(in, p, keep, 0.5);
+  const AhiFeatures minutes = ahi_features(p, keep, in.duration_s, 0.5);
+  EXPECT_NEAR(f.analysable_h, 160 / 60.0, 1e-12);
+  EXPECT_NEAR(f.cvhr_per_h, double(counted) / f.analysable_h, 1e-9);
+  EXPECT_EQ(f.expected_apnea_min_per_h, minutes.expected_apnea_min_per_h);
+  EXPECT_EQ(f.episodes_per_h, minutes.episodes_per_h);
+  EXPECT_EQ(minutes.cvhr_per_h, 0);
+}
+
 TEST(AhiModel, JsonRoundTripAndClearErrors) {
   AhiModel m;
-  m.weights = {0.21, 0.33, -0.01};
+  m.weights = {0.21, 0.33, -0.01, 0.25};
   m.night_logistic = std::array<double, 2>{0.4, 3.5};
   m.summary = "LORO r 0.9";
   const AhiModel back = ahi_model_from_json(to_json(m));
@@ -80,7 +135,7 @@ TEST(AhiModel, JsonRoundTripAndClearErrors) {
   EXPECT_NE(error_of(j).find("form"), std::string::npos);
   j = to_json(m);
   j["weights"] = {1, 2};
-  EXPECT_NE(error_of(j).find("3 weights"), std::string::npos);
+  EXPECT_NE(error_of(j).find("4 weights"), std::string::npos);
   j = to_json(m);
   j["weights"][1] = "x";
   EXPECT_NE(error_of(j).find("finite number"), std::string::npos);

@@ -10,20 +10,12 @@
 #include <limits>
 
 #include "sim/synthetic_night.hpp"
+#include "support/sim_input.hpp"
 
 namespace somna::analysis {
 namespace {
 
-NightInput input_from(const sim::SimulatedNight& n, double hours) {
-  NightInput in;
-  for (size_t i = 1; i < n.r_time_s.size(); ++i) {
-    in.rr.t_s.push_back(n.r_time_s[i]);
-    in.rr.rr_s.push_back(static_cast<float>(n.r_time_s[i] - n.r_time_s[i - 1]));
-  }
-  in.duration_s = hours * 3600;
-  in.n_minutes = static_cast<size_t>(std::ceil(hours * 60));
-  return in;
-}
+using test::input_from;
 
 struct Match {
   double sensitivity = 0, false_per_hour = 0;

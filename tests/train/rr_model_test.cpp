@@ -119,7 +119,7 @@ TEST(RRModel, EnsembleScoresTheMeanOfItsNetworks) {
   for (const std::string& ahi :
        {std::string("{"), std::string(R"({"form":"other","weights":[1,2,3]})"),
         R"({"form":")" + form + R"(","weights":[1,2]})",
-        R"({"form":")" + form + R"(","weights":[1,"x",3]})"}) {
+        R"({"form":")" + form + R"(","weights":[1,"x",3,4]})"}) {
     model::StFile broken = file;
     broken.metadata[model::meta::kAhiModel] = ahi;
     const std::string e = error_of(broken);
