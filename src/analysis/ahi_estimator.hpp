@@ -33,12 +33,11 @@ struct AhiFeatures {
   double analysable_h = 0;              // hours of analysable minutes
 };
 
-struct NightInput;
+struct NightInput;  // analysis/detector.hpp
 
 // The minute features (S, E, the index, analysable time) from every minute's p(apnea) and whether
 // it is analysable (keep), over a night of duration_s (the last minute may be partial). Non-finite
 // p counts as 0. Zero features without analysable time. C stays 0: see night_ahi_features().
-
 AhiFeatures ahi_features(const std::vector<float>& p, const std::vector<uint8_t>& keep,
                          double duration_s, double threshold);
 
