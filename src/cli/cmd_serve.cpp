@@ -3,9 +3,6 @@
 // finishing the requests in flight.
 
 #include <signal.h>
-#ifdef __GLIBC__
-#include <malloc.h>
-#endif
 #include <spdlog/spdlog.h>
 
 #include <atomic>
@@ -17,6 +14,7 @@
 
 #include "cli/command.hpp"
 #include "cli/detector_choice.hpp"
+#include "common/allocator_tuning.hpp"
 #include "server/server.hpp"
 
 namespace somna::cli {
@@ -36,12 +34,7 @@ struct ServeArgs {
 
 int run_serve(ServeArgs a) {
   spdlog::set_level(spdlog::level::from_str(a.log_level));
-#ifdef __GLIBC__
-  // Upload bodies and parsed parts are megabytes each: with a fixed mmap threshold they are
-  // always mapped and given back on free, instead of glibc's sliding threshold moving them into
-  // the per-thread heaps, where they would keep the RSS of every connection thread high.
-  mallopt(M_MMAP_THRESHOLD, 256 * 1024);
-#endif
+  give_large_blocks_back();  // not main's keep_freed_memory_for_reuse(): idle RSS matters here
   if (a.opt.token.empty()) {
     if (const char* t = std::getenv("SOMNA_TOKEN")) a.opt.token = t;
   }

@@ -9,6 +9,7 @@
 #include <memory>
 
 #include "cli/command.hpp"
+#include "common/allocator_tuning.hpp"
 #include "common/error.hpp"
 
 #ifndef SOMNA_PROGRAM
@@ -34,6 +35,7 @@ bool register_command(CommandSpec spec) {
 
 int main(int argc, char** argv) {
   using namespace somna::cli;
+  somna::keep_freed_memory_for_reuse();  // before the first night's buffers
   // Messages name the program as it was called ("somna" also when `somna train` ran somna-train).
   const std::string prog =
       argc > 0 ? std::filesystem::path(argv[0]).filename().string() : std::string(SOMNA_PROGRAM);
