@@ -13,7 +13,6 @@ class SharedLibrary {
   // dlopen(soname); on failure error() says why (dlerror's text).
   explicit SharedLibrary(const char* soname);
   bool loaded() const { return handle_ != nullptr; }
-  const std::string& soname() const { return soname_; }
   const std::string& error() const { return error_; }
 
   // Sets fn to the function `name`; false (and error() names it) when missing or not loaded.
