@@ -13,7 +13,8 @@
 //  7. each detection is moved to the extremum of the full-rate signal (polarity chosen for the
 //     whole record, so inverted leads give R at the inverted peak), R amplitude and QRS area are
 //     measured against the local baseline (PR segment).
-// Every pass is a streaming loop over float arrays; nothing is allocated per sample.
+// Passes 1-4 run segment by segment (a few minutes of signal, in cache); every pass is a
+// streaming loop over float arrays; nothing is allocated per sample or per segment.
 
 #include "dsp/qrs_detector.hpp"
 
@@ -26,6 +27,7 @@
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
+#include <functional>
 #include <limits>
 #include <vector>
 
@@ -41,19 +43,21 @@ thread_local double g_rejected_s = 0;
 
 constexpr int kLanes = 4;
 
-// The 5-15 Hz band-pass (high-pass then low-pass biquad, direct form I) over nw samples, as
-// kLanes interleaved lanes: lane l filters the l-th quarter of the signal, starting `warm`
-// samples before it (after it, backward) from zero state. The start transient decays below float
+// The 5-15 Hz band-pass (high-pass then low-pass biquad, direct form I) of samples [0, nw), as
+// kLanes interleaved lanes: lane l filters the l-th quarter of them, starting `warm` samples
+// before it (after it, backward) from zero state. The start transient decays below float
 // precision within `warm` samples, so the output equals one pass over the whole signal, but four
 // recursion chains advance at once (one SSE register each) instead of one: the pass is bound by
-// the latency of that chain. input(lane, j) gives sample j (0 <= j < nw, called in order per
-// lane); out may be the array input reads from (a lane reads a sample before any lane writes it
-// as long as each quarter is longer than warm, which the caller's size check ensures).
+// the latency of that chain. input(lane, j) gives sample j for in_lo <= j < in_hi (called in
+// order per lane; samples outside are 0, the signal's edges), where in_lo <= 0 and nw <= in_hi:
+// a warm-up may read what lies before 0 (forward) or after nw (backward). out may be the array
+// input reads from (a lane reads a sample before any lane writes it as long as each quarter is
+// longer than warm, which the lane count's size check ensures).
 // Kept out of line, as the compiler left it before the passes were functions of their own: inlined
 // through them into detect_beats, detection of an 8-hour night measured ~5% slower.
 template <bool Backward, typename Input>
 [[gnu::noinline]] void bandpass_lanes(const Biquad& hp, const Biquad& lp, Input&& input, float* out,
-                                      int64_t nw, int64_t warm) {
+                                      int64_t nw, int64_t in_lo, int64_t in_hi, int64_t warm) {
   const int lanes = nw >= 4 * kLanes * warm ? kLanes : 1;
   const int64_t block = (nw + lanes - 1) / lanes;
   auto index = [&](int l, int64_t t) {
@@ -90,7 +94,7 @@ template <bool Backward, typename Input>
   auto checked = [&](int64_t t) {
     for (int l = 0; l < kLanes; ++l) {
       const int64_t i = index(l, t);
-      in[l] = (l < lanes && i >= 0 && i < nw) ? input(l, i) : 0.0f;
+      in[l] = (l < lanes && i >= in_lo && i < in_hi) ? input(l, i) : 0.0f;
     }
     _mm_store_ps(res, step(_mm_load_ps(in)));
     if (t < warm) return;
@@ -128,7 +132,7 @@ template <bool Backward, typename Input>
     float hx1 = 0, hx2 = 0, hy1 = 0, hy2 = 0, lx1 = 0, lx2 = 0, ly1 = 0, ly2 = 0;
     for (int64_t t = 0; t < block + warm; ++t) {
       const int64_t i = index(l, t);
-      const float v = (i >= 0 && i < nw) ? input(l, i) : 0.0f;
+      const float v = (i >= in_lo && i < in_hi) ? input(l, i) : 0.0f;
       const float yh = (hp.b0 * v + hp.b1 * hx1 + hp.b2 * hx2 - hp.a2 * hy2) - hp.a1 * hy1;
       hx2 = hx1;
       hx1 = v;
@@ -199,122 +203,92 @@ float first_finite(const float* raw, int64_t n) {
   return 0;
 }
 
-// 1-2. Zero-phase 5-15 Hz band-pass, first half: the forward pass fused with the block average
-//      (gaps: hold the last finite value; offset removed), as four interleaved lanes (see
-//      bandpass_lanes), into x (nw samples).
-void bandpass_forward_averaged(const float* raw, const Rates& r, const QrsBand& band, float* x) {
-  const int k = r.k;
-  const float x0 = first_finite(raw, r.n), inv_k = 1.0f / static_cast<float>(k);
-  if (k == 1 && sample_range(raw, r.n).non_finite == 0) {
-    // Nothing to average or hold (the same input the general path computes, hold - x0): the
-    // offset-free signal is written into x by one vectorised pass and filtered in place, so the
-    // lanes read contiguous floats instead of running the hold logic per sample.
-    for (int64_t j = 0; j < r.nw; ++j) x[j] = raw[j] - x0;
-    const float* xr = x;
+// 1-4 run one segment of the night at a time (kSegmentWindows 10 s windows of working-rate
+//    samples plus margins), so the working arrays stay in cache and a night needs no whole-night
+//    copy of its signal. Each segment is band-passed from zero state `warm` samples before
+//    (forward) and after (backward) it, as the lanes already are, so the result equals one pass
+//    over the whole night to float precision.
+constexpr int64_t kSegmentWindows = 30;
+
+// What passes 1-4 leave for the later steps; the energy itself is kept one segment at a time.
+struct EnergyPeaks {
+  std::vector<Candidate> cand;    // 4. candidate peaks, in order
+  std::vector<float> background;  // 6. per 10 s window: the energy's background level
+  double initial_level = 0;       // 5. where SPKI starts
+};
+
+// One segment: the samples [s0, s1) it decides, band-passed over [a0, a1) (the margins hold what
+// the derivative, the integration window and the slope search reach beyond [s0, s1)).
+struct Segment {
+  int64_t s0 = 0, s1 = 0, a0 = 0, a1 = 0;
+  std::vector<float> y;  // band-passed y[i - a0], with room for the backward pass's warm-up
+  std::vector<float> d;  // |derivative| d[i - a0 + pad], zero outside the night's [2, nw - 2)
+  std::vector<float> m;  // integrated energy m[j - a0]
+  int64_t pad = 0;
+};
+
+// 1-2. Zero-phase 5-15 Hz band-pass of [a0, a1): the forward pass fused with the block average
+//      (gaps: hold the last finite value; offset x0 removed), then the backward pass in place,
+//      each as four interleaved lanes (see bandpass_lanes).
+void bandpass_segment(const float* raw, const Rates& r, const QrsBand& band, bool all_finite,
+                      float x0, Segment& g) {
+  const int64_t a0 = g.a0, f1 = std::min(r.nw, g.a1 + r.warm), nf = f1 - a0;
+  float* y = g.y.data();
+  if (r.k == 1 && all_finite) {
+    // Nothing to average or hold (the same input the general path computes, hold - x0).
     bandpass_lanes<false>(
-        band.hp, band.lp, [xr](int, int64_t j) { return xr[j]; }, x, r.nw, r.warm);
-    return;
+        band.hp, band.lp, [raw, a0, x0](int, int64_t j) { return raw[a0 + j] - x0; }, y, nf, -a0,
+        nf, r.warm);
+  } else {
+    const int k = r.k;
+    const float inv_k = 1.0f / static_cast<float>(k);
+    float last[kLanes];
+    std::fill(last, last + kLanes, x0);
+    auto input = [&](int lane, int64_t j) {
+      const float* p = raw + (a0 + j) * k;
+      float s = 0, hold = last[lane];
+      for (int q = 0; q < k; ++q) {
+        const float v = p[q];
+        hold = (v - v == 0.0f) ? v : hold;  // false for NaN and infinities
+        s += hold;
+      }
+      last[lane] = hold;
+      return s * inv_k - x0;
+    };
+    bandpass_lanes<false>(band.hp, band.lp, input, y, nf, -a0, nf, r.warm);
   }
-  float last[kLanes];
-  std::fill(last, last + kLanes, x0);
-  auto input = [&](int lane, int64_t j) {
-    const float* p = raw + j * k;
-    float s = 0, hold = last[lane];
-    for (int q = 0; q < k; ++q) {
-      const float v = p[q];
-      hold = (v - v == 0.0f) ? v : hold;  // false for NaN and infinities
-      s += hold;
-    }
-    last[lane] = hold;
-    return s * inv_k - x0;
-  };
-  bandpass_lanes<false>(band.hp, band.lp, input, x, r.nw, r.warm);
-}
-
-// 1-2. Second half of the zero-phase band-pass: the backward pass over x, in place.
-void bandpass_backward(const Rates& r, const QrsBand& band, float* x) {
-  const float* xr = x;
+  const float* yr = y;
   bandpass_lanes<true>(
-      band.hp, band.lp, [xr](int, int64_t j) { return xr[j]; }, x, r.nw, r.warm);
+      band.hp, band.lp, [yr](int, int64_t j) { return yr[j]; }, y, g.a1 - a0, 0, nf, r.warm);
 }
 
-// 3. |Centred five-point derivative| in place, shifted by two: x[c - 2] = |d[c]| (written once
-//    d[c] has read x[c - 2]; d is 0 at the two samples of each edge). Returns its maximum per
-//    block of hb samples, kept aside for the T-wave rule.
-std::vector<float> abs_derivative(const Rates& r, float* xp) {
-  const int64_t nw = r.nw, hb = r.hb;
-  std::vector<float> block_max(static_cast<size_t>(nw / hb + 2), 0.0f);
-  size_t bi = 0;
-  int64_t cnt = 0;
-  float bmax = 0;
-  auto push = [&](float a) {
-    bmax = std::max(bmax, a);
-    if (++cnt == hb) {
-      block_max[bi++] = bmax;
-      bmax = 0;
-      cnt = 0;
-    }
-  };
-  for (int64_t c = 0; c < std::min<int64_t>(2, nw); ++c) push(0.0f);
-  for (int64_t c = 2; c + 2 < nw; ++c) {
-    const float a = std::fabs(2.0f * (xp[c + 1] - xp[c - 1]) + (xp[c + 2] - xp[c - 2]));
-    xp[c - 2] = a;
-    push(a);
+// 3. |Centred five-point derivative| over the segment (0 at the two samples of each edge of the
+//    night, and at the segment's own edges, which the margins keep out of use).
+void abs_derivative(const Rates& r, Segment& g) {
+  const float* y = g.y.data();
+  float* d = g.d.data() + g.pad;
+  std::fill(g.d.begin(), g.d.end(), 0.0f);
+  const int64_t c0 = std::max<int64_t>(g.a0 + 2, 2), c1 = std::min(g.a1 - 2, r.nw - 2);
+  for (int64_t c = c0; c < c1; ++c) {
+    const int64_t i = c - g.a0;
+    d[i] = std::fabs(2.0f * (y[i + 1] - y[i - 1]) + (y[i + 2] - y[i - 2]));
   }
-  for (int64_t c = std::max<int64_t>(2, nw - 2); c < nw; ++c) push(0.0f);
-  if (cnt > 0) block_max[bi] = bmax;
-  return block_max;
 }
 
-// 4. Centred moving-window integration of d^2 over 150 ms, in place: m holds |d| shifted by two
-//    (abs_derivative) and becomes the integrated energy; a ring keeps the squares that the
-//    window still needs.
-void integrate_energy(const Rates& r, float* m) {
-  const int64_t nw = r.nw, h = r.h;
-  // |d[i]| from the shifted array (0 outside [2, nw - 2)).
-  auto dabs = [m, nw](int64_t i) { return i >= 2 && i + 2 < nw ? m[i - 2] : 0.0f; };
-  size_t ring_n = 1;
-  while (ring_n < static_cast<size_t>(2 * h + 4)) ring_n <<= 1;
-  const size_t mask = ring_n - 1;
-  std::vector<float> ring(ring_n, 0.0f);
-  float* rg = ring.data();
+// 4. Centred moving-window integration of d^2 over 150 ms, for the samples [s0 - 1, s1 + 1)
+//    that the peak search reads.
+void integrate_energy(const Rates& r, Segment& g) {
+  const int64_t h = r.h, j0 = std::max<int64_t>(0, g.s0 - 1) - g.a0,
+                j1 = std::min(r.nw, g.s1 + 1) - g.a0;  // indices relative to a0, as d's and m's
+  const float* d = g.d.data() + g.pad;
+  float* m = g.m.data();
   double acc = 0;
-  for (int64_t i = 0; i < std::min(h, nw); ++i) {
-    const float v = dabs(i);
-    rg[i & mask] = v * v;
-    acc += static_cast<double>(v * v);
-  }
-  const int64_t mid0 = std::min(nw, h + 1), mid1 = std::max(mid0, nw - h);
-  for (int64_t j = 0; j < mid0; ++j) {
-    if (j + h < nw) {
-      const float v = dabs(j + h);
-      rg[(j + h) & mask] = v * v;
-      acc += static_cast<double>(v * v);
-    }
-    m[j] = static_cast<float>(acc);
-  }
-  // Here 2 <= j + h < nw - 2 would hold for the read x[j + h - 2] = |d[j + h]| except near the
-  // end, where dabs gives the zero edge; x[j + h - 2] lies ahead of the write m[j] (h >= 3).
-  const int64_t fast1 = std::max(mid0, std::min(mid1, nw - 2 - h));
-  for (int64_t j = mid0; j < fast1; ++j) {
-    const float v = m[j + h - 2];
-    const float add = v * v, sub = rg[(j - h - 1) & mask];
-    rg[(j + h) & mask] = add;
+  for (int64_t i = j0 - h - 1; i < j0 + h; ++i) acc += static_cast<double>(d[i] * d[i]);
+  for (int64_t j = j0; j < j1; ++j) {
+    const float add = d[j + h] * d[j + h], sub = d[j - h - 1] * d[j - h - 1];
     acc += static_cast<double>(add) - static_cast<double>(sub);
-    m[j] = static_cast<float>(acc);
+    m[j] = acc > 0 ? static_cast<float>(acc) : 0.0f;  // rounding below zero
   }
-  for (int64_t j = fast1; j < mid1; ++j) {
-    const float v = dabs(j + h);
-    const float add = v * v, sub = rg[(j - h - 1) & mask];
-    rg[(j + h) & mask] = add;
-    acc += static_cast<double>(add) - static_cast<double>(sub);
-    m[j] = static_cast<float>(acc);
-  }
-  for (int64_t j = mid1; j < nw; ++j) {
-    acc -= static_cast<double>(rg[(j - h - 1) & mask]);
-    m[j] = static_cast<float>(acc);
-  }
-  for (int64_t j = 0; j < nw; ++j) m[j] = m[j] > 0 ? m[j] : 0.0f;  // rounding below zero
 }
 
 // 4. The first j' >= j whose sample may be a local maximum (m[j'] > m[j' - 1], m[j'] >= m[j' + 1]),
@@ -334,36 +308,39 @@ int64_t next_local_maximum(const float* m, int64_t j, int64_t nw) {
   return nw - 1;
 }
 
-// 4. Candidate peaks of the integrated energy: local maxima, merged within the 200 ms refractory
-//    period (keeping the larger), each with the largest |d| around it (from block_max).
-std::vector<Candidate> candidate_peaks(const Rates& r, const float* m,
-                                       const std::vector<float>& block_max) {
-  const int64_t nw = r.nw, refr = r.refr;
-  std::vector<Candidate> cand;
-  cand.reserve(static_cast<size_t>(nw / refr + 16));
-  for (int64_t j = 1; j + 1 < nw; ++j) {
-    j = next_local_maximum(m, j, nw);
-    if (j + 1 >= nw) break;
+// 4. The largest |d| in the blocks of hb samples (counted from the night's start) that the
+//    integration window around pos touches: the slope the T-wave rule compares.
+float peak_slope(const Rates& r, const Segment& g, int64_t pos) {
+  const int64_t lo = std::max<int64_t>(0, pos - r.h) / r.hb * r.hb;
+  const int64_t hi = std::min(r.nw, (std::min(r.nw - 1, pos + r.h) / r.hb + 1) * r.hb);
+  const float* d = g.d.data() + g.pad;
+  float sl = 0;
+  for (int64_t i = lo - g.a0; i < hi - g.a0; ++i) sl = std::max(sl, d[i]);
+  return sl;
+}
+
+// 4. Candidate peaks of the segment: local maxima of the integrated energy, merged within the
+//    200 ms refractory period (keeping the larger; across segments too), each with its slope.
+void candidate_peaks(const Rates& r, const Segment& g, std::vector<Candidate>& cand) {
+  const float* m = g.m.data();  // m[j - a0]
+  const int64_t end = std::min(g.s1, r.nw - 1) - g.a0;
+  for (int64_t j = std::max<int64_t>(1, g.s0) - g.a0; j < end; ++j) {
+    j = next_local_maximum(m, j, end + 1);
+    if (j >= end) break;
     const float v = m[j];
     if (!(v > m[j - 1] && v >= m[j + 1])) continue;
-    if (!cand.empty() && j - cand.back().pos < refr) {
-      if (v > cand.back().val) cand.back() = Candidate{j, v, 0.0f, false};
+    const int64_t pos = j + g.a0;
+    if (!cand.empty() && pos - cand.back().pos < r.refr) {
+      if (v > cand.back().val) cand.back() = Candidate{pos, v, peak_slope(r, g, pos), false};
     } else {
-      cand.push_back(Candidate{j, v, 0.0f, false});
+      cand.push_back(Candidate{pos, v, peak_slope(r, g, pos), false});
     }
   }
-  for (Candidate& c : cand) {
-    const size_t lo = static_cast<size_t>(std::max<int64_t>(0, c.pos - r.h) / r.hb);
-    const size_t hi = static_cast<size_t>(std::min(nw - 1, c.pos + r.h) / r.hb);
-    float sl = 0;
-    for (size_t q = lo; q <= hi; ++q) sl = std::max(sl, block_max[q]);
-    c.slope = sl;
-  }
-  return cand;
 }
 
 // 5. The initial signal level SPKI: the median of the integrated energy's maxima over the first
-//    eight one-second blocks (over the whole signal when it is shorter than one).
+//    eight one-second blocks (over the whole signal when it is shorter than one). The first
+//    segment holds them.
 double initial_signal_level(const Rates& r, const float* m) {
   const int64_t nw = r.nw, block = static_cast<int64_t>(r.fw);
   std::vector<float> maxima;
@@ -372,6 +349,53 @@ double initial_signal_level(const Rates& r, const float* m) {
   if (maxima.empty()) maxima.push_back(*std::max_element(m, m + nw));
   std::nth_element(maxima.begin(), maxima.begin() + maxima.size() / 2, maxima.end());
   return maxima[maxima.size() / 2];
+}
+
+// 6. The background level of the integrated energy over [w0, w1): its 10th percentile, from a
+//    subsample (sub is the caller's buffer); a low percentile because at high heart rates the QRS
+//    humps cover most of the time.
+float background_level(const float* m, int64_t w0, int64_t w1, std::vector<float>& sub) {
+  sub.clear();
+  const int64_t step = std::max<int64_t>(1, (w1 - w0) / 100);
+  for (int64_t j = w0; j < w1; j += step) sub.push_back(m[j]);
+  std::nth_element(sub.begin(), sub.begin() + sub.size() / 10, sub.end());
+  return sub[sub.size() / 10];
+}
+
+// 1-6. Passes 1-4 over the night, segment by segment, into the candidates and the levels that
+//      steps 5 and 6 read. Segments are whole 10 s windows, so each window's background lies in
+//      one.
+EnergyPeaks energy_peaks(const float* raw, const Rates& r, const QrsBand& band,
+                         const std::function<void(double)>& progress) {
+  const int64_t nw = r.nw, win = std::llround(10 * r.fw), seg = kSegmentWindows * win;
+  const int64_t margin = r.h + r.hb + 4;
+  const bool all_finite = sample_range(raw, r.n).non_finite == 0;
+  const float x0 = first_finite(raw, r.n);
+  Segment g;
+  g.pad = r.h + 2;
+  const int64_t span = std::min(nw, seg + 2 * margin);
+  g.y.resize(static_cast<size_t>(std::min(nw, span + r.warm)));
+  g.d.resize(static_cast<size_t>(span + 2 * g.pad));
+  g.m.resize(static_cast<size_t>(span));
+  EnergyPeaks out;
+  out.cand.reserve(static_cast<size_t>(nw / r.refr + 16));
+  out.background.reserve(static_cast<size_t>(nw / win + 1));
+  std::vector<float> sub;
+  sub.reserve(128);
+  for (int64_t s0 = 0; s0 < nw; s0 += seg) {
+    g.s0 = s0, g.s1 = std::min(nw, s0 + seg);
+    g.a0 = std::max<int64_t>(0, s0 - margin), g.a1 = std::min(nw, g.s1 + margin);
+    bandpass_segment(raw, r, band, all_finite, x0, g);
+    abs_derivative(r, g);
+    integrate_energy(r, g);
+    candidate_peaks(r, g, out.cand);
+    if (s0 == 0) out.initial_level = initial_signal_level(r, g.m.data());  // a0 = 0 there
+    for (int64_t w0 = g.s0; w0 < g.s1; w0 += win)
+      out.background.push_back(
+          background_level(g.m.data(), w0 - g.a0, std::min(nw, w0 + win) - g.a0, sub));
+    if (progress) progress(0.8 * static_cast<double>(g.s1) / static_cast<double>(nw));
+  }
+  return out;
 }
 
 // 5. Adaptive thresholds with search-back and T-wave rejection: the state carried from candidate
@@ -475,8 +499,9 @@ class QrsSearch {
 };
 
 // 5. The candidates taken for QRS complexes (indices into cand, increasing).
-std::vector<size_t> find_qrs(const Rates& r, const float* m, std::vector<Candidate>& cand) {
-  QrsSearch search(cand, r, initial_signal_level(r, m));
+std::vector<size_t> find_qrs(const Rates& r, EnergyPeaks& peaks) {
+  std::vector<Candidate>& cand = peaks.cand;
+  QrsSearch search(cand, r, peaks.initial_level);
   for (size_t c = 0; c < cand.size(); ++c) {
     search.search_back(c);
     search.classify(c);
@@ -484,35 +509,22 @@ std::vector<size_t> find_qrs(const Rates& r, const float* m, std::vector<Candida
   return search.take_sorted();
 }
 
-// 6. The background level of the integrated energy over [w0, w1): its 10th percentile, from a
-//    subsample (sub is the caller's buffer); a low percentile because at high heart rates the QRS
-//    humps cover most of the time.
-float background_level(const float* m, int64_t w0, int64_t w1, std::vector<float>& sub) {
-  sub.clear();
-  const int64_t step = std::max<int64_t>(1, (w1 - w0) / 100);
-  for (int64_t j = w0; j < w1; j += step) sub.push_back(m[j]);
-  std::nth_element(sub.begin(), sub.begin() + sub.size() / 10, sub.end());
-  return sub[sub.size() / 10];
-}
-
 // 6. Drops the QRS of 10 s windows whose detected peaks do not stand out from the background
 //    level (no ECG there: white noise, lead off). Returns the seconds dropped.
-double drop_noise_windows(const Rates& r, const float* m, const std::vector<Candidate>& cand,
-                          std::vector<size_t>& qrs_idx) {
+double drop_noise_windows(const Rates& r, const EnergyPeaks& peaks, std::vector<size_t>& qrs_idx) {
+  const std::vector<Candidate>& cand = peaks.cand;
   const int64_t nw = r.nw, win = std::llround(10 * r.fw);
   double rejected_s = 0;
   std::vector<uint8_t> keep(qrs_idx.size(), 1);
-  std::vector<float> sub;
-  sub.reserve(128);
   size_t qi = 0;
-  for (int64_t w0 = 0; w0 < nw; w0 += win) {
+  for (int64_t w0 = 0, w = 0; w0 < nw; w0 += win, ++w) {
     const int64_t w1 = std::min(nw, w0 + win);
     const size_t q0 = qi;
     double s_sum = 0;
     while (qi < qrs_idx.size() && cand[qrs_idx[qi]].pos < w1) s_sum += cand[qrs_idx[qi++]].val;
     if (qi == q0) continue;
     const double ratio = (s_sum / static_cast<double>(qi - q0)) /
-                         std::max<double>(background_level(m, w0, w1, sub), 1e-30);
+                         std::max<double>(peaks.background[static_cast<size_t>(w)], 1e-30);
     if (ratio < kNoiseRatio) {
       for (size_t q = q0; q < qi; ++q) keep[q] = 0;
       rejected_s += static_cast<double>(w1 - w0) / r.fw;
@@ -685,26 +697,17 @@ Beats detect(const float* raw, size_t n_samples, double fs, double to_mv,
   if (!(fs >= 40) || !std::isfinite(fs) || n < static_cast<int64_t>(2 * fs)) return out;
 
   const Rates r = detection_rates(fs, n);
-  const QrsBand band = qrs_band(r.fw);
-  std::vector<float> x(static_cast<size_t>(r.nw));  // the one working array every pass rewrites
-  bandpass_forward_averaged(raw, r, band, x.data());
-  if (options.progress) options.progress(0.3);
-  bandpass_backward(r, band, x.data());
-  const std::vector<float> block_max = abs_derivative(r, x.data());
-  if (options.progress) options.progress(0.5);
-  integrate_energy(r, x.data());
-  std::vector<Candidate> cand = candidate_peaks(r, x.data(), block_max);
-  if (options.progress) options.progress(0.8);
-  if (cand.empty()) return out;
+  EnergyPeaks peaks = energy_peaks(raw, r, qrs_band(r.fw), options.progress);
+  if (peaks.cand.empty()) return out;
 
-  std::vector<size_t> qrs_idx = find_qrs(r, x.data(), cand);
+  std::vector<size_t> qrs_idx = find_qrs(r, peaks);
   if (qrs_idx.empty()) return out;
-  g_rejected_s = drop_noise_windows(r, x.data(), cand, qrs_idx);
+  g_rejected_s = drop_noise_windows(r, peaks, qrs_idx);
   if (qrs_idx.empty()) return out;
 
   if (options.progress) options.progress(0.9);
   const RefineWindows w = refine_windows(fs);
-  const BeatShapes shapes = measure_beats(raw, r, w, cand, qrs_idx);
+  const BeatShapes shapes = measure_beats(raw, r, w, peaks.cand, qrs_idx);
   emit_beats(raw, n, fs, to_mv, w, shapes, options.refine_peaks, out);
   return out;
 }
