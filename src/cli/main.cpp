@@ -1,5 +1,6 @@
 // somna: the command-line front door. Subcommands live in cmd_*.cpp and register themselves.
-// The same main is somna-train's (built with cmd_train.cpp only, SOMNA_PROGRAM "somna-train").
+// The same main is somna-train's (cmd_train.cpp) and somna-net's (cmd_serve.cpp, cmd_download.cpp),
+// with SOMNA_PROGRAM their name.
 
 #include <spdlog/spdlog.h>
 

@@ -145,25 +145,3 @@ TEST(CliTrain, TrainsEvaluatesAndWritesCard) {
   EXPECT_EQ(r.rc, 2);
   EXPECT_NE(r.err.find("bad.safetensors"), std::string::npos);
 }
-
-// `somna` does not link LibTorch: `somna train` runs somna-train beside it, with the same
-// arguments, its help and its errors; a missing trainer is named, with how to build it.
-TEST(CliTrainLauncher, RunsSomnaTrainAndNamesItWhenMissing) {
-  const TempDir tmp;
-  const fs::path dir = tmp.path();
-  ::setenv("SOMNA_TRAIN_BINARY", (dir / "no-such-trainer").c_str(), 1);
-  const CliRun gone = run("train --data x", dir);
-  ::unsetenv("SOMNA_TRAIN_BINARY");
-  EXPECT_EQ(gone.rc, 2);
-  EXPECT_NE(gone.err.find("no-such-trainer: cannot run the trainer"), std::string::npos)
-      << gone.err;
-  EXPECT_NE(gone.err.find("somna-train"), std::string::npos) << gone.err;
-  SKIP_WITHOUT_TRAINER();
-  const CliRun help = run("train --help", dir);
-  EXPECT_EQ(help.rc, 0) << help.err;
-  EXPECT_NE(help.out.find("Usage: somna train"), std::string::npos) << help.out;
-  EXPECT_NE(help.out.find("--family"), std::string::npos) << help.out;
-  const CliRun bad = run("train --data " + (dir / "none").string(), dir);
-  EXPECT_EQ(bad.rc, 2);
-  EXPECT_NE(bad.err.find("somna: error: " + (dir / "none").string()), std::string::npos) << bad.err;
-}

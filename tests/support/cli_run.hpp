@@ -1,7 +1,7 @@
 #pragma once
 // Running the built `somna` (or a script that runs it) from a test: shell quoting, a fresh
 // scratch folder, reading a file whole, and a command's exit code with its standard output and
-// error. Compiled into every test binary (CMakeLists.txt: tests/support/*.cpp).
+// error. Built once (the library somna_test_support) for every test program.
 
 #include <filesystem>
 #include <string>
