@@ -267,8 +267,10 @@ void bandpass_segment(const float* raw, const Rates& r, const QrsBand& band, boo
 void abs_derivative(const Rates& r, Segment& g) {
   const float* y = g.y.data();
   float* d = g.d.data() + g.pad;
-  std::fill(g.d.begin(), g.d.end(), 0.0f);
-  const int64_t c0 = std::max<int64_t>(g.a0 + 2, 2), c1 = std::min(g.a1 - 2, r.nw - 2);
+  const int64_t c0 = std::max<int64_t>(g.a0 + 2, 2),
+                c1 = std::max(c0, std::min(g.a1 - 2, r.nw - 2));
+  std::fill(g.d.data(), d + (c0 - g.a0), 0.0f);
+  std::fill(d + (c1 - g.a0), g.d.data() + g.d.size(), 0.0f);
   for (int64_t c = c0; c < c1; ++c) {
     const int64_t i = c - g.a0;
     d[i] = std::fabs(2.0f * (y[i + 1] - y[i - 1]) + (y[i + 2] - y[i - 2]));
@@ -320,7 +322,8 @@ float peak_slope(const Rates& r, const Segment& g, int64_t pos) {
 }
 
 // 4. Candidate peaks of the segment: local maxima of the integrated energy, merged within the
-//    200 ms refractory period (keeping the larger; across segments too), each with its slope.
+//    200 ms refractory period (keeping the larger; across segments too), then the slope of those
+//    that lie in the segment (a later segment's peak that replaces one measures its own).
 void candidate_peaks(const Rates& r, const Segment& g, std::vector<Candidate>& cand) {
   const float* m = g.m.data();  // m[j - a0]
   const int64_t end = std::min(g.s1, r.nw - 1) - g.a0;
@@ -331,11 +334,13 @@ void candidate_peaks(const Rates& r, const Segment& g, std::vector<Candidate>& c
     if (!(v > m[j - 1] && v >= m[j + 1])) continue;
     const int64_t pos = j + g.a0;
     if (!cand.empty() && pos - cand.back().pos < r.refr) {
-      if (v > cand.back().val) cand.back() = Candidate{pos, v, peak_slope(r, g, pos), false};
+      if (v > cand.back().val) cand.back() = Candidate{pos, v, 0.0f, false};
     } else {
-      cand.push_back(Candidate{pos, v, peak_slope(r, g, pos), false});
+      cand.push_back(Candidate{pos, v, 0.0f, false});
     }
   }
+  for (size_t c = cand.size(); c-- > 0 && cand[c].pos >= g.s0;)
+    cand[c].slope = peak_slope(r, g, cand[c].pos);
 }
 
 // 5. The initial signal level SPKI: the median of the integrated energy's maxima over the first
