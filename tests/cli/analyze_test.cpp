@@ -260,6 +260,37 @@ TEST(CliEval, MalformedChallengeLabelsNameTheFileAndLine) {
   fs::remove_all(d);
 }
 
+// Labels for a part of the night only (here 2 minutes) are scored, and said to be a part: with
+// another system's predictions, and with a folder of nights scored by the detector.
+TEST(CliEval, LabelsForPartOfTheNightAreNamedInAWarning) {
+  const fs::path d = fresh_dir("evalpart");
+  std::ofstream p(d / "p.csv");
+  p << "record,minute,p\n";
+  for (int m = 0; m < 10; ++m) p << "sample-night," << m << "," << (m % 2 ? 0.9 : 0.1) << "\n";
+  p.close();
+  std::ofstream(d / "answers.txt") << "sample-night\n 0 NA\n";
+  CliResult r = somna("eval --predictions " + q((d / "p.csv").string()) + " --labels " +
+                      q((d / "answers.txt").string()) + " --bootstrap 0");
+  ASSERT_EQ(r.rc, 0) << r.err;
+  EXPECT_NE(r.err.find("warning: sample-night: the reference labels (" +
+                       (d / "answers.txt").string() + ") cover 2 of its 10 minutes"),
+            std::string::npos)
+      << r.err;
+  EXPECT_EQ(nlohmann::json::parse(r.out)["minutes"], 2);
+  fs::create_directories(d / "data");
+  for (const char* ext : {".hea", ".dat"})
+    fs::copy_file(fs::path(kSample).replace_extension(ext),
+                  d / "data" / (std::string("sample-night") + ext));
+  r = somna("eval --data " + q((d / "data").string()) + " --beats detect --model cvhr --labels " +
+            q((d / "answers.txt").string()) + " --bootstrap 0");
+  ASSERT_EQ(r.rc, 0) << r.err;
+  EXPECT_NE(r.err.find("warning: sample-night: the reference labels (" +
+                       (d / "answers.txt").string() + ") cover 2 of its"),
+            std::string::npos)
+      << r.err;
+  fs::remove_all(d);
+}
+
 TEST(CliAnalyzeSlow, BatchFolderResumeShardsAndJobs) {
   if (!fs::exists(kApnea + "/a01.qrs")) GTEST_SKIP() << "no Apnea-ECG data in " << kApnea;
   const fs::path in = fresh_dir("in"), out = fresh_dir("out");
