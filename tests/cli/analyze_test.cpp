@@ -268,26 +268,25 @@ TEST(CliEval, LabelsForPartOfTheNightAreNamedInAWarning) {
   p << "record,minute,p\n";
   for (int m = 0; m < 10; ++m) p << "sample-night," << m << "," << (m % 2 ? 0.9 : 0.1) << "\n";
   p.close();
-  std::ofstream(d / "answers.txt") << "sample-night\n 0 NA\n";
-  CliResult r = somna("eval --predictions " + q((d / "p.csv").string()) + " --labels " +
-                      q((d / "answers.txt").string()) + " --bootstrap 0");
-  ASSERT_EQ(r.rc, 0) << r.err;
-  EXPECT_NE(r.err.find("warning: sample-night: the reference labels (" +
-                       (d / "answers.txt").string() + ") cover 2 of its 10 minutes"),
-            std::string::npos)
-      << r.err;
-  EXPECT_EQ(nlohmann::json::parse(r.out)["minutes"], 2);
+  const std::string answers = (d / "answers.txt").string();
+  std::ofstream(answers) << "sample-night\n 0 NA\n";
+  const std::string warning =
+      "warning: sample-night: the reference labels (" + answers + ") cover 2 of its ";
   fs::create_directories(d / "data");
   for (const char* ext : {".hea", ".dat"})
     fs::copy_file(fs::path(kSample).replace_extension(ext),
                   d / "data" / (std::string("sample-night") + ext));
-  r = somna("eval --data " + q((d / "data").string()) + " --beats detect --model cvhr --labels " +
-            q((d / "answers.txt").string()) + " --bootstrap 0");
-  ASSERT_EQ(r.rc, 0) << r.err;
-  EXPECT_NE(r.err.find("warning: sample-night: the reference labels (" +
-                       (d / "answers.txt").string() + ") cover 2 of its"),
-            std::string::npos)
-      << r.err;
+  for (const std::string& source :
+       {"--predictions " + q((d / "p.csv").string()),
+        "--data " + q((d / "data").string()) + " --beats detect --model cvhr"}) {
+    const CliResult r = somna("eval " + source + " --labels " + q(answers) + " --bootstrap 0");
+    ASSERT_EQ(r.rc, 0) << r.err;
+    EXPECT_NE(r.err.find(warning), std::string::npos) << r.err;
+    EXPECT_EQ(nlohmann::json::parse(r.out)["minutes"], 2) << source;
+  }
+  EXPECT_NE(somna("eval --predictions " + q((d / "p.csv").string()) + " --labels " + q(answers))
+                .err.find(warning + "10 minutes"),
+            std::string::npos);
   fs::remove_all(d);
 }
 
