@@ -114,13 +114,13 @@ std::map<std::string, std::vector<uint8_t>> labels_from_file(const std::string& 
 
 // Says so when the reference labels cover under 90 % of the minutes a record has scores for (a
 // label file for part of the night, or for another night): only the labelled ones are scored.
-void warn_if_partly_labelled(const std::string& record, const std::string& source, size_t labelled,
+void warn_if_partly_labelled(const EvalArgs& a, const std::string& record, size_t labelled,
                              size_t minutes) {
   if (labelled * 10 >= minutes * 9) return;
   std::cerr << fmt::format(
       "warning: {}: the reference labels ({}) cover {} of its {} minutes; only those are "
       "scored\n",
-      record, source, labelled, minutes);
+      record, a.labels_csv.empty() ? a.data : a.labels_csv, labelled, minutes);
 }
 
 // --predictions: another system's minute probabilities, references from the CSV's truth column
@@ -164,8 +164,7 @@ std::vector<eval::RecordPredictions> predictions_from_csv(const EvalArgs& a,
       r.p.push_back(pt.first);
       r.label.push_back(uint8_t(truth));
     }
-    warn_if_partly_labelled(name, a.labels_csv.empty() ? a.data : a.labels_csv, r.p.size(),
-                            mins.size());
+    warn_if_partly_labelled(a, name, r.p.size(), mins.size());
     recs.push_back(std::move(r));
   }
   return recs;
@@ -187,8 +186,7 @@ std::vector<eval::RecordPredictions> score_nights(const analysis::Detector& det,
       r.p.push_back(s.p_apnea[m]);
       r.label.push_back(n.labels[m]);
     }
-    warn_if_partly_labelled(n.name, a.labels_csv.empty() ? a.data : a.labels_csv, r.p.size(),
-                            s.p_apnea.size());
+    warn_if_partly_labelled(a, n.name, r.p.size(), s.p_apnea.size());
     if (info.ahi_model) {
       const auto f = analysis::night_ahi_features(
           n.input, s.p_apnea, analysis::analysable_minutes(n.input.quality), info.threshold);

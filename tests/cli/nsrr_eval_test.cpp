@@ -229,7 +229,7 @@ TEST(CliEvalNsrr, EvaluatesAnNsrrCohort) {
 
 // somna train reads the same NSRR nights (labels and reference AHI from the XML) as eval.
 TEST(CliTrainNsrr, TrainsOnAnNsrrCohort) {
-  if (!SOMNA_WITH_TRAINER) GTEST_SKIP() << "built without the trainer (SOMNA_TRAINING=OFF)";
+  SKIP_WITHOUT_TRAINER();
   const TempDir tmp({}, "somna-nsrr-train-test-");
   const fs::path dir = fs::path(tmp.path()) / "cohort";
   fs::create_directories(dir);

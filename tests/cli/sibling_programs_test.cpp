@@ -28,10 +28,6 @@ CliResult run_with(const char* env, const std::string& value, const std::string&
 
 }  // namespace
 
-// Built with -DSOMNA_TRAINING=OFF (the sanitizer run) there is no somna-train to run.
-#define SKIP_WITHOUT_TRAINER() \
-  if (!SOMNA_WITH_TRAINER) GTEST_SKIP() << "built without the trainer (SOMNA_TRAINING=OFF)"
-
 TEST(CliTrainLauncher, RunsSomnaTrainAndNamesItWhenMissing) {
   const somna::TempDir tmp;
   const fs::path dir = tmp.path();

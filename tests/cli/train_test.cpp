@@ -54,10 +54,6 @@ void write_record(const fs::path& dir, const std::string& name, uint64_t seed) {
 
 }  // namespace
 
-// Built with -DSOMNA_TRAINING=OFF (the sanitizer run) there is no somna-train to run.
-#define SKIP_WITHOUT_TRAINER() \
-  if (!SOMNA_WITH_TRAINER) GTEST_SKIP() << "built without the trainer (SOMNA_TRAINING=OFF)"
-
 TEST(CliTrain, TrainsEvaluatesAndWritesCard) {
   SKIP_WITHOUT_TRAINER();
   const somna::TempDir tmp({}, "somna-cli-train-test-");  // removed however the test ends

@@ -6,6 +6,11 @@
 #include <filesystem>
 #include <string>
 
+// In a test that runs `somna train`: skips it where the build has no somna-train
+// (-DSOMNA_TRAINING=OFF, the sanitizer run); every test program defines SOMNA_WITH_TRAINER.
+#define SKIP_WITHOUT_TRAINER() \
+  if (!SOMNA_WITH_TRAINER) GTEST_SKIP() << "built without the trainer (SOMNA_TRAINING=OFF)"
+
 namespace somna::test {
 
 struct CliResult {
