@@ -39,6 +39,6 @@ constexpr int kExitBadInput = 2;  // bad file / bad arguments
 
 #define SOMNA_CONCAT_INNER(a, b) a##b
 #define SOMNA_CONCAT(a, b) SOMNA_CONCAT_INNER(a, b)
-#define SOMNA_COMMAND(...)                                          \
-  static const bool SOMNA_CONCAT(somna_cmd_registered_, __LINE__) = \
+#define SOMNA_COMMAND(...)                                             \
+  static const bool SOMNA_CONCAT(somna_cmd_registered_, __COUNTER__) = \
       ::somna::cli::register_command(::somna::cli::command_spec(__VA_ARGS__))

@@ -15,31 +15,29 @@
 #include "io/challenge_answers.hpp"
 #include "io/edf_reader.hpp"
 #include "support/cli_run.hpp"
+#include "support/shared_data.hpp"
 
 namespace {
 
 namespace fs = std::filesystem;
 namespace io = somna::io;
 
-const std::string kApnea = std::string(SOMNA_SHARED_DATA) + "/apnea-ecg";
+using somna::test::kApneaEcg;
 const std::string kSample = std::string(SOMNA_SOURCE_DIR) + "/data/samples/sample-night.hea";
 
 using somna::test::CliResult;
 using somna::test::fresh_dir;
+using somna::test::run_somna;
 using somna::test::slurp;
 
 std::string q(const std::string& s) {
   return somna::test::shell_quote(s);
 }
 
-CliResult somna(const std::string& args) {
-  return somna::test::run_somna(args);
-}
-
 TEST(CliAnalyze, SampleNightToJsonAndHtml) {
   const fs::path d = fresh_dir("sample");
-  const CliResult r = somna("analyze " + q(kSample) + " --json " + q((d / "r.json").string()) +
-                            " --html " + q((d / "r.html").string()));
+  const CliResult r = run_somna("analyze " + q(kSample) + " --json " + q((d / "r.json").string()) +
+                                " --html " + q((d / "r.html").string()));
   ASSERT_EQ(r.rc, 0) << r.err;
   EXPECT_NE(r.out.find("Estimated AHI"), std::string::npos) << r.out;
   // The sample is built from a08, one of the default model's training nights: the report says so.
@@ -58,11 +56,11 @@ TEST(CliAnalyze, SampleNightToJsonAndHtml) {
 }
 
 TEST(CliAnalyze, ApneaEcgNightFromQrsBeats) {
-  if (!fs::exists(kApnea + "/a01.qrs")) GTEST_SKIP() << "no Apnea-ECG data in " << kApnea;
+  if (!fs::exists(kApneaEcg + "/a01.qrs")) GTEST_SKIP() << "no Apnea-ECG data in " << kApneaEcg;
   const fs::path d = fresh_dir("a01");
   const CliResult r =
-      somna("analyze " + q(kApnea + "/a01.hea") + " --beats qrs --detector cvhr --ascii --json " +
-            q((d / "a01.json").string()));
+      run_somna("analyze " + q(kApneaEcg + "/a01.hea") +
+                " --beats qrs --detector cvhr --ascii --json " + q((d / "a01.json").string()));
   ASSERT_EQ(r.rc, 0) << r.err;
   EXPECT_NE(r.out.find("AAAAAAAAAA"), std::string::npos) << r.out;  // a01: apnea all night
   const nlohmann::json j = nlohmann::json::parse(slurp(d / "a01.json"));
@@ -73,17 +71,17 @@ TEST(CliAnalyze, ApneaEcgNightFromQrsBeats) {
 }
 
 TEST(CliAnalyze, BadInputIsExitTwoWithTheFileNamed) {
-  CliResult r = somna("analyze /nonexistent/night.hea");
+  CliResult r = run_somna("analyze /nonexistent/night.hea");
   EXPECT_EQ(r.rc, 2);
   EXPECT_NE(r.err.find("/nonexistent/night.hea"), std::string::npos) << r.err;
-  if (fs::exists(kApnea + "/a01.hea")) {
-    r = somna("analyze " + q(kApnea + "/a01.hea"));  // no .dat and no --beats
+  if (fs::exists(kApneaEcg + "/a01.hea")) {
+    r = run_somna("analyze " + q(kApneaEcg + "/a01.hea"));  // no .dat and no --beats
     EXPECT_EQ(r.rc, 2);
     EXPECT_NE(r.err.find("a01"), std::string::npos) << r.err;
   }
-  r = somna("analyze " + q(kSample) + " --detector /nonexistent/model.safetensors");
+  r = run_somna("analyze " + q(kSample) + " --detector /nonexistent/model.safetensors");
   EXPECT_EQ(r.rc, 2) << r.err;
-  r = somna("analyze " + q(kSample) + " --shard 1/2");
+  r = run_somna("analyze " + q(kSample) + " --shard 1/2");
   EXPECT_EQ(r.rc, 2) << r.err;
 }
 
@@ -93,7 +91,7 @@ TEST(CliAnalyze, TruncatedFileErrorSuggestsNoOptionAnalyzeLacks) {
     std::ofstream(dir / "t.hea") << "t 1 100 1000\nt.dat 16 200 16 0 0 0 0 ECG\n";
     std::ofstream(dir / "t.dat", std::ios::binary) << std::string(600, '\0');
   }
-  const CliResult r = somna("analyze " + q((dir / "t.hea").string()));
+  const CliResult r = run_somna("analyze " + q((dir / "t.hea").string()));
   EXPECT_EQ(r.rc, 2) << r.err;
   EXPECT_NE(r.err.find("too short"), std::string::npos) << r.err;
   EXPECT_EQ(r.err.find("allow-truncated"), std::string::npos) << r.err;
@@ -115,7 +113,7 @@ TEST(CliAnalyze, BadBeatAnnotationFileIsBlamedNotTheEcg) {
       {std::string("\x05\x70\0\0", 4), "no heartbeat among them"}};
   for (const auto& [bytes, expected] : cases) {
     std::ofstream(qrs, std::ios::binary | std::ios::trunc) << bytes;
-    const CliResult r = somna("analyze " + q(hea) + " --beats qrs");
+    const CliResult r = run_somna("analyze " + q(hea) + " --beats qrs");
     EXPECT_EQ(r.rc, 2) << r.err;
     EXPECT_NE(r.err.find(qrs), std::string::npos) << r.err;
     EXPECT_NE(r.err.find(expected), std::string::npos) << r.err;
@@ -126,18 +124,18 @@ TEST(CliAnalyze, BadBeatAnnotationFileIsBlamedNotTheEcg) {
 
 TEST(CliAnalyze, DashWritesTheReportToStandardOutput) {
   const bool dash_before = fs::exists("-");
-  CliResult r = somna("analyze " + q(kSample) + " --json -");
+  CliResult r = run_somna("analyze " + q(kSample) + " --json -");
   ASSERT_EQ(r.rc, 0) << r.err;
   nlohmann::json j;
   ASSERT_NO_THROW(j = nlohmann::json::parse(r.out)) << r.out.substr(0, 200);
   EXPECT_EQ(j.value("schema", ""), "somna.night-report/1");
   EXPECT_NE(r.err.find("AHI"), std::string::npos) << r.err;  // the summary, on stderr
-  r = somna("analyze " + q(kSample) + " --html -");
+  r = run_somna("analyze " + q(kSample) + " --html -");
   ASSERT_EQ(r.rc, 0) << r.err;
   EXPECT_EQ(r.out.rfind("<!doctype html>", 0), 0u) << r.out.substr(0, 100);
   EXPECT_EQ(r.out.find("HTML report:"), std::string::npos);
   EXPECT_EQ(fs::exists("-"), dash_before) << "a file named '-' was written";
-  r = somna("analyze " + q(kSample) + " --json - --html -");
+  r = run_somna("analyze " + q(kSample) + " --json - --html -");
   EXPECT_EQ(r.rc, 2) << r.err;
 }
 
@@ -151,8 +149,8 @@ std::string json_labels(const nlohmann::json& j) {
 TEST(CliAnalyze, AnnotationsInTheFieldsFormatsReadBackAndEvaluate) {
   const fs::path d = fresh_dir("ann");
   const fs::path ann = d / "ann";
-  CliResult r = somna("analyze " + q(kSample) + " --json " + q((d / "r.json").string()) +
-                      " --annotations " + q(ann.string()));
+  CliResult r = run_somna("analyze " + q(kSample) + " --json " + q((d / "r.json").string()) +
+                          " --annotations " + q(ann.string()));
   ASSERT_EQ(r.rc, 0) << r.err;
   EXPECT_NE(r.out.find("Annotations: " + (ann / "sample-night.sapn").string()), std::string::npos)
       << r.out;
@@ -193,9 +191,9 @@ TEST(CliAnalyze, AnnotationsInTheFieldsFormatsReadBackAndEvaluate) {
   // `somna eval` reads the CSV as predictions and the challenge answers as reference labels: at
   // the detector's threshold every A minute is a true positive and none is missed.
   const double thr = j["detector"]["threshold"].get<double>();
-  r = somna("eval --predictions " + q((ann / "sample-night.minutes.csv").string()) + " --labels " +
-            q((ann / "sample-night.challenge.txt").string()) + " --bootstrap 0 --threshold " +
-            std::to_string(thr));
+  r = run_somna("eval --predictions " + q((ann / "sample-night.minutes.csv").string()) +
+                " --labels " + q((ann / "sample-night.challenge.txt").string()) +
+                " --bootstrap 0 --threshold " + std::to_string(thr));
   ASSERT_EQ(r.rc, 0) << r.err;
   const nlohmann::json e = nlohmann::json::parse(r.out);
   EXPECT_EQ(e["minutes"], 180);
@@ -208,10 +206,10 @@ TEST(CliAnalyze, AnnotationsFolderThatCannotBeWrittenIsExitTwo) {
   const fs::path d = fresh_dir("annbad");
   std::ofstream(d / "file") << "x";
   const std::string bad = (d / "file" / "sub").string();
-  const CliResult r = somna("analyze " + q(kSample) + " --annotations " + q(bad));
+  const CliResult r = run_somna("analyze " + q(kSample) + " --annotations " + q(bad));
   EXPECT_EQ(r.rc, 2) << r.err;
   EXPECT_NE(r.err.find(bad), std::string::npos) << r.err;
-  const CliResult none = somna("analyze " + q(kSample) + " --annotations");
+  const CliResult none = run_somna("analyze " + q(kSample) + " --annotations");
   EXPECT_EQ(none.rc, 2);
   EXPECT_NE(none.err.find("--annotations needs a folder"), std::string::npos) << none.err;
   fs::remove_all(d);
@@ -225,19 +223,20 @@ TEST(CliAnalyze, BatchWritesAnnotationsBesideTheReports) {
   // Reports and annotations into the records' own folder: the reference .apn stays untouched,
   // and the EDF+ annotation file is not taken for a recording when the folder is run again.
   const std::string apn_before = slurp(in / "sample-night.apn");
-  CliResult r = somna("analyze " + q(in.string()) + " --out " + q(in.string()) + " --annotations");
+  CliResult r =
+      run_somna("analyze " + q(in.string()) + " --out " + q(in.string()) + " --annotations");
   ASSERT_EQ(r.rc, 0) << r.out << r.err;
   for (const char* f :
        {"sample-night.json", "sample-night.html", "sample-night.sapn", "sample-night.challenge.txt",
         "sample-night.annotations.edf", "sample-night.minutes.csv"})
     EXPECT_TRUE(fs::exists(in / f)) << f;
   EXPECT_EQ(slurp(in / "sample-night.apn"), apn_before);
-  r = somna("analyze " + q(in.string()) + " --out " + q(in.string()) + " --annotations");
+  r = run_somna("analyze " + q(in.string()) + " --out " + q(in.string()) + " --annotations");
   ASSERT_EQ(r.rc, 0) << r.out << r.err;
   EXPECT_NE(r.out.find("0 analysed, 1 skipped"), std::string::npos) << r.out;
   // Asking for annotations later redoes a record whose reports exist but whose files do not.
   fs::remove(in / "sample-night.sapn");
-  r = somna("analyze " + q(in.string()) + " --out " + q(in.string()) + " --annotations");
+  r = run_somna("analyze " + q(in.string()) + " --out " + q(in.string()) + " --annotations");
   EXPECT_NE(r.out.find("1 analysed, 0 skipped"), std::string::npos) << r.out;
   EXPECT_TRUE(fs::exists(in / "sample-night.sapn"));
   fs::remove_all(in);
@@ -247,14 +246,14 @@ TEST(CliEval, MalformedChallengeLabelsNameTheFileAndLine) {
   const fs::path d = fresh_dir("evalbad");
   std::ofstream(d / "p.csv") << "record,minute,p\nr1,0,0.9\nr1,1,0.1\n";
   std::ofstream(d / "answers.txt") << "r1\n 0 AN?\n";
-  CliResult r = somna("eval --predictions " + q((d / "p.csv").string()) + " --labels " +
-                      q((d / "answers.txt").string()) + " --bootstrap 0");
+  CliResult r = run_somna("eval --predictions " + q((d / "p.csv").string()) + " --labels " +
+                          q((d / "answers.txt").string()) + " --bootstrap 0");
   EXPECT_EQ(r.rc, 2) << r.out;
   EXPECT_NE(r.err.find((d / "answers.txt").string() + ", line 2"), std::string::npos) << r.err;
   EXPECT_NE(r.err.find("'?' is not A (apnea) or N (normal)"), std::string::npos) << r.err;
   std::ofstream(d / "answers.txt", std::ios::trunc) << "r1\n 0 AN\n";
-  r = somna("eval --predictions " + q((d / "p.csv").string()) + " --labels " +
-            q((d / "answers.txt").string()) + " --bootstrap 0");
+  r = run_somna("eval --predictions " + q((d / "p.csv").string()) + " --labels " +
+                q((d / "answers.txt").string()) + " --bootstrap 0");
   ASSERT_EQ(r.rc, 0) << r.err;
   EXPECT_EQ(nlohmann::json::parse(r.out)["minute"]["accuracy"]["value"], 1.0);
   fs::remove_all(d);
@@ -279,27 +278,27 @@ TEST(CliEval, LabelsForPartOfTheNightAreNamedInAWarning) {
   for (const std::string& source :
        {"--predictions " + q((d / "p.csv").string()),
         "--data " + q((d / "data").string()) + " --beats detect --model cvhr"}) {
-    const CliResult r = somna("eval " + source + " --labels " + q(answers) + " --bootstrap 0");
+    const CliResult r = run_somna("eval " + source + " --labels " + q(answers) + " --bootstrap 0");
     ASSERT_EQ(r.rc, 0) << r.err;
     EXPECT_NE(r.err.find(warning), std::string::npos) << r.err;
     EXPECT_EQ(nlohmann::json::parse(r.out)["minutes"], 2) << source;
   }
-  EXPECT_NE(somna("eval --predictions " + q((d / "p.csv").string()) + " --labels " + q(answers))
+  EXPECT_NE(run_somna("eval --predictions " + q((d / "p.csv").string()) + " --labels " + q(answers))
                 .err.find(warning + "10 minutes"),
             std::string::npos);
   fs::remove_all(d);
 }
 
 TEST(CliAnalyzeSlow, BatchFolderResumeShardsAndJobs) {
-  if (!fs::exists(kApnea + "/a01.qrs")) GTEST_SKIP() << "no Apnea-ECG data in " << kApnea;
+  if (!fs::exists(kApneaEcg + "/a01.qrs")) GTEST_SKIP() << "no Apnea-ECG data in " << kApneaEcg;
   const fs::path in = fresh_dir("in"), out = fresh_dir("out");
   for (const char* rec : {"a01", "b01", "c01"}) {
     for (const char* ext : {".hea", ".qrs", ".apn"}) {
-      fs::copy_file(kApnea + "/" + rec + ext, in / (std::string(rec) + ext));
+      fs::copy_file(kApneaEcg + "/" + rec + ext, in / (std::string(rec) + ext));
     }
   }
-  CliResult r = somna("analyze " + q(in.string()) + " --beats qrs --detector cvhr --out " +
-                      q(out.string()) + " --jobs 2 --progress");
+  CliResult r = run_somna("analyze " + q(in.string()) + " --beats qrs --detector cvhr --out " +
+                          q(out.string()) + " --jobs 2 --progress");
   ASSERT_EQ(r.rc, 0) << r.out << r.err;
   for (const char* rec : {"a01", "b01", "c01"}) {
     EXPECT_TRUE(fs::exists(out / (std::string(rec) + ".json"))) << rec;
@@ -310,22 +309,25 @@ TEST(CliAnalyzeSlow, BatchFolderResumeShardsAndJobs) {
   EXPECT_EQ(csv.rfind("record,ahi,severity", 0), 0u);
   EXPECT_NE(csv.find("\na01,"), std::string::npos);
   // Resumed: nothing to do.
-  r = somna("analyze " + q(in.string()) + " --beats qrs --detector cvhr --out " + q(out.string()));
+  r = run_somna("analyze " + q(in.string()) + " --beats qrs --detector cvhr --out " +
+                q(out.string()));
   ASSERT_EQ(r.rc, 0) << r.err;
   EXPECT_NE(r.out.find("0 analysed, 3 skipped"), std::string::npos) << r.out;
   // Shards split the folder: 0/2 takes a01 and c01, 1/2 takes b01.
   const fs::path s0 = fresh_dir("s0");
-  r = somna("analyze " + q(in.string()) + " --beats qrs --detector cvhr --out " + q(s0.string()) +
-            " --shard 0/2");
+  r = run_somna("analyze " + q(in.string()) + " --beats qrs --detector cvhr --out " +
+                q(s0.string()) + " --shard 0/2");
   ASSERT_EQ(r.rc, 0) << r.err;
   EXPECT_TRUE(fs::exists(s0 / "a01.json"));
   EXPECT_TRUE(fs::exists(s0 / "c01.json"));
   EXPECT_FALSE(fs::exists(s0 / "b01.json"));
-  r = somna("analyze " + q(in.string()) + " --beats qrs --out " + q(s0.string()) + " --shard 2/2");
+  r = run_somna("analyze " + q(in.string()) + " --beats qrs --out " + q(s0.string()) +
+                " --shard 2/2");
   EXPECT_EQ(r.rc, 2);
   // A broken record fails alone: exit 1, an error file, the others done.
   std::ofstream(in / "zz.hea") << "zz 1 100 1000\nzz.dat 16 200 16 0 0 0 0 ECG\n";
-  r = somna("analyze " + q(in.string()) + " --beats qrs --detector cvhr --out " + q(out.string()));
+  r = run_somna("analyze " + q(in.string()) + " --beats qrs --detector cvhr --out " +
+                q(out.string()));
   EXPECT_EQ(r.rc, 1) << r.out;
   EXPECT_TRUE(fs::exists(out / "zz.error.txt"));
   EXPECT_NE(slurp(out / "summary.csv").find("\nzz,"), std::string::npos);
@@ -336,17 +338,17 @@ TEST(CliSimulate, WritesANightThatAnalyzeReads) {
   const fs::path d = fresh_dir("sim");
   const std::string base = (d / "night").string();
   CliResult r =
-      somna("simulate " + q(base) + " --hours 2.5 --seed 3 --format 212 --start 23:00:00");
+      run_somna("simulate " + q(base) + " --hours 2.5 --seed 3 --format 212 --start 23:00:00");
   ASSERT_EQ(r.rc, 0) << r.err;
   EXPECT_TRUE(fs::exists(base + ".hea"));
   EXPECT_TRUE(fs::exists(base + ".dat"));
   EXPECT_TRUE(fs::exists(base + ".apn"));
-  r = somna("analyze " + q(base + ".hea") + " --detector cvhr --json " + q(base + ".json"));
+  r = run_somna("analyze " + q(base + ".hea") + " --detector cvhr --json " + q(base + ".json"));
   ASSERT_EQ(r.rc, 0) << r.err;
   const nlohmann::json j = nlohmann::json::parse(slurp(base + ".json"));
   EXPECT_EQ(j["record"]["start"], "23:00:00");
   EXPECT_TRUE(j["summary"]["ahi"].is_number());
-  r = somna("simulate " + q(base) + " --format 8");
+  r = run_somna("simulate " + q(base) + " --format 8");
   EXPECT_EQ(r.rc, 2);
   fs::remove_all(d);
 }

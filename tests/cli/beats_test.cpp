@@ -28,17 +28,8 @@ const std::string kRecord = std::string(SOMNA_SHARED_DATA) + "/wfdb-samples/100"
 
 using CliRun = somna::test::CliResult;
 
-std::string quote(const std::string& s) {
-  return somna::test::shell_quote(s);
-}
-
-fs::path temp_dir() {
-  return somna::test::fresh_dir("beats");
-}
-
-CliRun somna(const std::string& args) {
-  return somna::test::run_somna(args);
-}
+using somna::test::run_somna;
+using somna::test::shell_quote;
 
 bool contains(const std::string& s, const std::string& needle) {
   return s.find(needle) != std::string::npos;
@@ -46,35 +37,36 @@ bool contains(const std::string& s, const std::string& needle) {
 
 TEST(CliEvalBeats, Mitbih100BothLeadsAndQrs) {
   REQUIRE_RECORD();
-  CliRun r = somna("eval-beats " + quote(kRecord) + " --ref atr --require 99.8");
+  CliRun r = run_somna("eval-beats " + shell_quote(kRecord) + " --ref atr --require 99.8");
   ASSERT_EQ(r.rc, 0) << r.out << r.err;
   EXPECT_TRUE(contains(r.out, "2273      0      0  100.000  100.000")) << r.out;
-  r = somna("eval-beats " + quote(kRecord + ".hea") + " --channel 1 --require 99.8");
+  r = run_somna("eval-beats " + shell_quote(kRecord + ".hea") + " --channel 1 --require 99.8");
   ASSERT_EQ(r.rc, 0) << r.out << r.err;
   EXPECT_TRUE(contains(r.out, "(V5)")) << r.out;
-  r = somna("eval-beats " + quote(kRecord) + " --test qrs --skip-first 300");
+  r = run_somna("eval-beats " + shell_quote(kRecord) + " --test qrs --skip-first 300");
   ASSERT_EQ(r.rc, 0) << r.out << r.err;
   EXPECT_TRUE(contains(r.out, "first 300 s skipped")) << r.out;
   // Two records: per record and total lines.
-  r = somna("eval-beats " + quote(kRecord) + " " + quote(kRecord));
+  r = run_somna("eval-beats " + shell_quote(kRecord) + " " + shell_quote(kRecord));
   ASSERT_EQ(r.rc, 0) << r.err;
   EXPECT_TRUE(contains(r.out, "total")) << r.out;
   EXPECT_TRUE(contains(r.out, "4546")) << r.out;
   // An impossible requirement fails with exit 1; a too-narrow window shows the cost.
-  EXPECT_EQ(somna("eval-beats " + quote(kRecord) + " --window 0.001 --require 99").rc, 1);
+  EXPECT_EQ(run_somna("eval-beats " + shell_quote(kRecord) + " --window 0.001 --require 99").rc, 1);
 }
 
 TEST(CliEvalBeats, MissingRecordIsBadInput) {
-  const CliRun r = somna("eval-beats /nonexistent/rec --ref atr");
+  const CliRun r = run_somna("eval-beats /nonexistent/rec --ref atr");
   EXPECT_EQ(r.rc, 2);
   EXPECT_TRUE(contains(r.err, "/nonexistent/rec")) << r.err;
 }
 
 TEST(CliBeats, WritesWfdbAnnotationsReadBack) {
   REQUIRE_RECORD();
-  const fs::path dir = temp_dir();
+  const fs::path dir = somna::test::fresh_dir("beats");
   const std::string out = (dir / "100.qrs").string();
-  const CliRun r = somna("beats " + quote(kRecord) + " --out " + quote(out) + " --progress");
+  const CliRun r =
+      run_somna("beats " + shell_quote(kRecord) + " --out " + shell_quote(out) + " --progress");
   ASSERT_EQ(r.rc, 0) << r.err;
   EXPECT_TRUE(contains(r.out, "2273 beats")) << r.out;
   EXPECT_TRUE(contains(r.err, "100%")) << r.err;
@@ -91,9 +83,10 @@ TEST(CliBeats, WritesWfdbAnnotationsReadBack) {
 
 TEST(CliBeats, WritesCsv) {
   REQUIRE_RECORD();
-  const fs::path dir = temp_dir();
+  const fs::path dir = somna::test::fresh_dir("beats");
   const std::string out = (dir / "beats.csv").string();
-  const CliRun r = somna("beats " + quote(kRecord) + " --channel V5 --out " + quote(out));
+  const CliRun r =
+      run_somna("beats " + shell_quote(kRecord) + " --channel V5 --out " + shell_quote(out));
   ASSERT_EQ(r.rc, 0) << r.err;
   std::ifstream f(out);
   std::string line;
@@ -118,15 +111,16 @@ std::string write_csv(const fs::path& dir, const std::string& name, const std::v
 }
 
 TEST(CliBeats, FlatShortAndNoiseGiveNoBeatsWithReason) {
-  const fs::path dir = temp_dir();
+  const fs::path dir = somna::test::fresh_dir("beats");
   const std::string flat = write_csv(dir, "flat.csv", std::vector<float>(250 * 90, 0.25f));
-  CliRun r = somna("beats " + quote(flat) + " --fs 250");
+  CliRun r = run_somna("beats " + shell_quote(flat) + " --fs 250");
   EXPECT_EQ(r.rc, 0) << r.err;
   EXPECT_TRUE(contains(r.out, "0 beats")) << r.out;
   EXPECT_TRUE(contains(r.err, "flat line")) << r.err;
 
   const std::string shortf = write_csv(dir, "short.csv", {0.1f, 0.5f, 0.2f});
-  r = somna("beats " + quote(shortf) + " --fs 250 --out " + quote((dir / "s.csv").string()));
+  r = run_somna("beats " + shell_quote(shortf) + " --fs 250 --out " +
+                shell_quote((dir / "s.csv").string()));
   EXPECT_EQ(r.rc, 0) << r.err;
   EXPECT_TRUE(contains(r.out, "0 beats")) << r.out;
 
@@ -135,7 +129,8 @@ TEST(CliBeats, FlatShortAndNoiseGiveNoBeatsWithReason) {
   std::vector<float> noise(250 * 120);
   for (float& x : noise) x = g(rng);
   const std::string nf = write_csv(dir, "noise.csv", noise);
-  r = somna("beats " + quote(nf) + " --fs 250 --out " + quote((dir / "n.qrs").string()));
+  r = run_somna("beats " + shell_quote(nf) + " --fs 250 --out " +
+                shell_quote((dir / "n.qrs").string()));
   EXPECT_EQ(r.rc, 0) << r.err;
   EXPECT_TRUE(contains(r.out, "0 beats")) << r.out;
   EXPECT_TRUE(contains(r.err, "no beats detected")) << r.err;
@@ -143,7 +138,7 @@ TEST(CliBeats, FlatShortAndNoiseGiveNoBeatsWithReason) {
 }
 
 TEST(CliBeats, BadInputExit2) {
-  const CliRun r = somna("beats /nonexistent/x.edf");
+  const CliRun r = run_somna("beats /nonexistent/x.edf");
   EXPECT_EQ(r.rc, 2);
   EXPECT_TRUE(contains(r.err, "/nonexistent/x.edf")) << r.err;
   EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << r.err;

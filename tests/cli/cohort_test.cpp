@@ -19,6 +19,7 @@
 #include <thread>
 
 #include "support/cli_run.hpp"
+#include "support/shared_data.hpp"
 
 namespace {
 
@@ -30,7 +31,7 @@ using somna::test::run_somna;
 using somna::test::shell_quote;
 using somna::test::slurp;
 
-const std::string kApnea = std::string(SOMNA_SHARED_DATA) + "/apnea-ecg";
+using somna::test::kApneaEcg;
 const std::string kSource = SOMNA_SOURCE_DIR;
 const std::string kArrayScript = kSource + "/deploy/slurm/somna-array.sbatch";
 const std::string kSummaryScript = kSource + "/deploy/slurm/somna-summary.sbatch";
@@ -52,14 +53,14 @@ struct Cleanup {
 void make_cohort(const fs::path& dir, const std::vector<std::string>& records) {
   for (const std::string& rec : records) {
     for (const char* ext : {".hea", ".qrs", ".apn"}) {
-      fs::copy_file(kApnea + "/" + rec + ext, dir / (rec + ext));
+      fs::copy_file(kApneaEcg + "/" + rec + ext, dir / (rec + ext));
     }
   }
 }
 
 std::vector<std::string> apnea_ecg_records() {
   std::vector<std::string> v;
-  for (const auto& e : fs::directory_iterator(kApnea)) {
+  for (const auto& e : fs::directory_iterator(kApneaEcg)) {
     if (e.path().extension() == ".qrs") v.push_back(e.path().stem().string());
   }
   std::sort(v.begin(), v.end());
@@ -187,7 +188,7 @@ std::string shard_line(int index, size_t n_mine) {
 }
 
 TEST(CliCohortSlow, ShardsFromSlurmAndKubernetesEqualOneUnshardedRun) {
-  if (!fs::exists(kApnea + "/a01.qrs")) GTEST_SKIP() << "no Apnea-ECG data in " << kApnea;
+  if (!fs::exists(kApneaEcg + "/a01.qrs")) GTEST_SKIP() << "no Apnea-ECG data in " << kApneaEcg;
   Cleanup c;
   const fs::path cohort = c.add(fresh_dir("cohort")), ref = c.add(fresh_dir("ref"));
   const fs::path slurm = c.add(fresh_dir("slurm")), k8s = c.add(fresh_dir("k8s"));
@@ -263,7 +264,7 @@ pid_t start_task(const fs::path& cohort, const fs::path& out, const fs::path& lo
 }
 
 TEST(CliCohortSlow, KilledShardLeavesNoHalfReportAndResumesOnlyWhatIsMissing) {
-  if (!fs::exists(kApnea + "/a01.qrs")) GTEST_SKIP() << "no Apnea-ECG data in " << kApnea;
+  if (!fs::exists(kApneaEcg + "/a01.qrs")) GTEST_SKIP() << "no Apnea-ECG data in " << kApneaEcg;
   Cleanup c;
   const fs::path cohort = c.add(fresh_dir("cohort")), out = c.add(fresh_dir("out"));
   const fs::path logs = c.add(fresh_dir("logs"));

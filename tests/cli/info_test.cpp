@@ -12,17 +12,13 @@
 
 #include "io/edf_writer.hpp"
 #include "support/cli_run.hpp"
+#include "support/shared_data.hpp"
 
 namespace {
 
 namespace fs = std::filesystem;
 
-const std::string kSamples = std::string(SOMNA_SHARED_DATA) + "/wfdb-samples";
-
-#define REQUIRE_SHARED(path)                                               \
-  if (!fs::exists(path)) {                                                 \
-    GTEST_SKIP() << "shared data absent (" << (path) << "): test not run"; \
-  }
+using somna::test::kWfdbSamples;
 
 using CliRun = somna::test::CliResult;
 
@@ -40,7 +36,7 @@ CliRun info(const std::string& args) {
 }
 
 TEST(CliInfo, WfdbRecordAsText) {
-  const std::string hea = kSamples + "/100.hea";
+  const std::string hea = kWfdbSamples + "/100.hea";
   REQUIRE_SHARED(hea);
   const CliRun r = info(quote(hea));
   ASSERT_EQ(r.rc, 0) << r.err;
@@ -50,9 +46,9 @@ TEST(CliInfo, WfdbRecordAsText) {
 }
 
 TEST(CliInfo, WfdbRecordAsJson) {
-  const std::string hea = kSamples + "/100.hea";
+  const std::string hea = kWfdbSamples + "/100.hea";
   REQUIRE_SHARED(hea);
-  const CliRun r = info("--json " + quote(kSamples + "/100"));
+  const CliRun r = info("--json " + quote(kWfdbSamples + "/100"));
   ASSERT_EQ(r.rc, 0) << r.err;
   const auto j = nlohmann::json::parse(r.out);
   EXPECT_EQ(j["format"], "WFDB");
@@ -75,7 +71,7 @@ TEST(CliInfo, WfdbRecordAsJson) {
 }
 
 TEST(CliInfo, EdfAsJsonAndChannelChoice) {
-  const std::string edf = kSamples + "/test_generator_2.edf";
+  const std::string edf = kWfdbSamples + "/test_generator_2.edf";
   REQUIRE_SHARED(edf);
   CliRun r = info("--json " + quote(edf));
   ASSERT_EQ(r.rc, 0) << r.err;
@@ -102,7 +98,7 @@ TEST(CliInfo, EdfAsJsonAndChannelChoice) {
 }
 
 TEST(CliInfo, EdfPlusAnnotationsSummarised) {
-  const std::string edf = kSamples + "/test_edfann.edf";
+  const std::string edf = kWfdbSamples + "/test_edfann.edf";
   REQUIRE_SHARED(edf);
   const CliRun r = info("--json " + quote(edf));
   ASSERT_EQ(r.rc, 0) << r.err;
@@ -149,9 +145,9 @@ TEST(CliInfo, CsvNeedsFsWithoutTimeColumn) {
 }
 
 TEST(CliInfo, HeaderShownWhenTheLengthCannotBeFound) {
-  const std::string hea = kSamples + "/drive02-no-len.hea";  // drive02.dat is not in the set
+  const std::string hea = kWfdbSamples + "/drive02-no-len.hea";  // drive02.dat is not in the set
   REQUIRE_SHARED(hea);
-  if (fs::exists(kSamples + "/drive02.dat")) GTEST_SKIP() << "drive02.dat present";
+  if (fs::exists(kWfdbSamples + "/drive02.dat")) GTEST_SKIP() << "drive02.dat present";
   const CliRun r = info("--json " + quote(hea));
   ASSERT_EQ(r.rc, 0) << r.err;
   const auto j = nlohmann::json::parse(r.out);
@@ -162,7 +158,7 @@ TEST(CliInfo, HeaderShownWhenTheLengthCannotBeFound) {
 }
 
 TEST(CliInfo, WarnsAboutAMissingSignalFile) {
-  const std::string hea = kSamples + "/100.hea";
+  const std::string hea = kWfdbSamples + "/100.hea";
   REQUIRE_SHARED(hea);
   const fs::path dir = temp_dir();
   fs::copy_file(hea, dir / "100.hea");

@@ -13,20 +13,15 @@
 #include <sstream>
 
 #include "common/error.hpp"
+#include "support/shared_data.hpp"
 
 namespace somna::io {
 namespace {
 
 namespace fs = std::filesystem;
 
-const std::string kShared = SOMNA_SHARED_DATA;
-const std::string kSamples = kShared + "/wfdb-samples";
-const std::string kApnea = kShared + "/apnea-ecg";
-
-#define REQUIRE_SHARED(path)                                               \
-  if (!fs::exists(path)) {                                                 \
-    GTEST_SKIP() << "shared data absent (" << (path) << "): test not run"; \
-  }
+using test::kApneaEcg;
+using test::kWfdbSamples;
 
 fs::path temp_dir() {
   static int counter = 0;
@@ -294,10 +289,10 @@ TEST(AnnotationFormat, MissingFileNamesIt) {
 }
 
 TEST(AnnotationConformance, Record100AtrMatchesRdann) {
-  REQUIRE_SHARED(kSamples + "/100.atr");
-  const Annotations a = read_annotations(kSamples + "/100", "atr");
+  REQUIRE_SHARED(kWfdbSamples + "/100.atr");
+  const Annotations a = read_annotations(kWfdbSamples + "/100", "atr");
   EXPECT_DOUBLE_EQ(a.fs, 360);  // from 100.hea
-  expect_matches_rdann(a, read_rdann(kSamples + "/target-output/ann-1"));
+  expect_matches_rdann(a, read_rdann(kWfdbSamples + "/target-output/ann-1"));
   size_t beats = 0;
   for (const auto& item : a.items) beats += is_beat_code(item.code);
   // Record 100 of the MIT-BIH Arrhythmia Database: 2273 beats (2239 N, 33 A, 1 V) and one
@@ -307,16 +302,16 @@ TEST(AnnotationConformance, Record100AtrMatchesRdann) {
 }
 
 TEST(AnnotationConformance, Record12726AuxNotesMatchRdann) {
-  REQUIRE_SHARED(kSamples + "/12726.anI");
-  const Annotations a = read_annotations(kSamples + "/12726", "anI");
+  REQUIRE_SHARED(kWfdbSamples + "/12726.anI");
+  const Annotations a = read_annotations(kWfdbSamples + "/12726", "anI");
   EXPECT_DOUBLE_EQ(a.fs, 250);
-  expect_matches_rdann(a, read_rdann(kSamples + "/target-output/ann-2"));
+  expect_matches_rdann(a, read_rdann(kWfdbSamples + "/target-output/ann-2"));
 }
 
 TEST(AnnotationConformance, Record1003CustomLabelsMatchRdann) {
-  REQUIRE_SHARED(kSamples + "/1003.atr");
-  const Annotations a = read_annotations(kSamples + "/1003", "atr");
-  expect_matches_rdann(a, read_rdann(kSamples + "/target-output/ann-3"));
+  REQUIRE_SHARED(kWfdbSamples + "/1003.atr");
+  const Annotations a = read_annotations(kWfdbSamples + "/1003", "atr");
+  expect_matches_rdann(a, read_rdann(kWfdbSamples + "/target-output/ann-3"));
   ASSERT_EQ(a.custom_labels.size(), 6u);
   EXPECT_EQ(a.custom_labels[0].code, 15);
   EXPECT_EQ(a.custom_labels[0].symbol, "c");
@@ -324,13 +319,13 @@ TEST(AnnotationConformance, Record1003CustomLabelsMatchRdann) {
 }
 
 TEST(AnnotationConformance, SampleFilesRoundTrip) {
-  REQUIRE_SHARED(kSamples + "/100.atr");
+  REQUIRE_SHARED(kWfdbSamples + "/100.atr");
   const fs::path dir = temp_dir();
   for (const char* name :
        {"100.atr", "100.qrs", "1003.atr", "12726.anI", "12726.wqrs", "12726.wabp", "03700181.gqrsh",
         "03700181.gqrsl", "03700181.sqrs", "huge.qrs"}) {
     SCOPED_TRACE(name);
-    const Annotations a = read_annotations(kSamples + "/" + name);
+    const Annotations a = read_annotations(kWfdbSamples + "/" + name);
     EXPECT_FALSE(a.items.empty());
     const std::string out = (dir / name).string();
     write_annotations(out, a);
@@ -340,15 +335,15 @@ TEST(AnnotationConformance, SampleFilesRoundTrip) {
 }
 
 TEST(AnnotationConformance, HugeSkipReachesTenBillion) {
-  REQUIRE_SHARED(kSamples + "/huge.qrs");
-  const Annotations a = read_annotations(kSamples + "/huge.qrs");
+  REQUIRE_SHARED(kWfdbSamples + "/huge.qrs");
+  const Annotations a = read_annotations(kWfdbSamples + "/huge.qrs");
   ASSERT_EQ(a.items.size(), 1u);
   EXPECT_EQ(a.items[0].sample, int64_t{10000000000});
 }
 
 TEST(AnnotationApneaEcg, A01LabelsOnePerMinute) {
-  REQUIRE_SHARED(kApnea + "/a01.apn");
-  const Annotations a = read_annotations(kApnea + "/a01", "apn");
+  REQUIRE_SHARED(kApneaEcg + "/a01.apn");
+  const Annotations a = read_annotations(kApneaEcg + "/a01", "apn");
   EXPECT_DOUBLE_EQ(a.fs, 100);  // from a01.hea, whose .dat is absent
   ASSERT_EQ(a.items.size(), 489u);
   size_t apnea = 0;
@@ -358,7 +353,7 @@ TEST(AnnotationApneaEcg, A01LabelsOnePerMinute) {
     apnea += a.items[i].code == ann::APC;
   }
   EXPECT_EQ(apnea, 470u);
-  const Annotations q = read_annotations(kApnea + "/a01.qrs");
+  const Annotations q = read_annotations(kApneaEcg + "/a01.qrs");
   EXPECT_DOUBLE_EQ(q.fs, 100);
   ASSERT_GT(q.items.size(), 20000u);
   for (size_t i = 1; i < q.items.size(); ++i) ASSERT_GT(q.items[i].sample, q.items[i - 1].sample);
@@ -366,9 +361,9 @@ TEST(AnnotationApneaEcg, A01LabelsOnePerMinute) {
 }
 
 TEST(AnnotationApneaEcg, LearningSetTotals) {
-  REQUIRE_SHARED(kApnea + "/a01.apn");
+  REQUIRE_SHARED(kApneaEcg + "/a01.apn");
   size_t minutes = 0, apnea = 0, records = 0;
-  for (const auto& entry : fs::directory_iterator(kApnea)) {
+  for (const auto& entry : fs::directory_iterator(kApneaEcg)) {
     if (entry.path().extension() != ".apn") continue;
     ++records;
     const Annotations a = read_annotations(entry.path().string());

@@ -16,6 +16,7 @@
 #include "io/edf_writer.hpp"
 #include "io/record.hpp"
 #include "io/wfdb_record.hpp"
+#include "support/shared_data.hpp"
 
 namespace somna::io {
 namespace {
@@ -27,12 +28,7 @@ using testing::EdfTestSignal;
 using testing::tal;
 using testing::write_bytes;
 
-const std::string kSamples = std::string(SOMNA_SHARED_DATA) + "/wfdb-samples";
-
-#define REQUIRE_SHARED(path)                                               \
-  if (!fs::exists(path)) {                                                 \
-    GTEST_SKIP() << "shared data absent (" << (path) << "): test not run"; \
-  }
+using test::kWfdbSamples;
 
 class EdfFiles : public ::testing::Test {
  protected:
@@ -499,14 +495,14 @@ TEST(EdfTals, ParsesOnsetsDurationsAndTexts) {
 }
 
 TEST(EdfShared, TestGeneratorMatchesItsWfdbTwin) {
-  const std::string edf = kSamples + "/test_generator_2.edf";
+  const std::string edf = kWfdbSamples + "/test_generator_2.edf";
   REQUIRE_SHARED(edf);
   const Record e = read_record(edf);
   EXPECT_EQ(e.format, "EDF+C");
   ASSERT_TRUE(e.start.has_value());
   EXPECT_EQ(e.start->to_string(), "2009-12-10 12:44:02");
   ASSERT_EQ(e.channels.size(), 11u);  // 12 signals, one of them "EDF Annotations"
-  const Record w = read_wfdb(kSamples + "/test_generator_2.hea", {});
+  const Record w = read_wfdb(kWfdbSamples + "/test_generator_2.hea", {});
   ASSERT_GE(w.channels.size(), 11u);
   size_t compared = 0;
   for (size_t c = 0; c < 11; ++c) {
@@ -532,13 +528,13 @@ TEST(EdfShared, TestGeneratorMatchesItsWfdbTwin) {
 }
 
 TEST(EdfShared, TestGeneratorDecodedLikeLibbiosig) {
-  const std::string edf = kSamples + "/test_generator_2.edf";
+  const std::string edf = kWfdbSamples + "/test_generator_2.edf";
   REQUIRE_SHARED(edf);
   expect_same_as_biosig(edf);
 }
 
 TEST(EdfShared, AnnotationOnlyEdfPlus) {
-  const std::string path = kSamples + "/test_edfann.edf";
+  const std::string path = kWfdbSamples + "/test_edfann.edf";
   REQUIRE_SHARED(path);
   const Record rec = read_record(path);
   EXPECT_EQ(rec.format, "EDF+C");

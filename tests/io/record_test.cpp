@@ -13,18 +13,14 @@
 
 #include "common/error.hpp"
 #include "io/channel_info.hpp"
+#include "support/shared_data.hpp"
 
 namespace somna::io {
 namespace {
 
 namespace fs = std::filesystem;
 
-const std::string kSamples = std::string(SOMNA_SHARED_DATA) + "/wfdb-samples";
-
-#define REQUIRE_SHARED(path)                                               \
-  if (!fs::exists(path)) {                                                 \
-    GTEST_SKIP() << "shared data absent (" << (path) << "): test not run"; \
-  }
+using test::kWfdbSamples;
 
 class RecordFiles : public ::testing::Test {
  protected:
@@ -89,12 +85,12 @@ TEST_F(RecordFiles, UnknownFormatsNameWhatIsKnown) {
 }
 
 TEST(RecordShared, WfdbByHeaderByNameAndByDatFile) {
-  const std::string hea = kSamples + "/100.hea";
+  const std::string hea = kWfdbSamples + "/100.hea";
   REQUIRE_SHARED(hea);
   ReadOptions head;
   head.header_only = true;
   for (const std::string& path :
-       {hea, kSamples + "/100", kSamples + "/100.dat", kSamples + "/100.atr"}) {
+       {hea, kWfdbSamples + "/100", kWfdbSamples + "/100.dat", kWfdbSamples + "/100.atr"}) {
     const Record rec = read_record(path, head);
     EXPECT_EQ(rec.name, "100") << path;
     ASSERT_EQ(rec.channels.size(), 2u) << path;

@@ -15,18 +15,19 @@
 #include <sstream>
 
 #include "common/error.hpp"
+#include "support/shared_data.hpp"
 
 namespace somna::io {
 namespace {
 
 namespace fs = std::filesystem;
 
-const std::string kSamples = std::string(SOMNA_SHARED_DATA) + "/wfdb-samples";
-const std::string kTargets = kSamples + "/target-output";
+using test::kWfdbSamples;
+const std::string kTargets = kWfdbSamples + "/target-output";
 
-#define REQUIRE_SAMPLES()                                                           \
-  if (!fs::exists(kSamples + "/100.hea")) {                                         \
-    GTEST_SKIP() << "shared data absent (" << kSamples << "): conformance not run"; \
+#define REQUIRE_SAMPLES()                                                               \
+  if (!fs::exists(kWfdbSamples + "/100.hea")) {                                         \
+    GTEST_SKIP() << "shared data absent (" << kWfdbSamples << "): conformance not run"; \
   }
 
 using Table = std::vector<std::vector<double>>;
@@ -123,14 +124,14 @@ Record read(const std::string& rec, bool digital, int64_t from = 0, int64_t to =
   r.from = from;
   r.to = to;
   r.channels = std::move(channels);
-  return read_wfdb(kSamples + "/" + rec, o, r);
+  return read_wfdb(kWfdbSamples + "/" + rec, o, r);
 }
 
 TEST(WfdbKnownValues, Record100FirstSample) {
   REQUIRE_SAMPLES();
   ReadOptions o;
   o.keep_digital = true;
-  const Record r = read_wfdb(kSamples + "/100.hea", o);
+  const Record r = read_wfdb(kWfdbSamples + "/100.hea", o);
   ASSERT_EQ(r.channels.size(), 2u);
   const Channel& mlii = r.channels[0];
   EXPECT_EQ(mlii.name, "MLII");
@@ -180,7 +181,7 @@ TEST(WfdbKnownValues, IndexChannelOption) {
   REQUIRE_SAMPLES();
   ReadOptions o;
   o.channel = "1";
-  const Record r = read_wfdb(kSamples + "/100", o);
+  const Record r = read_wfdb(kWfdbSamples + "/100", o);
   ASSERT_EQ(r.channels.size(), 1u);
   EXPECT_EQ(r.channels[0].name, "V5");
 }
@@ -342,7 +343,7 @@ TEST(WfdbConformance, MultiVariableBAcrossSegments) {
   REQUIRE_SAMPLES();
   const std::string rec = "multi-segment/s00001/s00001-2896-10-10-00-31";
   const Table target = load_target("record-multi-variable-b");
-  if (!fs::exists(kSamples + "/multi-segment/s00001/3975656_0011.dat")) {
+  if (!fs::exists(kWfdbSamples + "/multi-segment/s00001/3975656_0011.dat")) {
     // The shared copy lacks segment 0011's signal file (too large to carry): its last frame,
     // row 0 of the target, cannot be read. Reading it must fail naming the file; the rows
     // from the next segments must match.
@@ -387,8 +388,8 @@ TEST(WfdbConformance, EveryFormatReadsAndChecksumsHold) {
                            "s0010_re",    "test01_00s",   "test_generator_2",
                            "v102s"}) {
     SCOPED_TRACE(name);
-    if (!fs::exists(kSamples + "/" + name + ".hea")) continue;
-    const std::string dat_missing = kSamples + "/" + name + ".dat";
+    if (!fs::exists(kWfdbSamples + "/" + name + ".hea")) continue;
+    const std::string dat_missing = kWfdbSamples + "/" + name + ".dat";
     Record r;
     try {
       r = read(name, true);

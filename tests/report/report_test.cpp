@@ -19,6 +19,7 @@
 #include "report/schema_check.hpp"
 #include "report/terminal_report.hpp"
 #include "sim/synthetic_night.hpp"
+#include "support/cli_run.hpp"
 
 namespace somna::report {
 namespace {
@@ -227,12 +228,7 @@ std::string find_chromium() {
   return {};
 }
 
-std::string slurp(const fs::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
+using test::slurp;
 
 TEST(HtmlReportBrowser, RendersInChromium) {
   const std::string chromium = find_chromium();

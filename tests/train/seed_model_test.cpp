@@ -1,7 +1,7 @@
 // The seed network as a model file and a detector: saved with save_seed_model, loaded through
 // load_detector (family "seed-ecg", Somna's own inference), it scores a night in analyze_night
-// with the scores of the network it was saved from (within 1e-5); the ECG is resampled to the model's rate; a night with beats
-// only, or a file with a bad seed architecture, raises ModelError.
+// with the scores of the network it was saved from (within 1e-5); the ECG is resampled to the
+// model's rate; a night with beats only, or a file with a bad seed architecture, raises ModelError.
 #include "model/seed_model.hpp"
 
 #include <gtest/gtest.h>
@@ -10,18 +10,18 @@
 #include "common/error.hpp"
 #include "common/temp_dir.hpp"
 #include "model/model.hpp"
+#include "sim/synthetic_night.hpp"
 #include "train/model_writer.hpp"
 #include "train/threads.hpp"
-#include "sim/synthetic_night.hpp"
 
 using namespace somna;
 using namespace somna::model;
 using namespace somna::train;
-using features::SeedInputSpec;
 using dsp::resample_linear;
+using features::SeedInputSpec;
 
 namespace {
-SeedNetConfig tiny() {
+SeedNetConfig tiny_model_net() {
   SeedNetConfig c;
   c.dims = {8, 12, 16};
   c.depths = {1, 1, 1};
@@ -33,7 +33,7 @@ SeedNetConfig tiny() {
 
 TEST(SeedModel, SaveLoadScoresANightAsTheModule) {
   torch::manual_seed(5);
-  SeedNet net(tiny());
+  SeedNet net(tiny_model_net());
   SeedInputSpec spec;        // 100 Hz
   spec.context_minutes = 1;  // windows overlap the night's edges
   const TempDir dir;

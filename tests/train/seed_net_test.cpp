@@ -1,20 +1,19 @@
 // The seed raw-ECG network: output shapes, attention sums to 1, a pretrained backbone loads by
 // tensor name from a .safetensors file the project writes, gradual unfreezing, save/load gives
 // identical scores, a backbone file lacking tensors raises ModelError.
-#include "train/seed_module.hpp"
-
 #include <gtest/gtest.h>
 
 #include "common/error.hpp"
 #include "common/temp_dir.hpp"
 #include "train/rr_module.hpp"
+#include "train/seed_module.hpp"
 
 using namespace somna::model;
 using namespace somna::train;
 using namespace somna::features;  // SeedInputSpec, normalise_window
 
 namespace {
-SeedNetConfig tiny() {
+SeedNetConfig tiny_seed_net() {
   SeedNetConfig c;
   c.dims = {8, 16};
   c.depths = {1, 1};
@@ -27,7 +26,7 @@ SeedNetConfig tiny() {
 
 TEST(SeedNet, ShapesAndAttention) {
   torch::manual_seed(0);
-  SeedNet net(tiny());
+  SeedNet net(tiny_seed_net());
   net->eval();
   torch::NoGradGuard ng;
   const auto o = net->forward(torch::randn({3, 1, 800}));
@@ -45,9 +44,9 @@ TEST(SeedNet, ShapesAndAttention) {
 
 TEST(SeedNet, PretrainedBackboneLoadsByNameAndUnfreezes) {
   torch::manual_seed(1);
-  SeedNet a(tiny());
+  SeedNet a(tiny_seed_net());
   torch::manual_seed(2);
-  SeedNet b(tiny());
+  SeedNet b(tiny_seed_net());
   a->eval(), b->eval();
   StFile f;
   f.tensors = module_tensors(*a);
@@ -75,16 +74,16 @@ TEST(SeedNet, PretrainedBackboneLoadsByNameAndUnfreezes) {
 
 TEST(SeedNet, SaveLoadGivesIdenticalScores) {
   torch::manual_seed(3);
-  SeedNet a(tiny());
+  SeedNet a(tiny_seed_net());
   a->eval();
   StFile f;
   f.tensors = module_tensors(*a);
-  f.metadata["somna.architecture"] = tiny().to_json();
+  f.metadata["somna.architecture"] = tiny_seed_net().to_json();
   const somna::TempDir dir;
   const std::string path = dir.path() + "/full.safetensors";
   write_safetensors(path, f);
   torch::manual_seed(4);
-  SeedNet b(tiny());
+  SeedNet b(tiny_seed_net());
   b->eval();
   load_module_tensors(*b, read_safetensors(path).tensors, path);
   torch::NoGradGuard ng;

@@ -18,7 +18,7 @@ using namespace somna;
 
 namespace {
 
-model::SeedNetConfig tiny() {
+model::SeedNetConfig tiny_trainer_net() {
   model::SeedNetConfig c;
   c.dims = {8, 12, 16};
   c.depths = {1, 1, 1};
@@ -30,7 +30,7 @@ model::SeedNetConfig tiny() {
 
 train::SeedTrainOptions tiny_options() {
   train::SeedTrainOptions o;
-  o.net = tiny();
+  o.net = tiny_trainer_net();
   o.input.context_minutes = 0;
   o.epochs = 3;
   o.batch = 8;

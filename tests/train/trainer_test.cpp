@@ -62,7 +62,7 @@ std::vector<train::LabelledNight> synthetic_set(size_t count, size_t minutes) {
   return v;
 }
 
-train::TrainOptions tiny() {
+train::TrainOptions tiny_rr_options() {
   train::TrainOptions o;
   o.epochs = 3;
   o.batch = 4;
@@ -96,9 +96,9 @@ TEST(Folds, ByRecordBalancedOverGroups) {
 TEST(Trainer, DeterministicForASeed) {
   const auto data = synthetic_set(3, 40);
   const train::TorchThreads process(2);  // the options' 1 thread is for the training only
-  const auto r1 = train::train_rr(data, {0, 1}, {2}, tiny());
+  const auto r1 = train::train_rr(data, {0, 1}, {2}, tiny_rr_options());
   EXPECT_EQ(at::get_num_threads(), 2);
-  const auto r2 = train::train_rr(data, {0, 1}, {2}, tiny());
+  const auto r2 = train::train_rr(data, {0, 1}, {2}, tiny_rr_options());
   const auto p1 = train::predict_night(r1.net, data[2], 2).p;
   const auto p2 = train::predict_night(r2.net, data[2], 2).p;
   ASSERT_EQ(p1.size(), 40u);
@@ -114,7 +114,7 @@ struct ResumeRuns {
 ResumeRuns train_straight_and_resumed(const std::vector<train::LabelledNight>& data) {
   const TempDir dir;
   const std::string ck = dir.path() + "/ck";
-  auto o = tiny();
+  auto o = tiny_rr_options();
   auto full = train::train_rr(data, {0, 1}, {2}, o);
   o.checkpoint = ck;
   auto interrupted = o;
@@ -149,7 +149,7 @@ TEST(Trainer, ResumeBeforeAnyDefinedValidationAucKeepsNoBestEpoch) {
 
 TEST(TrainerSlow, LearnsSyntheticNights) {
   const auto data = synthetic_set(6, 90);
-  auto o = tiny();
+  auto o = tiny_rr_options();
   o.epochs = 12;
   o.steps_per_epoch = 8;
   o.crop_minutes = 32;
@@ -199,7 +199,7 @@ TEST(DatasetApneaEcg, LoadsRecordWithLabelsAndAhi) {
 
 TEST(Trainer, LastEpochKeepsTheLastEpochNotTheBestOnValidation) {
   const auto data = synthetic_set(3, 40);
-  auto o = tiny();
+  auto o = tiny_rr_options();
   o.epochs = 4;
   o.select_best = false;
   o.patience = 1;  // no early stopping either: nothing is chosen on the validation record
@@ -213,7 +213,7 @@ TEST(Trainer, FourChannelsGruAndLabelSmoothing) {
   features::RRFeatureSpec spec;
   spec.channels = 4;
   for (auto& n : data) n.features = features::rr_features(n.input.rr, n.input.n_minutes, spec);
-  auto o = tiny();
+  auto o = tiny_rr_options();
   o.net.in_channels = 4;
   o.net.gru_hidden = 8;
   o.label_smoothing = 0.1;
@@ -224,5 +224,5 @@ TEST(Trainer, FourChannelsGruAndLabelSmoothing) {
   EXPECT_EQ(p, train::predict_night(r2.net, data[2], 4).p);  // still deterministic
   for (const auto& e : r1.curve) EXPECT_TRUE(std::isfinite(e.train_loss));
   // A network of 2 channels refuses 4-channel features.
-  EXPECT_THROW(train::train_rr(data, {0, 1}, {2}, tiny()), somna::train::DatasetError);
+  EXPECT_THROW(train::train_rr(data, {0, 1}, {2}, tiny_rr_options()), somna::train::DatasetError);
 }
