@@ -55,6 +55,7 @@ test-asan: setup
 bench: build
 	@scripts/bench $(BUILD)
 	@scripts/bench-process $(SOMNA)
+	@scripts/bench-server $(SOMNA)
 
 # libFuzzer on every parser and on upload staging, FUZZ_SECONDS each (default 60), one target at a
 # time; found inputs that add coverage are merged into fuzz/corpus (docs/fuzzing.md). FUZZ_CPU=N

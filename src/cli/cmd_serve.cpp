@@ -34,7 +34,7 @@ struct ServeArgs {
 
 int run_serve(ServeArgs a) {
   spdlog::set_level(spdlog::level::from_str(a.log_level));
-  give_large_blocks_back();  // not main's keep_freed_memory_for_reuse(): idle RSS matters here
+  keep_freed_memory_in_one_heap();  // not main's policy: given back when idle (idle RSS)
   if (a.opt.token.empty()) {
     if (const char* t = std::getenv("SOMNA_TOKEN")) a.opt.token = t;
   }

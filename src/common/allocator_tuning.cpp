@@ -46,12 +46,19 @@ void keep_freed_memory_for_reuse() {
 #endif
 }
 
-void give_large_blocks_back() {
+void keep_freed_memory_in_one_heap() {
 #if defined(__GLIBC__)
-  mallopt(M_TOP_PAD, 128 * 1024);  // glibc's default
-  mallopt(M_MMAP_THRESHOLD, 256 * 1024);
-  mallopt(M_TRIM_THRESHOLD, 128 * 1024);
+  mallopt(M_ARENA_MAX, 1);         // before the server starts its threads
+  mallopt(M_TOP_PAD, 128 * 1024);  // glibc's default: grown as uploads need, not 64 MB ahead
+  mallopt(M_MMAP_THRESHOLD, static_cast<int>(32 * kMiB));
+  mallopt(M_TRIM_THRESHOLD, static_cast<int>(256 * kMiB));  // given back when idle instead
   malloc_trim(0);  // the heap grown ahead by keep_freed_memory_for_reuse(), if main() did
+#endif
+}
+
+void give_free_memory_back() {
+#if defined(__GLIBC__)
+  malloc_trim(0);
 #endif
 }
 

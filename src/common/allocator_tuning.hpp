@@ -11,7 +11,7 @@
 // then fault in 2 MB at a time, not 4 KB (8-hour night: ~5,000 -> ~900 page faults, analysis
 // 0.13 -> 0.08 s whole process; RSS counts only the pages touched).
 // Set at the start of the `somna` program (not by the library or the Python module, which live in
-// someone else's process); `somna serve` then chooses the opposite (give_large_blocks_back).
+// someone else's process); `somna serve` then chooses its own (keep_freed_memory_in_one_heap).
 
 namespace somna {
 
@@ -19,9 +19,17 @@ namespace somna {
 // grown ahead in huge pages (madvise). A no-op where the C library is not glibc.
 void keep_freed_memory_for_reuse();
 
-// The server's policy: upload bodies and parsed parts are megabytes each, spread over connection
-// threads; blocks over 256 KB are mapped and given back on free, and the heap trimmed at glibc's
-// default 128 KB, so that no connection thread's heap keeps a past upload's memory (idle RSS).
-void give_large_blocks_back();
+// The server's policy: an upload's body, parts and analysis (~40 MB for an 8-hour night) are
+// allocated on connection and worker threads. All threads share the one heap (by default each
+// would get an arena of its own, whose free top malloc_trim cannot return), blocks up to 32 MB
+// come from it, and freed memory stays for the next upload: back-to-back uploads reuse mapped
+// pages instead of faulting in and zeroing each anew. give_free_memory_back() returns it; the
+// server calls that once it has been idle a moment (server/idle_trim.hpp). Also gives back what
+// keep_freed_memory_for_reuse() grew ahead.
+void keep_freed_memory_in_one_heap();
+
+// Returns the heap's free memory to the kernel (malloc_trim). A no-op where the C library is not
+// glibc.
+void give_free_memory_back();
 
 }  // namespace somna

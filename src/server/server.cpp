@@ -17,6 +17,7 @@
 #include <thread>
 
 #include "analysis/night_report.hpp"
+#include "common/allocator_tuning.hpp"
 #include "common/error.hpp"
 #include "io/record.hpp"
 #include "model/model.hpp"
@@ -26,6 +27,7 @@
 #include "server/admission.hpp"
 #include "server/connection.hpp"
 #include "server/http_error.hpp"
+#include "server/idle_trim.hpp"
 #include "server/listener.hpp"
 #include "server/predict_response.hpp"
 #include "server/raw_response.hpp"
@@ -159,6 +161,8 @@ struct Server::Impl {
   std::mutex uploads_mutex;
   int uploads = 0;
   uint64_t upload_bytes = 0;
+  // The heap's free memory goes back to the kernel a second after the last upload is answered.
+  IdleTrim idle_trim{std::chrono::seconds(1), give_free_memory_back};
   std::unique_ptr<Listener> listener;
   std::unique_ptr<httplib::ThreadPool> light_threads, upload_threads;
   std::atomic<bool> serving{false};
@@ -268,6 +272,7 @@ struct Server::Impl {
     }
     ++uploads;
     upload_bytes += bytes;
+    idle_trim.busy();
     return std::nullopt;
   }
 
@@ -275,6 +280,7 @@ struct Server::Impl {
     std::lock_guard<std::mutex> lock(uploads_mutex);
     --uploads;
     upload_bytes -= bytes;
+    idle_trim.idle();
   }
 
   void on_head(std::shared_ptr<Connection> c, std::string_view head_bytes) {

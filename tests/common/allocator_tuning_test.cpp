@@ -1,7 +1,8 @@
 // The somna program's malloc policy (common/allocator_tuning.hpp), read back from glibc's own
 // accounting: after keep_freed_memory_for_reuse() a night-sized buffer freed stays in the heap for
 // the next night, and lies in memory advised for transparent huge pages (the kernel's own account,
-// /proc/self/smaps); after give_large_blocks_back() it is mapped apart and returned on free.
+// /proc/self/smaps); under the server's keep_freed_memory_in_one_heap() an upload freed on another
+// thread stays in the one heap until give_free_memory_back() returns it.
 
 #include "common/allocator_tuning.hpp"
 
@@ -12,33 +13,26 @@
 #include <fstream>
 #include <sstream>
 #include <string>
+#include <thread>
 #include <vector>
 
 #if defined(__GLIBC__)
 #include <malloc.h>
 #endif
 
+#include "support/sanitizer.hpp"
+
 namespace somna {
 namespace {
 
-#if defined(__SANITIZE_ADDRESS__)
-constexpr bool kSanitized = true;  // the sanitizer's allocator replaces glibc's
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer)
-constexpr bool kSanitized = true;
-#else
-constexpr bool kSanitized = false;
-#endif
-#else
-constexpr bool kSanitized = false;
-#endif
+using test::kUnderSanitizer;
 
 constexpr size_t kNightFloats = 3'000'000;  // an 8-hour 100 Hz lead: 12 MB
 constexpr size_t kNightBytes = kNightFloats * sizeof(float);
 
 #if defined(__GLIBC__)
 TEST(AllocatorTuning, AFreedNightBufferStaysInTheHeapForTheNext) {
-  if (kSanitized) GTEST_SKIP() << "under a sanitizer, glibc's malloc is not the allocator";
+  if (kUnderSanitizer) GTEST_SKIP() << "under a sanitizer, glibc's malloc is not the allocator";
   keep_freed_memory_for_reuse();
   {
     std::vector<float> night(kNightFloats, 1.f);
@@ -67,7 +61,7 @@ std::string smaps_entry_of(const void* a) {
 }
 
 TEST(AllocatorTuning, ANightBufferLiesInMemoryAdvisedForHugePages) {
-  if (kSanitized) GTEST_SKIP() << "under a sanitizer, glibc's malloc is not the allocator";
+  if (kUnderSanitizer) GTEST_SKIP() << "under a sanitizer, glibc's malloc is not the allocator";
   std::ifstream thp("/sys/kernel/mm/transparent_hugepage/enabled");
   const std::string mode((std::istreambuf_iterator<char>(thp)), std::istreambuf_iterator<char>());
   if (mode.empty() || mode.find("[never]") != std::string::npos)
@@ -86,18 +80,32 @@ TEST(AllocatorTuning, ANightBufferLiesInMemoryAdvisedForHugePages) {
   }
 }
 
-TEST(AllocatorTuning, TheServersPolicyMapsLargeBlocksApartAndGivesThemBack) {
-  if (kSanitized) GTEST_SKIP() << "under a sanitizer, glibc's malloc is not the allocator";
-  give_large_blocks_back();
-  // Larger than any block the tests before freed: glibc serves a request from a free block of
-  // the heap that fits before it maps one, and those blocks are the tests', not the server's.
-  constexpr size_t kUploadFloats = 3 * kNightFloats;  // a three-lead night
-  const size_t mapped_before = mallinfo2().hblkhd;
-  {
-    std::vector<float> upload(kUploadFloats, 1.f);
-    EXPECT_GE(mallinfo2().hblkhd, mapped_before + kUploadFloats * sizeof(float));
+// Resident memory of this process (VmRSS), in bytes.
+size_t resident_bytes() {
+  std::ifstream in("/proc/self/status");
+  std::string line;
+  while (std::getline(in, line)) {
+    if (line.rfind("VmRSS:", 0) == 0) return size_t(std::stoull(line.substr(6))) * 1024;
   }
-  EXPECT_EQ(mallinfo2().hblkhd, mapped_before);
+  return 0;
+}
+
+TEST(AllocatorTuning, TheServersPolicyKeepsAThreadsFreedUploadUntilGivenBack) {
+  if (kUnderSanitizer) GTEST_SKIP() << "under a sanitizer, glibc's malloc is not the allocator";
+  keep_freed_memory_in_one_heap();
+  give_free_memory_back();                          // what the tests before left free
+  constexpr size_t kUploadBytes = 2 * kNightBytes;  // a two-lead night, under the 32 MB bound
+  const size_t mapped_before = mallinfo2().hblkhd, rss0 = resident_bytes();
+  // Allocated and freed on another thread, as on the server's connection and worker threads.
+  std::thread([&] {
+    std::vector<char> upload(kUploadBytes, 1);
+    EXPECT_EQ(mallinfo2().hblkhd, mapped_before) << "the upload was mapped apart from the heap";
+  }).join();
+  const size_t rss1 = resident_bytes();
+  EXPECT_GE(rss1, rss0 + kUploadBytes * 3 / 4) << "the freed upload was given back at once";
+  give_free_memory_back();
+  // Given back: a thread arena's free top would have stayed resident.
+  EXPECT_LT(resident_bytes(), rss0 + kUploadBytes / 4) << rss0 << " -> " << rss1;
   keep_freed_memory_for_reuse();  // leave the process as main() sets it
 }
 #endif

@@ -1,12 +1,14 @@
 // `somna serve` as a process: the startup line, serving, the access log (refusals of the
-// listener included), and a graceful stop on SIGTERM that finishes the upload in flight before
-// exiting 0.
+// listener included), a graceful stop on SIGTERM that finishes the upload in flight before
+// exiting 0, and the memory of past uploads given back once the server is idle.
 
 #include <gtest/gtest.h>
 
+#include <cstdio>
 #include <future>
 
 #include "server_harness.hpp"
+#include "support/sanitizer.hpp"
 
 namespace somna::server::testing {
 namespace {
@@ -54,6 +56,35 @@ TEST(ServeCli, StartsServesAndStopsGracefullyOnSigterm) {
   EXPECT_NE(after.find("GET /health 200 "), std::string::npos) << after;
   EXPECT_NE(after.find("POST /predict 200 "), std::string::npos) << after;
   EXPECT_NE(after.find("127.0.0.1 - - 431 "), std::string::npos) << after;
+}
+
+TEST(ServeCli, GivesTheUploadsMemoryBackOnceIdle) {
+  if (test::kUnderSanitizer)
+    GTEST_SKIP() << "under a sanitizer, glibc's malloc is not the allocator";
+  ScratchDir d;
+  const std::string log = d.str() + "/serve.log";
+  ChildServer child({"--threads", "2", "--log-level", "warn"}, log);
+  ASSERT_TRUE(child.wait_ready(120)) << read_bytes(log);
+  const uint64_t rss0 = child.rss_bytes();
+  httplib::Client c("127.0.0.1", child.port());
+  c.set_read_timeout(120, 0);
+  for (int i = 0; i < 3; ++i) {  // kept in the heap between uploads (the next one reuses it)
+    auto r = c.Post("/predict", sample_upload());
+    ASSERT_TRUE(r) << httplib::to_string(r.error());
+    ASSERT_EQ(r->status, 200) << r->body.substr(0, 300);
+  }
+  const uint64_t rss_busy = child.rss_bytes();
+  // Given back a second after the last answer; allow for a slow machine.
+  constexpr uint64_t kSlack = 6 << 20;
+  uint64_t rss_idle = rss_busy;
+  for (int i = 0; i < 200 && rss_idle >= rss0 + kSlack; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    rss_idle = child.rss_bytes();
+  }
+  EXPECT_LT(rss_idle, rss0 + kSlack) << "RSS at start " << rss0 / 1024 << " KB, after the uploads "
+                                     << rss_busy / 1024 << " KB, idle " << rss_idle / 1024 << " KB";
+  std::printf("RSS at start %.1f MB, after 3 uploads %.1f MB, idle %.1f MB\n", rss0 / 1048576.0,
+              rss_busy / 1048576.0, rss_idle / 1048576.0);
 }
 
 TEST(ServeCli, RefusesABusyPortAndBadTls) {
