@@ -5,6 +5,7 @@
 #include <fmt/format.h>
 
 #include "common/error.hpp"
+#include "nn/gemm.hpp"
 
 namespace somna::model {
 
@@ -31,6 +32,7 @@ nn::Linear Weights::linear(const std::string& name, int in, int out, bool bias) 
   l.in = in, l.out = out;
   l.weight = take(name + ".weight", {out, in});
   if (bias) l.bias = take(name + ".bias", {out});
+  l.packed = nn::pack_rows(l.weight.data(), out, in);
   return l;
 }
 
@@ -63,6 +65,7 @@ nn::Recurrent Weights::recurrent(const std::string& name, nn::Recurrent::Cell ce
     d.w_hh = take(name + ".weight_hh" + l, {gh, hidden});
     d.b_ih = take(name + ".bias_ih" + l, {gh});
     d.b_hh = take(name + ".bias_hh" + l, {gh});
+    d.w_hh_packed = nn::pack_rows(d.w_hh.data(), gh, hidden);
     return d;
   };
   r.forward_dir = direction("");

@@ -27,8 +27,8 @@ constexpr int kPanel = 16;
 
 template <typename Vec, int kParts>
 [[gnu::always_inline]] inline void nt_rows(int rows, int k, const float* a, int lda,
-                                           const float* panel, int cols, float beta, float* c,
-                                           int ldc) {
+                                           const float* panel, size_t stride, int cols, float beta,
+                                           float* c, int ldc) {
   constexpr int kWidth = kPanel / kParts;
   // rows is 4 or 1; with 1 the other accumulators are computed on row 0 again and dropped.
   const float* a1 = rows == 4 ? a + lda : a;
@@ -39,7 +39,7 @@ template <typename Vec, int kParts>
     const float x0 = a[kk], x1 = a1[kk], x2 = a2[kk], x3 = a3[kk];
     for (int q = 0; q < kParts; ++q) {
       Vec bv;
-      std::memcpy(&bv, panel + size_t(kk) * kPanel + q * kWidth, sizeof bv);
+      std::memcpy(&bv, panel + size_t(kk) * stride + q * kWidth, sizeof bv);
       s0[q] += x0 * bv, s1[q] += x1 * bv, s2[q] += x2 * bv, s3[q] += x3 * bv;
     }
   }
@@ -52,10 +52,8 @@ template <typename Vec, int kParts>
   }
 }
 
-template <typename Vec, int kParts>
-[[gnu::always_inline]] inline void gemm_nt(int m, int n, int k, const float* a, int lda,
-                                           const float* b, int ldb, float beta, float* c, int ldc) {
-  thread_local std::vector<float> panels;
+// b [n][k] into panels of kPanel rows laid out [k][kPanel] (zero rows past n).
+void pack_panels(const float* b, int ldb, int n, int k, std::vector<float>& panels) {
   const int n_panels = (n + kPanel - 1) / kPanel;
   panels.assign(size_t(n_panels) * size_t(k) * kPanel, 0.f);
   for (int p = 0; p < n_panels; ++p)
@@ -64,51 +62,131 @@ template <typename Vec, int kParts>
       float* dst = panels.data() + size_t(p) * size_t(k) * kPanel + j;
       for (int kk = 0; kk < k; ++kk) dst[size_t(kk) * kPanel] = bj[kk];
     }
+}
+
+// Columns [j0, j1) of b [k][n] (fewer than kPanel) as one panel [k][kPanel], zero-padded.
+void pack_panels_of_columns(const float* b, int ldb, int j0, int j1, int k,
+                            std::vector<float>& panel) {
+  panel.assign(size_t(k) * kPanel, 0.f);
+  for (int kk = 0; kk < k; ++kk)
+    std::copy(b + size_t(kk) * size_t(ldb) + j0, b + size_t(kk) * size_t(ldb) + j1,
+              panel.data() + size_t(kk) * kPanel);
+}
+
+template <typename Vec, int kParts>
+[[gnu::always_inline]] inline void gemm_nt(int m, int n, int k, const float* a, int lda,
+                                           const float* panels, float beta, float* c, int ldc) {
+  const int n_panels = (n + kPanel - 1) / kPanel;
   for (int i = 0; i < m;) {
     const int rows = m - i >= 4 ? 4 : 1;
     const float* ai = a + size_t(i) * size_t(lda);
     for (int p = 0; p < n_panels; ++p)
-      nt_rows<Vec, kParts>(rows, k, ai, lda, panels.data() + size_t(p) * size_t(k) * kPanel,
+      nt_rows<Vec, kParts>(rows, k, ai, lda, panels + size_t(p) * size_t(k) * kPanel, kPanel,
                            std::min(kPanel, n - p * kPanel), beta,
                            c + size_t(i) * size_t(ldc) + size_t(p) * kPanel, ldc);
     i += rows;
   }
 }
 
-using GemmNt = void (*)(int, int, int, const float*, int, const float*, int, float, float*, int);
+// a · b (a pointwise or im2col convolution: a [m][k] weights times b [k][n] inputs) by the same
+// register blocks: sixteen columns of b's rows are already a panel (row stride ldb); the last
+// columns, fewer than sixteen, are copied into one, zero-padded.
+template <typename Vec, int kParts>
+[[gnu::always_inline]] inline void gemm_nn(int m, int n, int k, const float* a, int lda,
+                                           const float* b, int ldb, float beta, float* c, int ldc) {
+  const int full = n / kPanel * kPanel;
+  thread_local std::vector<float> tail;
+  if (full < n) pack_panels_of_columns(b, ldb, full, n, k, tail);
+  for (int i = 0; i < m;) {
+    const int rows = m - i >= 4 ? 4 : 1;
+    const float* ai = a + size_t(i) * size_t(lda);
+    float* ci = c + size_t(i) * size_t(ldc);
+    for (int j = 0; j < full; j += kPanel)
+      nt_rows<Vec, kParts>(rows, k, ai, lda, b + j, size_t(ldb), kPanel, beta, ci + j, ldc);
+    if (full < n)
+      nt_rows<Vec, kParts>(rows, k, ai, lda, tail.data(), kPanel, n - full, beta, ci + full, ldc);
+    i += rows;
+  }
+}
+
+using GemmNt = void (*)(int, int, int, const float*, int, const float*, float, float*, int);
+using GemmNn = void (*)(int, int, int, const float*, int, const float*, int, float, float*, int);
 
 #if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
 [[gnu::target("avx512f")]] void gemm_nt_avx512(int m, int n, int k, const float* a, int lda,
-                                               const float* b, int ldb, float beta, float* c,
-                                               int ldc) {
-  gemm_nt<Vec16, 1>(m, n, k, a, lda, b, ldb, beta, c, ldc);
+                                               const float* panels, float beta, float* c, int ldc) {
+  gemm_nt<Vec16, 1>(m, n, k, a, lda, panels, beta, c, ldc);
 }
 [[gnu::target("avx2")]] void gemm_nt_avx2(int m, int n, int k, const float* a, int lda,
+                                          const float* panels, float beta, float* c, int ldc) {
+  gemm_nt<Vec8, 2>(m, n, k, a, lda, panels, beta, c, ldc);
+}
+[[gnu::target("avx512f")]] void gemm_nn_avx512(int m, int n, int k, const float* a, int lda,
+                                               const float* b, int ldb, float beta, float* c,
+                                               int ldc) {
+  gemm_nn<Vec16, 1>(m, n, k, a, lda, b, ldb, beta, c, ldc);
+}
+[[gnu::target("avx2")]] void gemm_nn_avx2(int m, int n, int k, const float* a, int lda,
                                           const float* b, int ldb, float beta, float* c, int ldc) {
-  gemm_nt<Vec8, 2>(m, n, k, a, lda, b, ldb, beta, c, ldc);
+  gemm_nn<Vec8, 2>(m, n, k, a, lda, b, ldb, beta, c, ldc);
 }
 GemmNt gemm_nt_for_cpu() {
   return for_simd_level<GemmNt>(&gemm_nt_avx512, &gemm_nt_avx2);
+}
+GemmNn gemm_nn_for_cpu() {
+  return for_simd_level<GemmNn>(&gemm_nn_avx512, &gemm_nn_avx2);
 }
 #else
 GemmNt gemm_nt_for_cpu() {
   return nullptr;
 }
+GemmNn gemm_nn_for_cpu() {
+  return nullptr;
+}
 #endif
+
+void blas_gemm(bool trans_a, bool trans_b, int m, int n, int k, const float* a, int lda,
+               const float* b, int ldb, float beta, float* c, int ldc) {
+  blas_library().sgemm(CblasRowMajor, trans_a ? CblasTrans : CblasNoTrans,
+                       trans_b ? CblasTrans : CblasNoTrans, m, n, k, 1.f, a, lda, b, ldb, beta, c,
+                       ldc);
+}
 
 }  // namespace
 
 void gemm(bool trans_a, bool trans_b, int m, int n, int k, const float* a, int lda, const float* b,
           int ldb, float beta, float* c, int ldc) {
-  if (!trans_a && trans_b && m >= 4) {
+  if (!trans_a && trans_b) {
     if (const GemmNt blocked = gemm_nt_for_cpu()) {
+      thread_local std::vector<float> panels;
+      pack_panels(b, ldb, n, k, panels);
+      blocked(m, n, k, a, lda, panels.data(), beta, c, ldc);
+      return;
+    }
+  }
+  if (!trans_a && !trans_b) {
+    if (const GemmNn blocked = gemm_nn_for_cpu()) {
       blocked(m, n, k, a, lda, b, ldb, beta, c, ldc);
       return;
     }
   }
-  blas_library().sgemm(CblasRowMajor, trans_a ? CblasTrans : CblasNoTrans,
-                       trans_b ? CblasTrans : CblasNoTrans, m, n, k, 1.f, a, lda, b, ldb, beta, c,
-                       ldc);
+  blas_gemm(trans_a, trans_b, m, n, k, a, lda, b, ldb, beta, c, ldc);
+}
+
+std::vector<float> pack_rows(const float* b, int n, int k) {
+  std::vector<float> panels;
+  if (gemm_nt_for_cpu()) pack_panels(b, k, n, k, panels);
+  return panels;
+}
+
+void gemm_packed(int m, int n, int k, const float* a, int lda, const float* b,
+                 const std::vector<float>& packed, float beta, float* c, int ldc) {
+  const GemmNt blocked = gemm_nt_for_cpu();
+  if (blocked && !packed.empty()) {
+    blocked(m, n, k, a, lda, packed.data(), beta, c, ldc);
+  } else {
+    gemm(false, true, m, n, k, a, lda, b, k, beta, c, ldc);
+  }
 }
 
 }  // namespace somna::nn

@@ -242,7 +242,7 @@ void fold_batch_norm(Conv1d& conv, const BatchNorm& bn, int first) {
 
 void Linear::forward(const float* x, int rows, float* y) const {
   if (rows <= 0) return;
-  gemm(false, true, rows, out, in, x, in, weight.data(), in, 0.f, y, out);
+  gemm_packed(rows, out, in, x, in, weight.data(), packed, 0.f, y, out);
   if (bias.empty()) return;
   for (int r = 0; r < rows; ++r) {
     float* yr = y + size_t(r) * size_t(out);

@@ -36,6 +36,7 @@ struct Linear {
   int in = 0, out = 0;
   std::vector<float> weight;  // [out][in]
   std::vector<float> bias;    // [out], or empty
+  std::vector<float> packed;  // weight packed for the product (pack_rows), or empty
   // x: [rows][in] -> y: [rows][out].
   void forward(const float* x, int rows, float* y) const;
 };

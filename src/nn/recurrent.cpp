@@ -31,7 +31,7 @@ void run_direction(const Recurrent& r, const Recurrent::Direction& d, bool rever
     const int tau = reverse ? t - 1 - s : s;
     for (int b = 0; b < batch; ++b)
       std::copy(d.b_hh.begin(), d.b_hh.end(), hp + size_t(b) * size_t(gh));
-    gemm(false, true, batch, gh, h, state, h, d.w_hh.data(), h, 1.f, hp, gh);
+    gemm_packed(batch, gh, h, state, h, d.w_hh.data(), d.w_hh_packed, 1.f, hp, gh);
     for (int b = 0; b < batch; ++b) {
       const float* gx = xp + (size_t(b) * size_t(t) + size_t(tau)) * size_t(gh);
       float* g = hp + size_t(b) * size_t(gh);  // the step's gates, overwritten as they are used

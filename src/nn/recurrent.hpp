@@ -13,6 +13,7 @@ struct Recurrent {
   enum class Cell { Gru, Lstm };
   struct Direction {
     std::vector<float> w_ih, w_hh, b_ih, b_hh;
+    std::vector<float> w_hh_packed;  // w_hh packed for the step's product (pack_rows), or empty
   };
   Cell cell = Cell::Gru;
   int in = 0, hidden = 0;
