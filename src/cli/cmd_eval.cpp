@@ -116,11 +116,8 @@ std::map<std::string, std::vector<uint8_t>> labels_from_file(const std::string& 
 // label file for part of the night, or for another night): only the labelled ones are scored.
 void warn_if_partly_labelled(const EvalArgs& a, const std::string& record, size_t labelled,
                              size_t minutes) {
-  if (labelled * 10 >= minutes * 9) return;
-  std::cerr << fmt::format(
-      "warning: {}: the reference labels ({}) cover {} of its {} minutes; only those are "
-      "scored\n",
-      record, a.labels_csv.empty() ? a.data : a.labels_csv, labelled, minutes);
+  std::cerr << train::partly_labelled_warning(record, a.labels_csv.empty() ? a.data : a.labels_csv,
+                                              labelled, minutes, "scored");
 }
 
 // --predictions: another system's minute probabilities, references from the CSV's truth column

@@ -29,6 +29,15 @@ size_t count_labelled(const std::vector<uint8_t>& labels) {
       std::count_if(labels.begin(), labels.end(), [](uint8_t v) { return v != kUnlabelled; }));
 }
 
+std::string partly_labelled_warning(const std::string& record, const std::string& source,
+                                    size_t labelled, size_t minutes, const std::string& used) {
+  if (labelled * 10 >= minutes * 9) return {};
+  return fmt::format(
+      "warning: {}: the reference labels ({}) cover {} of its {} minutes; only those "
+      "are {}\n",
+      record, source, labelled, minutes, used);
+}
+
 std::map<std::string, double> read_reference_ahi(const std::string& path) {
   std::map<std::string, double> out;
   std::ifstream in(path);

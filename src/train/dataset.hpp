@@ -24,6 +24,12 @@ constexpr uint8_t kUnlabelled = 255;
 // Minutes labelled 0 or 1 among per-minute labels.
 size_t count_labelled(const std::vector<uint8_t>& labels);
 
+// The warning `somna eval` and `somna train` give when a night's reference labels cover under
+// 90 % of its minutes (a label file for part of the night): "warning: RECORD: the reference
+// labels (SOURCE) cover L of its M minutes; only those are USED"; empty when they cover enough.
+std::string partly_labelled_warning(const std::string& record, const std::string& source,
+                                    size_t labelled, size_t minutes, const std::string& used);
+
 struct LabelledNight {
   std::string name;             // record name, e.g. "a01"
   std::string group;            // first letter for Apnea-ECG (a/b/c/x), used to balance folds

@@ -24,6 +24,7 @@ struct RunOptions;
 struct RecordInfo {
   std::string name, group;
   size_t minutes = 0, apnea = 0;  // labelled minutes, apnea among them
+  size_t night_minutes = 0;       // the night's minutes, labelled or not
 };
 
 RecordInfo record_info(const std::string& name, const std::string& group,

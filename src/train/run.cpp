@@ -62,6 +62,10 @@ std::vector<RecordInfo> load_records(Family& family, const RunOptions& o) {
   std::cerr << "loading " << o.data << " ...\n";
   std::vector<RecordInfo> records = family.load();
   std::cerr << fmt::format("{} labelled nights\n", records.size());
+  const std::string source = o.dataset.labels_csv.empty() ? o.data : o.dataset.labels_csv;
+  for (const RecordInfo& r : records)
+    std::cerr << partly_labelled_warning(r.name, source, r.minutes, r.night_minutes,
+                                         "learned from and scored");
   return records;
 }
 
@@ -256,7 +260,7 @@ void write_curves(const RunOptions& o, const Curves& curves) {
 
 RecordInfo record_info(const std::string& name, const std::string& group,
                        const std::vector<uint8_t>& labels) {
-  RecordInfo r{name, group, count_labelled(labels), 0};
+  RecordInfo r{name, group, count_labelled(labels), 0, labels.size()};
   for (uint8_t l : labels) r.apnea += l == 1;
   return r;
 }

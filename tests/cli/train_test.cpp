@@ -54,6 +54,34 @@ void write_record(const fs::path& dir, const std::string& name, uint64_t seed) {
 
 }  // namespace
 
+// A label file that covers only part of a night: training says so, naming the night and the file.
+TEST(CliTrain, LabelsForPartOfANightAreNamedInAWarning) {
+  SKIP_WITHOUT_TRAINER();
+  const somna::TempDir tmp({}, "somna-cli-train-part-");
+  const fs::path dir = tmp.path();
+  fs::create_directories(dir / "data");
+  write_record(dir / "data", "a0", 10);
+  write_record(dir / "data", "b1", 11);
+  const std::string labels = (dir / "labels.csv").string();
+  {
+    std::ofstream l(labels);
+    l << "record,minute,label\n";
+    for (int m = 0; m < 60; ++m) l << "a0," << m << "," << (m >= 10 && m < 30) << "\n";
+    for (int m = 0; m < 20; ++m) l << "b1," << m << "," << (m >= 10) << "\n";
+  }
+  const CliRun r =
+      run("train --data '" + (dir / "data").string() + "' --labels '" + labels +
+              "' --folds 0 --epochs 1 --crop 16 --batch 4 --threads 1 --no-progress --out '" +
+              (dir / "m.safetensors").string() + "'",
+          dir);
+  ASSERT_EQ(r.rc, 0) << r.err;
+  EXPECT_NE(r.err.find("warning: b1: the reference labels (" + labels +
+                       ") cover 20 of its 60 minutes; only those are learned from and scored"),
+            std::string::npos)
+      << r.err;
+  EXPECT_EQ(r.err.find("warning: a0"), std::string::npos) << r.err;
+}
+
 TEST(CliTrain, TrainsEvaluatesAndWritesCard) {
   SKIP_WITHOUT_TRAINER();
   const somna::TempDir tmp({}, "somna-cli-train-test-");  // removed however the test ends
