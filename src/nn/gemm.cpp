@@ -145,13 +145,6 @@ GemmNn gemm_nn_for_cpu() {
 }
 #endif
 
-void blas_gemm(bool trans_a, bool trans_b, int m, int n, int k, const float* a, int lda,
-               const float* b, int ldb, float beta, float* c, int ldc) {
-  blas_library().sgemm(CblasRowMajor, trans_a ? CblasTrans : CblasNoTrans,
-                       trans_b ? CblasTrans : CblasNoTrans, m, n, k, 1.f, a, lda, b, ldb, beta, c,
-                       ldc);
-}
-
 }  // namespace
 
 void gemm(bool trans_a, bool trans_b, int m, int n, int k, const float* a, int lda, const float* b,
@@ -170,7 +163,9 @@ void gemm(bool trans_a, bool trans_b, int m, int n, int k, const float* a, int l
       return;
     }
   }
-  blas_gemm(trans_a, trans_b, m, n, k, a, lda, b, ldb, beta, c, ldc);
+  blas_library().sgemm(CblasRowMajor, trans_a ? CblasTrans : CblasNoTrans,
+                       trans_b ? CblasTrans : CblasNoTrans, m, n, k, 1.f, a, lda, b, ldb, beta, c,
+                       ldc);
 }
 
 std::vector<float> pack_rows(const float* b, int n, int k) {
