@@ -1,7 +1,7 @@
 // The RR network: scoring a whole 8-hour night (480 minutes) on one core — the detector's score()
 // as analyze_night calls it (features from the cleaned RR series + Somna's own forward pass,
 // model/rr_network.hpp), the own forward pass alone and LibTorch's forward of the same network
-// for comparison; training throughput (labelled minutes per second,
+// for comparison; loading the shipped model; training throughput (labelled minutes per second,
 // 2 threads) on synthetic 8-hour nights, features alone. Uses models/default.safetensors (and its
 // architecture and input spec) when present, else a fresh network of the default architecture.
 // Run: model_bench --benchmark_repetitions=5 --benchmark_report_aggregates_only
@@ -54,6 +54,17 @@ void BM_RRScoreNight8h(benchmark::State& state) {
   state.counters["minutes"] = 480;
 }
 BENCHMARK(BM_RRScoreNight8h)->Unit(benchmark::kMillisecond);
+
+// Loading the shipped model as every command and the server do once (read, parse, fold, pack).
+void BM_LoadDefaultModel(benchmark::State& state) {
+  const std::string path = std::string(SOMNA_SOURCE_DIR) + "/models/default.safetensors";
+  if (!std::filesystem::exists(path)) {
+    state.SkipWithError("models/default.safetensors is absent");
+    return;
+  }
+  for (auto _ : state) benchmark::DoNotOptimize(somna::model::load_detector(path).get());
+}
+BENCHMARK(BM_LoadDefaultModel)->Unit(benchmark::kMillisecond);
 
 // The shipped model's architecture and input spec (weights do not change the cost).
 std::pair<somna::model::RRNetConfig, somna::features::RRFeatureSpec> default_arch() {

@@ -37,11 +37,11 @@ AhiFeatures ahi_features(const std::vector<float>& p, const std::vector<uint8_t>
 }
 
 namespace {
-// C: the CVHR detector's events that end in an analysable minute, per analysable hour.
-double cvhr_per_h(const NightInput& night, const std::vector<uint8_t>& keep, double hours) {
+// C: the CVHR events that end in an analysable minute, per analysable hour.
+double cvhr_per_h(const std::vector<Event>& cvhr, const std::vector<uint8_t>& keep, double hours) {
   if (hours <= 0) return 0;
   size_t n = 0;
-  for (const Event& e : CvhrDetector().score(night).events) {
+  for (const Event& e : cvhr) {
     const size_t m = end_minute(e);
     n += m < keep.size() && keep[m];
   }
@@ -49,11 +49,21 @@ double cvhr_per_h(const NightInput& night, const std::vector<uint8_t>& keep, dou
 }
 }  // namespace
 
+std::vector<Event> cvhr_events(const NightInput& night) {
+  return CvhrDetector().score(night).events;
+}
+
+AhiFeatures night_ahi_features(const NightInput& night, const std::vector<float>& p,
+                               const std::vector<uint8_t>& keep, double threshold,
+                               const std::vector<Event>& cvhr) {
+  AhiFeatures f = ahi_features(p, keep, night.duration_s, threshold);
+  f.cvhr_per_h = cvhr_per_h(cvhr, keep, f.analysable_h);
+  return f;
+}
+
 AhiFeatures night_ahi_features(const NightInput& night, const std::vector<float>& p,
                                const std::vector<uint8_t>& keep, double threshold) {
-  AhiFeatures f = ahi_features(p, keep, night.duration_s, threshold);
-  f.cvhr_per_h = cvhr_per_h(night, keep, f.analysable_h);
-  return f;
+  return night_ahi_features(night, p, keep, threshold, cvhr_events(night));
 }
 
 std::array<double, kAhiTerms> ahi_terms(const AhiFeatures& f) {

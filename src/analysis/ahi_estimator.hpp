@@ -34,6 +34,7 @@ struct AhiFeatures {
 };
 
 struct NightInput;  // analysis/detector.hpp
+struct Event;       // analysis/detector.hpp
 
 // The minute features (S, E, the index, analysable time) from every minute's p(apnea) and whether
 // it is analysable (keep), over a night of duration_s (the last minute may be partial). Non-finite
@@ -46,6 +47,13 @@ AhiFeatures ahi_features(const std::vector<float>& p, const std::vector<uint8_t>
 // analyze_night() call.
 AhiFeatures night_ahi_features(const NightInput& night, const std::vector<float>& p,
                                const std::vector<uint8_t>& keep, double threshold);
+// The same, with the CVHR detector's events of the night already found (cvhr_events(night)):
+// analyze_night() finds them while the detector scores the night.
+AhiFeatures night_ahi_features(const NightInput& night, const std::vector<float>& p,
+                               const std::vector<uint8_t>& keep, double threshold,
+                               const std::vector<Event>& cvhr);
+// The events C counts: the training-free CVHR detector's on this night.
+std::vector<Event> cvhr_events(const NightInput& night);
 
 constexpr size_t kAhiTerms = 4;
 

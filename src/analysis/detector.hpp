@@ -23,6 +23,7 @@ struct NightInput {
   std::vector<dsp::MinuteQuality> quality;  // one per minute
   size_t n_minutes = 0;                     // minutes from t = 0, the last partial minute included
   double duration_s = 0;
+  int threads = 1;  // threads score() may use (analysis::Options::threads); scores do not change
 };
 
 // An apnea-related event the detector found (e.g. one cycle of heart-rate variation).

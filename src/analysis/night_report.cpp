@@ -1,5 +1,6 @@
 // analyze_night(): beats -> cleaned RR -> minute quality -> detector -> minutes, episodes, AHI,
-// severity, HRV and exclusions. Single-threaded, no shared state: safe to call from many threads.
+// severity, HRV and exclusions. No shared state: safe to call from many threads (with
+// Options::threads 2, each call also runs a second thread of its own).
 
 #include "analysis/night_report.hpp"
 
@@ -14,6 +15,7 @@
 #include "analysis/hrv.hpp"
 #include "analysis/night_input.hpp"
 #include "common/error.hpp"
+#include "common/side_by_side.hpp"
 #include "common/text_format.hpp"
 #include "dsp/sample_range.hpp"
 
@@ -220,12 +222,11 @@ MinuteResult minute_result(size_t m, float p, const dsp::MinuteQuality& quality,
 }
 
 // 3. Minutes: fills rep.minutes, the analysable time, the apnea minutes and the exclusions (one
-//    line per reason). Returns 1 for each analysable minute.
-std::vector<uint8_t> fill_minutes(const NightInput& in, const MinuteScores& scores, double duration,
-                                  const Options& options, NightReport& rep) {
+//    line per reason).
+void fill_minutes(const NightInput& in, const MinuteScores& scores, double duration,
+                  const Options& options, NightReport& rep) {
   const float thr = static_cast<float>(rep.detector.threshold);
   const std::vector<float> heart_rate = minute_heart_rates(in);
-  std::vector<uint8_t> keep(in.n_minutes, 0);
   std::map<std::string, size_t> excluded_by_reason;
   rep.minutes.resize(in.n_minutes);
   for (size_t m = 0; m < in.n_minutes; ++m) {
@@ -235,7 +236,6 @@ std::vector<uint8_t> fill_minutes(const NightInput& in, const MinuteScores& scor
     if (r.excluded) {
       ++excluded_by_reason[r.quality_reason.empty() ? "low signal quality" : r.quality_reason];
     } else {
-      keep[m] = 1;
       rep.analysable_s += len;
     }
     if (r.apnea) rep.apnea_minutes += 1;
@@ -243,7 +243,6 @@ std::vector<uint8_t> fill_minutes(const NightInput& in, const MinuteScores& scor
   for (const auto& [reason, count] : excluded_by_reason) {
     rep.exclusions.push_back(fmt::format("{} excluded: {}", plural(count, "min", "min"), reason));
   }
-  return keep;
 }
 
 // 4. Episodes: runs of apnea minutes (the last one ends with the recording).
@@ -296,8 +295,8 @@ double count_events(const MinuteScores& scores, bool has_events, const std::vect
 //    counted above per hour. The night's probability only from the estimator's calibrated
 //    logistic.
 void estimate_ahi(const NightInput& in, const MinuteScores& scores, double n_events,
-                  bool has_events, const std::vector<uint8_t>& keep, const Options& options,
-                  NightReport& rep) {
+                  bool has_events, const std::vector<uint8_t>& keep, const std::vector<Event>& cvhr,
+                  const Options& options, NightReport& rep) {
   const double hours = rep.analysable_s / 3600.0;
   if (rep.analysable_s < options.min_analysable_hours * 3600.0) {
     rep.ahi_note =
@@ -307,7 +306,8 @@ void estimate_ahi(const NightInput& in, const MinuteScores& scores, double n_eve
   }
   double rate = hours > 0 ? n_events / hours : 0.0;
   if (const auto& model = rep.detector.ahi_model) {
-    const AhiFeatures f = night_ahi_features(in, scores.p_apnea, keep, rep.detector.threshold);
+    const AhiFeatures f =
+        night_ahi_features(in, scores.p_apnea, keep, rep.detector.threshold, cvhr);
     rate = analysis::estimate_ahi(*model, f);
     rep.ahi_method = "event-rate model";
     rep.ahi_note = fmt::format(
@@ -331,6 +331,22 @@ void estimate_ahi(const NightInput& in, const MinuteScores& scores, double n_eve
   rep.ahi = rate;
   rep.severity = severity_from_ahi(rate);
   rep.has_apnea = rate >= 5;
+}
+
+// 2. What the night's report needs besides the detector's scores; taken while it scores.
+struct NightMeasures {
+  std::vector<std::string> warnings;
+  HrvSummary hrv;
+  std::vector<Event> cvhr;  // the CVHR dips the AHI estimator counts (when the detector has one)
+};
+
+NightMeasures night_measures(const io::Record& record, const NightInput& in,
+                             const std::vector<uint8_t>& keep, const DetectorInfo& detector) {
+  NightMeasures out;
+  out.warnings = night_warnings(record, in.ecg, in.quality, detector);
+  out.hrv = hrv_summary(in.rr, keep);
+  if (detector.ahi_model) out.cvhr = cvhr_events(in);
+  return out;
 }
 
 }  // namespace
@@ -366,21 +382,28 @@ NightReport analyze_night(const io::Record& record, const Detector& detector,
   rep.recording_s = duration;
   rep.n_beats = beats.size();
 
-  // 2. RR cleaning, minute quality, the detector.
+  // 2. RR cleaning, minute quality; the detector's scores, and beside them the warnings, HRV over
+  //    analysable minutes and the CVHR dips.
   NightInput in = night_input(ecg, std::move(beats), duration);
+  in.threads = options.threads;
   rep.n_corrected = in.rr.n_corrected();
-  rep.warnings = night_warnings(record, ecg, in.quality, rep.detector);
-  const MinuteScores scores = detector_scores(detector, in, rep.detector.name, file);
+  const std::vector<uint8_t> keep = analysable_minutes(in.quality, options);
+  MinuteScores scores;
+  NightMeasures measures;
+  side_by_side(
+      options.threads > 1, [&] { scores = detector_scores(detector, in, rep.detector.name, file); },
+      [&] { measures = night_measures(record, in, keep, rep.detector); });
+  rep.warnings = std::move(measures.warnings);
+  rep.hrv = measures.hrv;
 
   // 3-5. Minutes, episodes, events and the AHI estimate over analysable time.
-  const std::vector<uint8_t> keep = fill_minutes(in, scores, duration, options, rep);
+  fill_minutes(in, scores, duration, options, rep);
   rep.episodes = apnea_episodes(rep.minutes, duration);
   const bool has_events = !scores.events.empty() || scores.events_per_hour.has_value();
   const double n_events = count_events(scores, has_events, keep, options, rep);
-  estimate_ahi(in, scores, n_events, has_events, keep, options, rep);
+  estimate_ahi(in, scores, n_events, has_events, keep, measures.cvhr, options, rep);
 
-  // 6. HRV over analysable minutes; beats for the viewer.
-  rep.hrv = hrv_summary(in.rr, keep);
+  // 6. Beats for the viewer.
   rep.r_time_s = std::move(in.beats.r_time_s);
 
   rep.analysis_ms =

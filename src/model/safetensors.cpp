@@ -7,16 +7,17 @@
 #include <algorithm>
 #include <cstring>
 #include <fstream>
-#include <iterator>
 #include <nlohmann/json.hpp>
 
 #include "common/error.hpp"
+#include "io/wfdb_util.hpp"
 
 namespace somna::model {
 
 namespace {
-constexpr uint64_t kMaxHeader = 100u << 20;  // 100 MB of JSON is certainly not a model header
-}
+constexpr uint64_t kMaxHeader = 100u << 20;        // 100 MB of JSON is certainly not a model header
+constexpr size_t kMaxModelFile = size_t{4} << 30;  // larger than any network Somna trains
+}  // namespace
 
 size_t dtype_size(const std::string& d) {
   if (d == "F64" || d == "I64" || d == "U64") return 8;
@@ -158,10 +159,12 @@ StFile parse_safetensors(const uint8_t* data, size_t size, const std::string& fi
 }
 
 StFile read_safetensors(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw ModelError(path, "cannot open the model file");
-  std::vector<uint8_t> bytes((std::istreambuf_iterator<char>(in)),
-                             std::istreambuf_iterator<char>());
+  std::vector<uint8_t> bytes;
+  try {  // in one read (byte by byte through a stream it was ~40 % of loading the default model)
+    bytes = io::wfdb::read_binary_file(path, kMaxModelFile);
+  } catch (const io::FormatError& e) {
+    throw ModelError(path, "cannot read the model file: " + e.message());
+  }
   return parse_safetensors(bytes.data(), bytes.size(), path);
 }
 

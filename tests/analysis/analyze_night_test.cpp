@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <array>
 #include <cmath>
 #include <cstdio>
 #include <thread>
@@ -80,6 +81,40 @@ TEST(AnalyzeNight, SyntheticApneaNightFromTheEcg) {
   EXPECT_GT(r.analysis_ms, 0);
   EXPECT_FALSE(r.night_probability.has_value());  // the CVHR detector has no calibration
   EXPECT_EQ(r.r_time_s.size(), r.n_beats);
+}
+
+// Options::threads 2 (the detector beside the night's other measures, an ensemble's networks two
+// by two): the same report as one thread, with a detector of its own events and with one that
+// has an event-rate estimator (the CVHR dips found beside it).
+TEST(AnalyzeNight, TwoThreadsGiveTheSameReport) {
+  AhiModel ahi;
+  ahi.weights = {0.1, 1.9, -0.3, 0.3};
+  ahi.night_logistic = std::array<double, 2>{2.0, 8.0};
+  const FixedDetector fixed(30, 60, 0, ahi);
+  const CvhrDetector cvhr;
+  for (const Detector* det :
+       {static_cast<const Detector*>(&fixed), static_cast<const Detector*>(&cvhr)}) {
+    Options two;
+    two.threads = 2;
+    const NightReport a = analyze_night(apnea_night().record, *det);
+    const NightReport b = analyze_night(apnea_night().record, *det, two);
+    EXPECT_EQ(a.r_time_s, b.r_time_s);
+    ASSERT_EQ(a.minutes.size(), b.minutes.size());
+    for (size_t m = 0; m < a.minutes.size(); ++m) {
+      EXPECT_EQ(a.minutes[m].p_apnea, b.minutes[m].p_apnea) << m;
+      EXPECT_EQ(a.minutes[m].quality, b.minutes[m].quality) << m;
+      EXPECT_EQ(a.minutes[m].excluded, b.minutes[m].excluded) << m;
+    }
+    ASSERT_TRUE(a.ahi && b.ahi);
+    EXPECT_EQ(*a.ahi, *b.ahi);
+    EXPECT_EQ(a.ahi_note, b.ahi_note);
+    EXPECT_EQ(a.night_probability, b.night_probability);
+    EXPECT_EQ(a.events.size(), b.events.size());
+    EXPECT_EQ(a.hrv.sdnn_ms, b.hrv.sdnn_ms);
+    EXPECT_EQ(a.hrv.lf_hf, b.hrv.lf_hf);
+    EXPECT_EQ(a.warnings, b.warnings);
+    EXPECT_EQ(a.analysable_s, b.analysable_s);
+  }
 }
 
 TEST(AnalyzeNight, NightWithoutApneaHasLowAhi) {

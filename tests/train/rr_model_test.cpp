@@ -94,6 +94,9 @@ TEST(RRModel, EnsembleScoresTheMeanOfItsNetworks) {
   const auto s = det->score(in);
   ASSERT_EQ(s.logit.size(), 40u);
   for (size_t m = 0; m < 40; ++m) EXPECT_NEAR(s.logit[m], mean[m], 1e-5) << m;
+  analysis::NightInput two = in;  // the members on two threads: the same logits
+  two.threads = 2;
+  EXPECT_EQ(det->score(two).logit, s.logit);
 
   model::StFile file = model::read_safetensors(path);
   EXPECT_EQ(file.metadata.at(model::meta::kMembers), "3");
