@@ -5,11 +5,11 @@
 //
 // Properties checked, beyond "no crash, no uncaught exception other than HttpError/somna::Error":
 //  - a WFDB upload's staged header has the same signals as the uploaded header, and signal i of
-//    the staged header names a plain file in the staging folder whose bytes equal the uploaded
+//    the staged header names a plain file name whose bytes (held for read_staged) equal the uploaded
 //    part that signal i of the uploaded header named ("~" stays "~") — no channel swap, no two
 //    signals pointed at one file that named two;
 //  - an EDF/CSV upload's staged file holds the uploaded bytes;
-//  - io::read_record on the staged path (normal limits) reads or throws a somna::Error, and the
+//  - server::read_staged on it (normal limits) reads or throws a somna::Error, and the
 //    message scrubbed by scrub_paths no longer names the staging folder.
 // One TempDir (in /dev/shm when there is one) serves the whole process; its files are removed
 // before every input.
@@ -140,7 +140,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
         fail("staged signal file is not a plain name");
       const auto part = by_name.find(server::client_file_name(a.file_name));
       if (part == by_name.end()) fail("staged a signal whose file was not uploaded");
-      if (slurp((fs::path(dir.path()) / b.file_name).string()) != part->second->content)
+      const auto held = s.wfdb_files.find(b.file_name);
+      if (held == s.wfdb_files.end() || held->second != part->second->content)
         fail("staged signal file does not hold the part the header named (channel swap)");
     }
   } else {
@@ -149,7 +150,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
 
   if (skip_read(s)) return 0;
   try {
-    const io::Record r = io::read_record(s.read_path, s.read_options);
+    const io::Record r = server::read_staged(s);
     for (const io::Channel& c : r.channels) {
       if (!(c.fs > 0)) fail("channel without a sampling frequency");
     }

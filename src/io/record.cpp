@@ -71,19 +71,27 @@ bool is_index(const std::string& text) {
          std::all_of(text.begin(), text.end(), [](char c) { return c >= '0' && c <= '9'; });
 }
 
-Record read_wfdb_chosen(const std::string& path, const ReadOptions& options) {
-  if (options.channel.empty() || is_index(options.channel)) return read_wfdb(path, options);
-  // A label: choose from the header, then read that channel only.
+// options.channel over a WFDB reader read(options, range): a label is chosen from the header,
+// then only that channel is read; an index or nothing is the reader's own.
+template <class Read>
+Record read_wfdb_channel(const std::string& file, const ReadOptions& options, Read read) {
+  if (options.channel.empty() || is_index(options.channel)) return read(options, WfdbReadRange{});
   ReadOptions head = options;
   head.header_only = true;
   head.channel.clear();
-  const Record all = read_wfdb(path, head);
-  const size_t pick = choose_channel(all, options.channel, path);
+  const Record all = read(head, WfdbReadRange{});
+  const size_t pick = choose_channel(all, options.channel, file);
   ReadOptions rest = options;
   rest.channel.clear();
   WfdbReadRange range;
   range.channels = {pick};
-  return read_wfdb(path, rest, range);
+  return read(rest, range);
+}
+
+Record read_wfdb_chosen(const std::string& path, const ReadOptions& options) {
+  return read_wfdb_channel(path, options, [&](const ReadOptions& o, const WfdbReadRange& r) {
+    return read_wfdb(path, o, r);
+  });
 }
 
 }  // namespace
@@ -220,6 +228,13 @@ Record read_record(const std::string& path, const ReadOptions& options) {
   const std::string hint =
       ext == "dat" ? " (a WFDB signal file? give its .hea header instead)" : "";
   throw UnsupportedError(path, "unknown file format" + hint + "; " + kKnownFormats);
+}
+
+Record read_wfdb_record(const WfdbHeader& header, const WfdbOpener& open,
+                        const ReadOptions& options) {
+  return read_wfdb_channel(header.file, options, [&](const ReadOptions& o, const WfdbReadRange& r) {
+    return decode_wfdb(header, open, o, r);
+  });
 }
 
 }  // namespace somna::io

@@ -39,4 +39,10 @@ using WfdbOpener = std::function<std::unique_ptr<wfdb::ByteSource>(const std::st
 Record decode_wfdb(const WfdbHeader& header, const WfdbOpener& open, const ReadOptions& options,
                    const WfdbReadRange& range = {});
 
+// The same with every ReadOptions field honoured as read_record() honours it (a channel label
+// chosen among the header's signals): what the server reads an upload held in memory with.
+// Defined in record.cpp.
+Record read_wfdb_record(const WfdbHeader& header, const WfdbOpener& open,
+                        const ReadOptions& options);
+
 }  // namespace somna::io

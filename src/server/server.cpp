@@ -499,9 +499,9 @@ struct Server::Impl {
       std::string body;
       // Everything done per upload (header parse, staging, reading, analysis) runs on a worker.
       auto job = [&] {
-        staged = stage_upload(parts, fs_field, *tmp);
+        staged = stage_upload(parts, fs_field, *tmp, !opt.keep_dir.empty());
         stage = Stage::Read;
-        io::Record record = io::read_record(staged.read_path, staged.read_options);
+        io::Record record = read_staged(staged);
         record.name = staged.record_name;
         stage = Stage::Analyse;
         analysis::Options ao;

@@ -15,6 +15,7 @@
 
 #include "common/error.hpp"
 #include "io/wfdb_header.hpp"
+#include "io/wfdb_record.hpp"
 #include "server/http_error.hpp"
 
 namespace somna::server {
@@ -63,7 +64,7 @@ std::string safe_extension(const std::string& name) {
 
 // Stages a WFDB record: the header rewritten to name upload.hea's own signal files.
 StagedRecord stage_wfdb(const UploadedPart& hea, const std::vector<UploadedPart>& parts,
-                        const fs::path& dir) {
+                        const fs::path& dir, bool write_signals) {
   const std::string hea_name = client_file_name(hea.client_name);
   io::WfdbHeader h;
   try {
@@ -93,7 +94,8 @@ StagedRecord stage_wfdb(const UploadedPart& hea, const std::vector<UploadedPart>
                       fmt::format("{} names {}, which was not uploaded", hea_name, sig.file_name));
     }
     const std::string name = fmt::format("signal{}{}", staged_name.size(), safe_extension(base));
-    write_file(dir / name, it->second->content);
+    if (write_signals) write_file(dir / name, it->second->content);
+    s.wfdb_files[name] = it->second->content;
     s.bytes += it->second->content.size();
     s.path_names[(dir / name).string()] = base;
     staged_name[sig.file_name] = name;
@@ -118,6 +120,7 @@ StagedRecord stage_wfdb(const UploadedPart& hea, const std::vector<UploadedPart>
   write_file(hp, out);
   s.bytes += out.size();
   s.read_path = hp.string();
+  s.wfdb = io::parse_wfdb_header(out, s.read_path);
   s.path_names[hp.string()] = hea_name;
   s.record_name = h.record_name.substr(0, 128);
   s.client_file = hea_name;
@@ -150,7 +153,7 @@ std::string lower_extension(const std::string& name) {
 }
 
 StagedRecord stage_upload(const std::vector<UploadedPart>& parts, const std::string& fs_field,
-                          const TempDir& tmp) {
+                          const TempDir& tmp, bool write_wfdb_signals) {
   if (parts.empty()) {
     throw HttpError(400,
                     "no files uploaded: send the recording as multipart field 'files' (a .hea "
@@ -172,7 +175,7 @@ StagedRecord stage_upload(const std::vector<UploadedPart>& parts, const std::str
     throw HttpError(400, "upload one record at a time; got " + join_names(primaries));
   }
   const fs::path dir(tmp.path());
-  if (!heads.empty()) return stage_wfdb(*heads[0], parts, dir);
+  if (!heads.empty()) return stage_wfdb(*heads[0], parts, dir, write_wfdb_signals);
 
   if (primaries.empty()) {
     // No record: a signal file without its header, or a type Somna does not read.
@@ -209,6 +212,19 @@ StagedRecord stage_upload(const std::vector<UploadedPart>& parts, const std::str
   s.record_name = stem_of(name);
   s.client_file = name;
   return s;
+}
+
+io::Record read_staged(const StagedRecord& staged) {
+  if (!staged.wfdb) return io::read_record(staged.read_path, staged.read_options);
+  const std::string dir = fs::path(staged.read_path).parent_path().string();
+  const io::WfdbOpener open = [&](const std::string& name) {
+    const std::string path = (fs::path(dir) / name).string();  // what errors name (scrub_paths)
+    const auto it = staged.wfdb_files.find(name);
+    if (it == staged.wfdb_files.end()) return io::wfdb::open_file_source(path);  // "cannot open"
+    return io::wfdb::memory_source(path, reinterpret_cast<const uint8_t*>(it->second.data()),
+                                   it->second.size());
+  };
+  return io::read_wfdb_record(*staged.wfdb, open, staged.read_options);
 }
 
 std::string scrub_paths(const std::string& message, const StagedRecord& staged,

@@ -100,8 +100,9 @@ TEST(ServerUpload, WfdbHeaderIsRewrittenToServerNames) {
     EXPECT_EQ(written,
               "# c\nupload 2 250 5\nsignal0.dat 16 200 16 0 0 0 0 ECG\r\n"
               "signal0.dat 16 200 16 0 0 0 0 RESP\n# trailing\n");
-    EXPECT_EQ(read_bytes(t.path() + "/signal0.dat"), dat);
-    const io::Record r = io::read_record(s.read_path);
+    EXPECT_FALSE(fs::exists(t.path() + "/signal0.dat"));  // read where it was uploaded
+    EXPECT_EQ(s.wfdb_files.at("signal0.dat"), dat);
+    const io::Record r = read_staged(s);
     EXPECT_EQ(r.channels.size(), 2u);
     EXPECT_EQ(r.channels[0].samples.size(), 5u);
     // Messages name the client's files.
@@ -126,13 +127,25 @@ TEST(ServerUpload, SignalFilesKeepTheirChannelsAcrossBlankAndCrOnlyLines) {
       stage_upload({{"rec.hea", hea}, {"signal1.dat", one}, {"signal0.dat", two}}, "", t);
   const io::WfdbHeader staged = io::parse_wfdb_header(read_bytes(s.read_path), "staged");
   ASSERT_EQ(staged.signals.size(), 2u);
-  EXPECT_EQ(read_bytes(t.path() + "/" + staged.signals[0].file_name), one);
-  EXPECT_EQ(read_bytes(t.path() + "/" + staged.signals[1].file_name), two);
-  const io::Record r = io::read_record(s.read_path);
+  EXPECT_EQ(s.wfdb_files.at(staged.signals[0].file_name), one);
+  EXPECT_EQ(s.wfdb_files.at(staged.signals[1].file_name), two);
+  const io::Record r = read_staged(s);
   ASSERT_EQ(r.channels.size(), 2u);
   EXPECT_EQ(r.channels[0].name, "A");
   EXPECT_FLOAT_EQ(r.channels[0].samples[0], 1.0f / 200);
   EXPECT_FLOAT_EQ(r.channels[1].samples[0], 2.0f / 200);
+  StagedRecord by_label = s;  // a channel label is chosen as read_record chooses it
+  by_label.read_options.channel = "b";
+  const io::Record b = read_staged(by_label);
+  ASSERT_EQ(b.channels.size(), 1u);
+  EXPECT_EQ(b.channels[0].name, "B");
+  // Written as well when asked (--keep), as the same record on disk.
+  TempDir kept(d.str());
+  const StagedRecord w =
+      stage_upload({{"rec.hea", hea}, {"signal1.dat", one}, {"signal0.dat", two}}, "", kept, true);
+  EXPECT_EQ(read_bytes(kept.path() + "/" + staged.signals[0].file_name), one);
+  EXPECT_EQ(read_bytes(kept.path() + "/" + staged.signals[1].file_name), two);
+  EXPECT_EQ(io::read_record(w.read_path).channels[1].samples, r.channels[1].samples);
 }
 
 TEST(ServerUpload, MitBih100IsStagedAsTheOriginal) {
@@ -142,7 +155,7 @@ TEST(ServerUpload, MitBih100IsStagedAsTheOriginal) {
   TempDir t(d.str());
   const std::string hea = read_bytes(base + ".hea"), dat = read_bytes(base + ".dat");
   const StagedRecord s = stage_upload({{"100.hea", hea}, {"100.dat", dat}}, "", t);
-  const io::Record staged = io::read_record(s.read_path);
+  const io::Record staged = read_staged(s);
   const io::Record original = io::read_record(base + ".hea");
   ASSERT_EQ(staged.channels.size(), original.channels.size());
   for (size_t c = 0; c < staged.channels.size(); ++c) {
