@@ -103,7 +103,9 @@ dsp::Beats night_beats(const io::Record& record, const io::Channel* ecg, const O
     throw AnalysisError(file, record.channels.empty() ? "the record has no signals"
                                                       : "the record holds no ECG samples");
   }
-  return dsp::detect_beats(*ecg);
+  dsp::DetectOptions detect;
+  detect.threads = options.threads;
+  return dsp::detect_beats(*ecg, detect);
 }
 
 // 1. The night's length: the longest of the record, the beats and the ECG; it must be above zero

@@ -28,6 +28,9 @@ struct DetectOptions {
   // Added: called a few times (after each pass, never per sample) with the fraction done, 0..1;
   // for progress bars. May be empty.
   std::function<void(double)> progress;
+  // Threads the detector may use: 2 runs the two halves of the night's filter passes at once.
+  // The beats are the same either way.
+  int threads = 1;
 };
 
 // Detects QRS complexes in one ECG channel (any fs; inverted leads handled). Never throws on

@@ -24,6 +24,7 @@
 
 #include <algorithm>
 #include <array>
+#include <atomic>
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
@@ -31,6 +32,7 @@
 #include <limits>
 #include <vector>
 
+#include "common/side_by_side.hpp"
 #include "dsp/beats.hpp"
 #include "dsp/filters.hpp"
 #include "dsp/sample_range.hpp"
@@ -215,6 +217,8 @@ struct EnergyPeaks {
   std::vector<Candidate> cand;    // 4. candidate peaks, in order
   std::vector<float> background;  // 6. per 10 s window: the energy's background level
   double initial_level = 0;       // 5. where SPKI starts
+  bool all_finite = true;         // 1. the signal has no gap to hold over
+  float x0 = 0;                   // 1. the offset removed (the first finite sample)
 };
 
 // One segment: the samples [s0, s1) it decides, band-passed over [a0, a1) (the margins hold what
@@ -335,10 +339,33 @@ float peak_slope(const Rates& r, const Segment& g, int64_t pos) {
   return sl;
 }
 
+// 4. One local maximum of the energy into the candidates: within the 200 ms refractory period
+//    of the last candidate the larger of the two stays (across segments too), else it is a new
+//    candidate. True when it is a new one.
+bool merge_candidate(std::vector<Candidate>& cand, const Candidate& x, int64_t refr) {
+  if (!cand.empty() && x.pos - cand.back().pos < refr) {
+    if (x.val > cand.back().val) cand.back() = x;
+    return false;
+  }
+  cand.push_back(x);
+  return true;
+}
+
+// The local maxima of the first segment of the second half of a night detected in two halves
+// (energy_peaks), and what the half's own candidate list did with each: joining the halves
+// merges them again after the first half's candidates.
+struct FirstMaxima {
+  std::vector<Candidate> maxima;  // with their slopes
+  std::vector<uint8_t> pushed;    // a new candidate in the half's list
+  std::vector<size_t> count;      // the half's candidates after it
+};
+
 // 4. Candidate peaks of the segment: local maxima of the integrated energy, merged within the
-//    200 ms refractory period (keeping the larger; across segments too), then the slope of those
-//    that lie in the segment (a later segment's peak that replaces one measures its own).
-void candidate_peaks(const Rates& r, const Segment& g, std::vector<Candidate>& cand) {
+//    200 ms refractory period, then the slope of those that lie in the segment (a later
+//    segment's peak that replaces one measures its own). first: records the maxima (see
+//    FirstMaxima); null for every segment but that one.
+void candidate_peaks(const Rates& r, const Segment& g, std::vector<Candidate>& cand,
+                     FirstMaxima* first) {
   const float* m = g.m.data();  // m[j - a0]
   const int64_t end = std::min(g.s1, r.nw - 1) - g.a0;
   for (int64_t j = std::max<int64_t>(1, g.s0) - g.a0; j < end; ++j) {
@@ -347,14 +374,36 @@ void candidate_peaks(const Rates& r, const Segment& g, std::vector<Candidate>& c
     const float v = m[j];
     if (!(v > m[j - 1] && v >= m[j + 1])) continue;
     const int64_t pos = j + g.a0;
-    if (!cand.empty() && pos - cand.back().pos < r.refr) {
-      if (v > cand.back().val) cand.back() = Candidate{pos, v, 0.0f, false};
-    } else {
-      cand.push_back(Candidate{pos, v, 0.0f, false});
+    const bool pushed = merge_candidate(cand, Candidate{pos, v, 0.0f, false}, r.refr);
+    if (first) {
+      first->maxima.push_back(Candidate{pos, v, peak_slope(r, g, pos), false});
+      first->pushed.push_back(pushed);
+      first->count.push_back(cand.size());
     }
   }
   for (size_t c = cand.size(); c-- > 0 && cand[c].pos >= g.s0;)
     cand[c].slope = peak_slope(r, g, cand[c].pos);
+}
+
+// 4. The night's candidates from its two halves' lists (b found from an empty list, not from
+//    a's last candidate): b's first maxima are merged again after a's candidates, as one pass
+//    over the night merges them, until one is a new candidate in both passes; from there on
+//    both hold the same, so b's candidates from that one on follow. False, a unchanged, when
+//    that never happens in b's first segment (then b is to be found again after a).
+bool join_halves(std::vector<Candidate>& a, const std::vector<Candidate>& b,
+                 const FirstMaxima& first, int64_t refr) {
+  const size_t n = a.size();
+  const Candidate last = n > 0 ? a.back() : Candidate{};
+  for (size_t i = 0; i < first.maxima.size(); ++i) {
+    if (merge_candidate(a, first.maxima[i], refr) && first.pushed[i]) {
+      a.back() = b[first.count[i] - 1];  // as b's pass left it (a later maximum may replace it)
+      a.insert(a.end(), b.begin() + static_cast<std::ptrdiff_t>(first.count[i]), b.end());
+      return true;
+    }
+  }
+  a.resize(n);
+  if (n > 0) a.back() = last;
+  return false;
 }
 
 // 5. The initial signal level SPKI: the median of the integrated energy's maxima over the first
@@ -381,39 +430,66 @@ float background_level(const float* m, int64_t w0, int64_t w1, std::vector<float
   return sub[sub.size() / 10];
 }
 
-// 1-6. Passes 1-4 over the night, segment by segment, into the candidates and the levels that
-//      steps 5 and 6 read. Segments are whole 10 s windows, so each window's background lies in
-//      one.
-EnergyPeaks energy_peaks(const float* raw, const Rates& r, const QrsBand& band,
-                         const std::function<void(double)>& progress) {
+// 1-4 and 6 over the night's segments [first, last) (segment k: working-rate samples
+//    [k seg, (k + 1) seg)), with buffers of their own: candidates into cand, each 10 s window's
+//    background level into out.background (sized for the night; a segment writes its own), and
+//    SPKI's start when segment 0 is among them. record: the first segment's maxima (FirstMaxima),
+//    or null. done counts finished segments for the progress that the range from 0 reports.
+void segment_passes(const float* raw, const Rates& r, const QrsBand& band, int64_t first,
+                    int64_t last, std::vector<Candidate>& cand, FirstMaxima* record,
+                    EnergyPeaks& out, std::atomic<int64_t>& done,
+                    const std::function<void(double)>& progress) {
   const int64_t nw = r.nw, win = std::llround(10 * r.fw), seg = kSegmentWindows * win;
-  const int64_t margin = r.h + r.hb + 4;
-  const bool all_finite = sample_range(raw, r.n).non_finite == 0;
-  const float x0 = first_finite(raw, r.n);
+  const int64_t margin = r.h + r.hb + 4, segments = (nw + seg - 1) / seg;
   Segment g;
   g.pad = r.h + 2;
   const int64_t span = std::min(nw, seg + 2 * margin);
   g.y.resize(static_cast<size_t>(std::min(nw, span + r.warm)));
   g.d.resize(static_cast<size_t>(span + 2 * g.pad));
   g.m.resize(static_cast<size_t>(span));
-  EnergyPeaks out;
-  out.cand.reserve(static_cast<size_t>(nw / r.refr + 16));
-  out.background.reserve(static_cast<size_t>(nw / win + 1));
+  cand.reserve(cand.size() + static_cast<size_t>((last - first) * seg / r.refr + 16));
   std::vector<float> sub;
   sub.reserve(128);
-  for (int64_t s0 = 0; s0 < nw; s0 += seg) {
-    g.s0 = s0, g.s1 = std::min(nw, s0 + seg);
-    g.a0 = std::max<int64_t>(0, s0 - margin), g.a1 = std::min(nw, g.s1 + margin);
-    bandpass_segment(raw, r, band, all_finite, x0, g);
+  for (int64_t k = first; k < last; ++k) {
+    g.s0 = k * seg, g.s1 = std::min(nw, g.s0 + seg);
+    g.a0 = std::max<int64_t>(0, g.s0 - margin), g.a1 = std::min(nw, g.s1 + margin);
+    bandpass_segment(raw, r, band, out.all_finite, out.x0, g);
     abs_derivative(r, g);
     integrate_energy(r, g);
-    candidate_peaks(r, g, out.cand);
-    if (s0 == 0) out.initial_level = initial_signal_level(r, g.m.data());  // a0 = 0 there
+    candidate_peaks(r, g, cand, k == first ? record : nullptr);
+    if (k == 0) out.initial_level = initial_signal_level(r, g.m.data());  // a0 = 0 there
     for (int64_t w0 = g.s0; w0 < g.s1; w0 += win)
-      out.background.push_back(
-          background_level(g.m.data(), w0 - g.a0, std::min(nw, w0 + win) - g.a0, sub));
-    if (progress) progress(0.8 * static_cast<double>(g.s1) / static_cast<double>(nw));
+      out.background[static_cast<size_t>(w0 / win)] =
+          background_level(g.m.data(), w0 - g.a0, std::min(nw, w0 + win) - g.a0, sub);
+    const int64_t finished = ++done;
+    if (progress && first == 0)
+      progress(0.8 * static_cast<double>(finished) / static_cast<double>(segments));
   }
+}
+
+// 1-6. Passes 1-4 over the night, segment by segment, into the candidates and the levels that
+//      steps 5 and 6 read. Segments are whole 10 s windows, so each window's background lies in
+//      one. With threads > 1 the second half of the segments runs on a thread of its own (each
+//      segment is band-passed from its own margins, so the halves share nothing but the
+//      refractory merge at their seam: join_halves); the candidates are the same either way.
+EnergyPeaks energy_peaks(const float* raw, const Rates& r, const QrsBand& band, int threads,
+                         const std::function<void(double)>& progress) {
+  const int64_t win = std::llround(10 * r.fw), seg = kSegmentWindows * win;
+  const int64_t segments = (r.nw + seg - 1) / seg;
+  EnergyPeaks out;
+  out.all_finite = sample_range(raw, r.n).non_finite == 0;
+  out.x0 = first_finite(raw, r.n);
+  out.background.resize(static_cast<size_t>((r.nw + win - 1) / win));
+  std::atomic<int64_t> done{0};
+  const int64_t half = threads > 1 && segments > 1 ? segments / 2 : segments;
+  std::vector<Candidate> later;
+  FirstMaxima first;
+  side_by_side(
+      half < segments,
+      [&] { segment_passes(raw, r, band, 0, half, out.cand, nullptr, out, done, progress); },
+      [&] { segment_passes(raw, r, band, half, segments, later, &first, out, done, progress); });
+  if (half < segments && !join_halves(out.cand, later, first, r.refr))
+    segment_passes(raw, r, band, half, segments, out.cand, nullptr, out, done, nullptr);
   return out;
 }
 
@@ -716,7 +792,7 @@ Beats detect(const float* raw, size_t n_samples, double fs, double to_mv,
   if (!(fs >= 40) || !std::isfinite(fs) || n < static_cast<int64_t>(2 * fs)) return out;
 
   const Rates r = detection_rates(fs, n);
-  EnergyPeaks peaks = energy_peaks(raw, r, qrs_band(r.fw), options.progress);
+  EnergyPeaks peaks = energy_peaks(raw, r, qrs_band(r.fw), options.threads, options.progress);
   if (peaks.cand.empty()) return out;
 
   std::vector<size_t> qrs_idx = find_qrs(r, peaks);
