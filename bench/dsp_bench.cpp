@@ -57,10 +57,12 @@ const io::Channel* mitbih100() {
 // Times detect_beats; reports beats found and, when the true beats are known, Se and +P (%) of
 // the last run against them (150 ms window), so the figure is for a detector that works.
 void run_detector(benchmark::State& state, const io::Channel& ch,
-                  const std::vector<double>* truth = nullptr) {
+                  const std::vector<double>* truth = nullptr, int threads = 1) {
+  dsp::DetectOptions o;
+  o.threads = threads;
   dsp::Beats b;
   for (auto _ : state) {
-    b = dsp::detect_beats(ch);
+    b = dsp::detect_beats(ch, o);
     benchmark::DoNotOptimize(b.r_time_s.data());
   }
   state.SetItemsProcessed(state.iterations() * static_cast<int64_t>(ch.samples.size()));
@@ -90,6 +92,13 @@ void BM_DetectNight250Hz(benchmark::State& state) {
   night_bench(state, 250);
 }
 
+// The same night with DetectOptions::threads 2 (the server's: the filter passes' two halves at
+// once), wall-clock time.
+void BM_DetectNight100Hz2Threads(benchmark::State& state) {
+  const Night& n = night(100);
+  run_detector(state, n.ecg, &n.truth, 2);
+}
+
 void BM_DetectMitbih100(benchmark::State& state) {
   const io::Channel* ch = mitbih100();
   if (!ch) {
@@ -117,6 +126,7 @@ void BM_BeatsToSeries4Hz(benchmark::State& state) {
 }
 
 BENCHMARK(BM_DetectNight100Hz)->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_DetectNight100Hz2Threads)->Unit(benchmark::kMillisecond)->UseRealTime();
 BENCHMARK(BM_DetectNight360Hz)->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_DetectNight128Hz)->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_DetectNight250Hz)->Unit(benchmark::kMillisecond);

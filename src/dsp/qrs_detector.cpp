@@ -481,14 +481,17 @@ EnergyPeaks energy_peaks(const float* raw, const Rates& r, const QrsBand& band, 
   out.x0 = first_finite(raw, r.n);
   out.background.resize(static_cast<size_t>((r.nw + win - 1) / win));
   std::atomic<int64_t> done{0};
-  const int64_t half = threads > 1 && segments > 1 ? segments / 2 : segments;
+  if (threads < 2 || segments < 2) {
+    segment_passes(raw, r, band, 0, segments, out.cand, nullptr, out, done, progress);
+    return out;
+  }
+  const int64_t half = segments / 2;
   std::vector<Candidate> later;
   FirstMaxima first;
   side_by_side(
-      half < segments,
-      [&] { segment_passes(raw, r, band, 0, half, out.cand, nullptr, out, done, progress); },
+      true, [&] { segment_passes(raw, r, band, 0, half, out.cand, nullptr, out, done, progress); },
       [&] { segment_passes(raw, r, band, half, segments, later, &first, out, done, progress); });
-  if (half < segments && !join_halves(out.cand, later, first, r.refr))
+  if (!join_halves(out.cand, later, first, r.refr))
     segment_passes(raw, r, band, half, segments, out.cand, nullptr, out, done, nullptr);
   return out;
 }
