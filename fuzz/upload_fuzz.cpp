@@ -5,9 +5,9 @@
 //
 // Properties checked, beyond "no crash, no uncaught exception other than HttpError/somna::Error":
 //  - a WFDB upload's staged header has the same signals as the uploaded header, and signal i of
-//    the staged header names a plain file name whose bytes (held for read_staged) equal the uploaded
-//    part that signal i of the uploaded header named ("~" stays "~") — no channel swap, no two
-//    signals pointed at one file that named two;
+//    the staged header names a plain file name whose bytes (held for read_staged) equal the
+//    uploaded part that signal i of the uploaded header named ("~" stays "~") — no channel swap,
+//    no two signals pointed at one file that named two;
 //  - an EDF/CSV upload's staged file holds the uploaded bytes;
 //  - server::read_staged on it (normal limits) reads or throws a somna::Error, and the
 //    message scrubbed by scrub_paths no longer names the staging folder.

@@ -86,8 +86,9 @@ struct Options {
   // the detector scores the night while another thread takes the night's other measures (quality
   // warnings, HRV, the CVHR dips the AHI estimate counts), and the detector may split its own
   // work (an ensemble's networks). The report does not depend on it. The server uses 2 for an
-  // upload (its second core otherwise waits); a one-night `somna analyze` keeps 1: a second
-  // thread's own heap costs more page faults than it saves (measured: 70 -> 107 ms of CPU).
+  // upload (its second core otherwise waits; its threads share one heap). A one-night `somna
+  // analyze` keeps 1: there a second thread saved ~3 ms of ~75 on two cores, and only with the
+  // server's one-heap policy (a thread's own heap cost ~30 ms of page faults).
   int threads = 1;
 };
 

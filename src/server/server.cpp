@@ -506,7 +506,7 @@ struct Server::Impl {
         stage = Stage::Analyse;
         analysis::Options ao;
         ao.channel = channel;
-        ao.threads = 2;  // an upload's answer sooner: its detector beside its other measures
+        ao.threads = 2;  // answered sooner: QRS passes in two halves, detector beside the rest
         analysis::NightReport rep = analysis::analyze_night(record, *detector, ao);
         rep.record_name = staged.record_name;
         PredictOptions po;

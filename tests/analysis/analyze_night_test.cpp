@@ -83,8 +83,8 @@ TEST(AnalyzeNight, SyntheticApneaNightFromTheEcg) {
   EXPECT_EQ(r.r_time_s.size(), r.n_beats);
 }
 
-// Options::threads 2 (the detector beside the night's other measures, an ensemble's networks two
-// by two): the same report as one thread, with a detector of its own events and with one that
+// Options::threads 2 (the QRS passes in two halves, the detector beside the night's other
+// measures): the same report as one thread, with a detector of its own events and with one that
 // has an event-rate estimator (the CVHR dips found beside it).
 TEST(AnalyzeNight, TwoThreadsGiveTheSameReport) {
   AhiModel ahi;
