@@ -5,20 +5,27 @@
 // results do not depend on which.
 
 #include <future>
-#include <utility>
+#include <system_error>
 
 namespace somna {
 
-// Runs main() and side(), at once when `parallel`. An exception of either reaches the caller
-// (main's first) once both have ended: side is never left running.
+// Runs main() and side(), at once when `parallel` (one after the other when no thread can be
+// had: the system's thread limit). An exception of either reaches the caller (main's first) once
+// both have ended: side is never left running.
 template <class Main, class Side>
 void side_by_side(bool parallel, Main&& main, Side&& side) {
-  if (!parallel) {
+  std::future<void> other;
+  if (parallel) {
+    try {
+      other = std::async(std::launch::async, [&side] { side(); });
+    } catch (const std::system_error&) {
+    }
+  }
+  if (!other.valid()) {
     main();
     side();
     return;
   }
-  std::future<void> other = std::async(std::launch::async, std::forward<Side>(side));
   try {
     main();
   } catch (...) {
