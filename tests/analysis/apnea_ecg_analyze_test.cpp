@@ -12,45 +12,23 @@
 #include <cmath>
 #include <cstdio>
 #include <filesystem>
-#include <fstream>
 #include <map>
-#include <sstream>
 
 #include "analysis/cvhr_detector.hpp"
 #include "analysis/night_report.hpp"
 #include "dsp/beats.hpp"
 #include "io/annotations.hpp"
 #include "io/record.hpp"
+#include "support/shared_data.hpp"
+#include "train/dataset.hpp"
 
 namespace somna::analysis {
 namespace {
 
-const std::string kDirA = std::string(SOMNA_SHARED_DATA) + "/apnea-ecg";
-
-std::map<std::string, double> reference_ahi_a() {
-  std::map<std::string, double> ref;
-  std::ifstream in(kDirA + "/learning-set-info.txt");
-  std::string line;
-  while (std::getline(in, line)) {
-    std::istringstream ss(line);
-    std::string rec;
-    ss >> rec;
-    if (rec.size() != 3 || (rec[0] != 'a' && rec[0] != 'b' && rec[0] != 'c') ||
-        !std::isdigit(static_cast<unsigned char>(rec[1]))) {
-      continue;
-    }
-    double v[7];
-    for (double& x : v) ss >> x;
-    if (ss) ref[rec] = v[6];  // columns: length, non-apnea, apnea, hours, AI, HI, AHI
-  }
-  return ref;
-}
-
 TEST(CvhrApneaEcgSlow, AnalyzeNightOnQrsBeats) {
-  if (!std::filesystem::exists(kDirA + "/learning-set-info.txt")) {
-    GTEST_SKIP() << "Apnea-ECG learning set not in " << kDirA;
-  }
-  const std::map<std::string, double> ref = reference_ahi_a();
+  REQUIRE_SHARED(test::kApneaEcg + "/learning-set-info.txt");
+  const std::map<std::string, double> ref =
+      train::read_reference_ahi(test::kApneaEcg + "/learning-set-info.txt");
   ASSERT_EQ(ref.size(), 35u);
   const CvhrDetector det;
   std::vector<double> est, truth;
@@ -59,7 +37,7 @@ TEST(CvhrApneaEcgSlow, AnalyzeNightOnQrsBeats) {
   for (const auto& [rec, ahi] : ref) {
     io::ReadOptions ro;
     ro.header_only = true;
-    const io::Record header = io::read_record(kDirA + "/" + rec + ".hea", ro);
+    const io::Record header = io::read_record(test::kApneaEcg + "/" + rec + ".hea", ro);
     Options o;
     o.beats =
         dsp::beats_from_annotations(io::read_annotations(header.path, "qrs"), header.duration_s());

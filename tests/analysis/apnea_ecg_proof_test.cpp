@@ -13,37 +13,16 @@
 #include <cmath>
 #include <cstdio>
 #include <filesystem>
-#include <fstream>
 #include <map>
-#include <sstream>
 
 #include "analysis/cvhr_detector.hpp"
 #include "io/annotations.hpp"
 #include "io/record.hpp"
+#include "support/shared_data.hpp"
+#include "train/dataset.hpp"
 
 namespace somna::analysis {
 namespace {
-
-const std::string kDir = std::string(SOMNA_SHARED_DATA) + "/apnea-ecg";
-
-std::map<std::string, double> reference_ahi() {
-  std::map<std::string, double> ref;
-  std::ifstream in(kDir + "/learning-set-info.txt");
-  std::string line;
-  while (std::getline(in, line)) {
-    std::istringstream ss(line);
-    std::string rec;
-    ss >> rec;
-    if (rec.size() != 3 || (rec[0] != 'a' && rec[0] != 'b' && rec[0] != 'c') ||
-        !std::isdigit(static_cast<unsigned char>(rec[1]))) {
-      continue;
-    }
-    double v[7];
-    for (double& x : v) ss >> x;
-    if (ss) ref[rec] = v[6];  // columns: length, non-apnea, apnea, hours, AI, HI, AHI
-  }
-  return ref;
-}
 
 struct Figures {
   double r = 0, mae = 0, se = 0, sp = 0, acc = 0, minutes = 0, diag_ok = 0;
@@ -73,9 +52,10 @@ struct Night {
 
 std::vector<Night> load_nights() {
   std::vector<Night> nights;
-  for (const auto& [rec, ahi] : reference_ahi()) {
-    const io::Annotations qrs = io::read_annotations(kDir + "/" + rec, "qrs");
-    const io::Annotations apn = io::read_annotations(kDir + "/" + rec, "apn");
+  for (const auto& [rec, ahi] :
+       train::read_reference_ahi(test::kApneaEcg + "/learning-set-info.txt")) {
+    const io::Annotations qrs = io::read_annotations(test::kApneaEcg + "/" + rec, "qrs");
+    const io::Annotations apn = io::read_annotations(test::kApneaEcg + "/" + rec, "apn");
     Night n;
     n.rec = rec;
     n.ref_ahi = ahi;
@@ -101,9 +81,7 @@ double mean_abs_error(const std::vector<double>& x, const std::vector<double>& y
 }
 
 TEST(CvhrApneaEcgSlow, DetectorOnQrsBeats) {
-  if (!std::filesystem::exists(kDir + "/learning-set-info.txt")) {
-    GTEST_SKIP() << "Apnea-ECG learning set not in " << kDir;
-  }
+  REQUIRE_SHARED(test::kApneaEcg + "/learning-set-info.txt");
   const std::vector<Night> nights = load_nights();
   ASSERT_EQ(nights.size(), 35u);
   const CvhrDetector det;
@@ -146,9 +124,7 @@ TEST(CvhrApneaEcgSlow, DetectorOnQrsBeats) {
 // leave-one-record-out cross-validation: for each night, the half-width with the best Pearson r
 // on the other 34 nights scores it. The cross-validated r is the honest figure for the default.
 TEST(CvhrApneaEcgSlow, SmoothingCrossValidated) {
-  if (!std::filesystem::exists(kDir + "/learning-set-info.txt")) {
-    GTEST_SKIP() << "Apnea-ECG learning set not in " << kDir;
-  }
+  REQUIRE_SHARED(test::kApneaEcg + "/learning-set-info.txt");
   const std::vector<Night> nights = load_nights();
   ASSERT_EQ(nights.size(), 35u);
   const std::vector<int> widths = {3, 5, 7, 10, 12, 15, 20, 25, 30};

@@ -14,17 +14,13 @@
 #include "eval/beat_comparison.hpp"
 #include "io/annotations.hpp"
 #include "support/cli_run.hpp"
+#include "support/shared_data.hpp"
 
 namespace {
 
 namespace fs = std::filesystem;
 
-const std::string kRecord = std::string(SOMNA_SHARED_DATA) + "/wfdb-samples/100";
-
-#define REQUIRE_RECORD()                                                    \
-  if (!fs::exists(kRecord + ".hea")) {                                      \
-    GTEST_SKIP() << "shared data absent (" << kRecord << "): test not run"; \
-  }
+const std::string kRecord = somna::test::kWfdbSamples + "/100";
 
 using CliRun = somna::test::CliResult;
 
@@ -36,7 +32,7 @@ bool contains(const std::string& s, const std::string& needle) {
 }
 
 TEST(CliEvalBeats, Mitbih100BothLeadsAndQrs) {
-  REQUIRE_RECORD();
+  REQUIRE_SHARED(kRecord + ".hea");
   CliRun r = run_somna("eval-beats " + shell_quote(kRecord) + " --ref atr --require 99.8");
   ASSERT_EQ(r.rc, 0) << r.out << r.err;
   EXPECT_TRUE(contains(r.out, "2273      0      0  100.000  100.000")) << r.out;
@@ -62,7 +58,7 @@ TEST(CliEvalBeats, MissingRecordIsBadInput) {
 }
 
 TEST(CliBeats, WritesWfdbAnnotationsReadBack) {
-  REQUIRE_RECORD();
+  REQUIRE_SHARED(kRecord + ".hea");
   const fs::path dir = somna::test::fresh_dir("beats");
   const std::string out = (dir / "100.qrs").string();
   const CliRun r =
@@ -82,7 +78,7 @@ TEST(CliBeats, WritesWfdbAnnotationsReadBack) {
 }
 
 TEST(CliBeats, WritesCsv) {
-  REQUIRE_RECORD();
+  REQUIRE_SHARED(kRecord + ".hea");
   const fs::path dir = somna::test::fresh_dir("beats");
   const std::string out = (dir / "beats.csv").string();
   const CliRun r =

@@ -15,11 +15,12 @@
 #include "eval/beat_comparison.hpp"
 #include "io/annotations.hpp"
 #include "io/record.hpp"
+#include "support/shared_data.hpp"
 
 namespace somna::dsp {
 namespace {
 
-const std::string kRecord = std::string(SOMNA_SHARED_DATA) + "/wfdb-samples/100";
+const std::string kRecord = test::kWfdbSamples + "/100";
 
 bool have_record() {
   return std::filesystem::exists(kRecord + ".hea");

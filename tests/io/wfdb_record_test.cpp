@@ -163,14 +163,14 @@ TEST(WfdbKnownValues, HeaderOnlyNeedsNoSignalFile) {
   REQUIRE_SAMPLES();
   ReadOptions o;
   o.header_only = true;
-  const Record r = read_wfdb(std::string(SOMNA_SHARED_DATA) + "/apnea-ecg/a01", o);
+  const Record r = read_wfdb(test::kApneaEcg + "/a01", o);
   ASSERT_EQ(r.channels.size(), 1u);
   EXPECT_EQ(r.channels[0].name, "ECG");
   EXPECT_DOUBLE_EQ(r.channels[0].fs, 100);
   EXPECT_TRUE(r.channels[0].samples.empty());
   // Without header_only the missing .dat is an error naming it.
   try {
-    read_wfdb(std::string(SOMNA_SHARED_DATA) + "/apnea-ecg/a01", ReadOptions{});
+    read_wfdb(test::kApneaEcg + "/a01", ReadOptions{});
     FAIL() << "no error";
   } catch (const FormatError& e) {
     EXPECT_NE(std::string(e.what()).find("a01.dat"), std::string::npos) << e.what();

@@ -19,6 +19,7 @@
 #include "server/upload.hpp"
 #include "server/worker_pool.hpp"
 #include "server_harness.hpp"
+#include "support/shared_data.hpp"
 
 namespace somna::server::testing {
 namespace {
@@ -149,8 +150,8 @@ TEST(ServerUpload, SignalFilesKeepTheirChannelsAcrossBlankAndCrOnlyLines) {
 }
 
 TEST(ServerUpload, MitBih100IsStagedAsTheOriginal) {
-  const std::string base = std::string(SOMNA_SHARED_DATA) + "/wfdb-samples/100";
-  if (!fs::exists(base + ".hea")) GTEST_SKIP() << "shared data absent: " << base;
+  const std::string base = test::kWfdbSamples + "/100";
+  REQUIRE_SHARED(base + ".hea");
   ScratchDir d;
   TempDir t(d.str());
   const std::string hea = read_bytes(base + ".hea"), dat = read_bytes(base + ".dat");

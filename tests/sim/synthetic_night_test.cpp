@@ -13,6 +13,7 @@
 #include "common/error.hpp"
 #include "io/annotations.hpp"
 #include "io/record.hpp"
+#include "support/shared_data.hpp"
 
 namespace somna::sim {
 namespace {
@@ -169,8 +170,8 @@ TEST(BeatTemplate, GaussianHasPqrstShape) {
 }
 
 TEST(BeatTemplate, AveragedFromMitBih100) {
-  const std::string rec = std::string(SOMNA_SHARED_DATA) + "/wfdb-samples/100";
-  if (!std::filesystem::exists(rec + ".dat")) GTEST_SKIP() << "no MIT-BIH 100 in shared data";
+  const std::string rec = test::kWfdbSamples + "/100";
+  REQUIRE_SHARED(rec + ".dat");
   io::ReadOptions o;
   o.channel = "MLII";
   const io::Record r = io::read_record(rec + ".hea", o);

@@ -13,6 +13,7 @@
 
 #include "common/error.hpp"
 #include "common/temp_dir.hpp"
+#include "support/shared_data.hpp"
 #include "train/dataset.hpp"
 #include "train/threads.hpp"
 
@@ -181,8 +182,8 @@ TEST(Dataset, LabelCsvErrorsNameTheLine) {
 }
 
 TEST(DatasetApneaEcg, LoadsRecordWithLabelsAndAhi) {
-  const std::string dir = std::string(SOMNA_SHARED_DATA) + "/apnea-ecg";
-  if (!std::filesystem::exists(dir + "/a01.qrs")) GTEST_SKIP() << "no Apnea-ECG data in " << dir;
+  const std::string dir = test::kApneaEcg;
+  REQUIRE_SHARED(dir + "/a01.qrs");
   train::DatasetOptions o;
   o.only = {"a01", "c01"};
   const auto d = train::load_dataset(dir, o);
