@@ -218,11 +218,10 @@ io::Record read_staged(const StagedRecord& staged) {
   if (!staged.wfdb) return io::read_record(staged.read_path, staged.read_options);
   const std::string dir = fs::path(staged.read_path).parent_path().string();
   const io::WfdbOpener open = [&](const std::string& name) {
-    const std::string path = (fs::path(dir) / name).string();  // what errors name (scrub_paths)
-    const auto it = staged.wfdb_files.find(name);
-    if (it == staged.wfdb_files.end()) return io::wfdb::open_file_source(path);  // "cannot open"
-    return io::wfdb::memory_source(path, reinterpret_cast<const uint8_t*>(it->second.data()),
-                                   it->second.size());
+    // The staged header names only the files stage_wfdb held (and "~", which is never opened).
+    const std::string_view bytes = staged.wfdb_files.at(name);
+    return io::wfdb::memory_source((fs::path(dir) / name).string(),  // named as scrub_paths knows
+                                   reinterpret_cast<const uint8_t*>(bytes.data()), bytes.size());
   };
   return io::read_wfdb_record(*staged.wfdb, open, staged.read_options);
 }
