@@ -33,6 +33,8 @@
 #include <vector>
 
 #include "common/side_by_side.hpp"
+#include "common/simd.hpp"
+#include "dsp/bandpass16.hpp"
 #include "dsp/beats.hpp"
 #include "dsp/filters.hpp"
 #include "dsp/sample_range.hpp"
@@ -225,9 +227,10 @@ struct EnergyPeaks {
 // the derivative, the integration window and the slope search reach beyond [s0, s1)).
 struct Segment {
   int64_t s0 = 0, s1 = 0, a0 = 0, a1 = 0;
-  std::vector<float> y;  // band-passed y[i - a0], with room for the backward pass's warm-up
-  std::vector<float> d;  // |derivative| d[i - a0 + pad], zero outside the night's [2, nw - 2)
-  std::vector<float> m;  // integrated energy m[j - a0]
+  std::vector<float> y;   // band-passed y[i - a0], with room for the backward pass's warm-up
+  std::vector<float> d;   // |derivative| d[i - a0 + pad], zero outside the night's [2, nw - 2)
+  std::vector<float> m;   // integrated energy m[j - a0]
+  std::vector<float> sq;  // integrate_energy's scratch
   int64_t pad = 0;
 };
 
@@ -238,7 +241,10 @@ void bandpass_segment(const float* raw, const Rates& r, const QrsBand& band, boo
                       float x0, Segment& g) {
   const int64_t a0 = g.a0, f1 = std::min(r.nw, g.a1 + r.warm), nf = f1 - a0;
   float* y = g.y.data();
-  if (r.k == 1 && all_finite) {
+  const bool wide = bandpass16_available() && g.a1 - a0 >= 64 * r.warm;
+  if (r.k == 1 && all_finite && wide) {
+    bandpass16(band.hp, band.lp, false, raw + a0, x0, y, nf, -a0, nf, r.warm);
+  } else if (r.k == 1 && all_finite) {
     // Nothing to average or hold (the same input the general path computes, hold - x0).
     bandpass_lanes<false>(
         band.hp, band.lp, [raw, a0, x0](int, int64_t j) { return raw[a0 + j] - x0; }, y, nf, -a0,
@@ -261,6 +267,10 @@ void bandpass_segment(const float* raw, const Rates& r, const QrsBand& band, boo
     };
     bandpass_lanes<false>(band.hp, band.lp, input, y, nf, -a0, nf, r.warm);
   }
+  if (wide) {
+    bandpass16(band.hp, band.lp, true, y, 0.0f, y, g.a1 - a0, 0, nf, r.warm);
+    return;
+  }
   const float* yr = y;
   bandpass_lanes<true>(
       band.hp, band.lp, [yr](int, int64_t j) { return yr[j]; }, y, g.a1 - a0, 0, nf, r.warm);
@@ -281,34 +291,34 @@ void abs_derivative(const Rates& r, Segment& g) {
   }
 }
 
-// 4. Centred moving-window integration of d^2 over 150 ms, for the samples [s0 - 1, s1 + 1)
-//    that the peak search reads: a running sum, in kChains stretches of its own that advance
-//    together (one chain of dependent additions over the whole segment was a third of the
-//    detector's time: the CPU waits out each addition before the next).
+// 4. Centred moving-window integration of d^2 over 150 ms (2h + 1 samples), for the samples
+//    [s0 - 1, s1 + 1) that the peak search reads: each window's sum from sums of power-of-two
+//    runs (log2 of the window's length passes over the segment, each a vectorised loop). A
+//    running sum instead is one chain of dependent additions (the CPU waits out each before the
+//    next): four such chains at once still took twice as long. Sums of at most 31 squares, in
+//    float: no drift to guard against, as a running sum has.
+SOMNA_VECTOR_CLONES void window_sums(float* runs, int64_t n, int64_t len, float* out,
+                                     int64_t n_out) {
+  std::fill(out, out + n_out, 0.0f);
+  int64_t offset = 0;  // runs[j] holds the sum of `run` squares from j, out[j] those before offset
+  for (int64_t run = 1; run <= len; run *= 2) {
+    if (len & run) {
+      for (int64_t j = 0; j < n_out; ++j) out[j] += runs[j + offset];
+      offset += run;
+    }
+    if (2 * run > len) break;
+    for (int64_t j = 0; j + run < n; ++j) runs[j] += runs[j + run];  // reads ahead: in place
+  }
+}
+
 void integrate_energy(const Rates& r, Segment& g) {
-  constexpr int kChains = 4;
   const int64_t h = r.h, j0 = std::max<int64_t>(0, g.s0 - 1) - g.a0,
                 j1 = std::min(r.nw, g.s1 + 1) - g.a0;  // indices relative to a0, as d's and m's
-  const float* d = g.d.data() + g.pad;
-  float* m = g.m.data();
-  const int64_t len = (j1 - j0 + kChains - 1) / kChains;
-  auto square = [d](int64_t i) { return static_cast<double>(d[i] * d[i]); };
-  auto step = [&](double& acc, int64_t j) {
-    acc += square(j + h) - square(j - h - 1);
-    m[j] = acc > 0 ? static_cast<float>(acc) : 0.0f;  // rounding below zero
-  };
-  double acc[kChains];
-  int64_t first[kChains];
-  for (int c = 0; c < kChains; ++c) {
-    first[c] = std::min(j1, j0 + c * len);
-    acc[c] = 0;
-    for (int64_t i = first[c] - h - 1; i < first[c] + h; ++i) acc[c] += square(i);
-  }
-  const int64_t last_len = j1 - first[kChains - 1];  // the last stretch may be shorter
-  for (int64_t k = 0; k < last_len; ++k)
-    for (int c = 0; c < kChains; ++c) step(acc[c], first[c] + k);
-  for (int c = 0; c + 1 < kChains; ++c)
-    for (int64_t j = first[c] + last_len; j < first[c + 1]; ++j) step(acc[c], j);
+  const float* d = g.d.data() + g.pad + j0 - h;
+  const int64_t n = j1 - j0 + 2 * h;
+  float* sq = g.sq.data();
+  for (int64_t i = 0; i < n; ++i) sq[i] = d[i] * d[i];
+  window_sums(sq, n, 2 * h + 1, g.m.data() + j0, j1 - j0);
 }
 
 // 4. The first j' >= j whose sample may be a local maximum (m[j'] > m[j' - 1], m[j'] >= m[j' + 1]),
@@ -447,6 +457,7 @@ void segment_passes(const float* raw, const Rates& r, const QrsBand& band, int64
   g.y.resize(static_cast<size_t>(std::min(nw, span + r.warm)));
   g.d.resize(static_cast<size_t>(span + 2 * g.pad));
   g.m.resize(static_cast<size_t>(span));
+  g.sq.resize(static_cast<size_t>(span + 2 * r.h + 2));
   cand.reserve(cand.size() + static_cast<size_t>((last - first) * seg / r.refr + 16));
   std::vector<float> sub;
   sub.reserve(128);
@@ -653,11 +664,20 @@ RefineWindows refine_windows(double fs) {
                        std::llround(2.5 * fs)};
 }
 
-// 7. Each detection on the full-rate signal: its centre, the baseline before it and its
-//    extremes of either polarity against that baseline.
+// 7. One beat's R as the record's polarity would place it: its sample, its amplitude against the
+//    baseline (units of raw) and its QRS area (samples times units of raw).
+struct RPeak {
+  int64_t at = 0;
+  float amp = 0;
+  double area = 0;
+};
+
+// 7. Each detection on the full-rate signal: its centre, the baseline before it, its extremes of
+//    either polarity against that baseline, and its R for either polarity of the record.
 struct BeatShapes {
   std::vector<int64_t> centre, pos_i, neg_i;
   std::vector<float> base, pos_v, neg_v;
+  std::vector<RPeak> upright, inverted;
   int votes = 0;  // beats whose positive extreme is the larger, less the others
 };
 
@@ -692,18 +712,6 @@ void measure_beat(const float* raw, int64_t n, const RefineWindows& w, int64_t p
   shapes.votes += shapes.pos_v[b] >= shapes.neg_v[b] ? 1 : -1;
 }
 
-// 7. Measures every detection at full rate (centre: the middle of its block of k samples).
-BeatShapes measure_beats(const float* raw, const Rates& r, const RefineWindows& w,
-                         const std::vector<Candidate>& cand, const std::vector<size_t>& qrs_idx) {
-  const size_t nb = qrs_idx.size();
-  BeatShapes shapes;
-  shapes.centre.resize(nb), shapes.pos_i.resize(nb), shapes.neg_i.resize(nb);
-  shapes.base.resize(nb), shapes.pos_v.resize(nb), shapes.neg_v.resize(nb);
-  for (size_t b = 0; b < nb; ++b)
-    measure_beat(raw, r.n, w, cand[qrs_idx[b]].pos * r.k + (r.k - 1) / 2, b, shapes);
-  return shapes;
-}
-
 // 7. Baseline of beat b at sample i: linear between this beat's PR segment and the next one's
 //    (follows baseline wander, which the QRS area is sensitive to: its lobes nearly cancel).
 float baseline_at(const BeatShapes& s, const RefineWindows& w, size_t b, int64_t i) {
@@ -729,6 +737,42 @@ double qrs_area_sum(const float* raw, int64_t n, const BeatShapes& s, const Refi
   return area;
 }
 
+// 7. Beat b's R for either polarity (at its extremum of that polarity when refining, else at
+//    its centre). Needs beat b + 1 measured (the baseline runs to it), and reads the samples
+//    measure_beat has just read, still in cache: read once all beats are measured, a night's
+//    samples had left the cache and this was a third of the step's time.
+void place_r(const float* raw, int64_t n, const RefineWindows& w, bool refine_peaks, size_t b,
+             BeatShapes& s) {
+  auto place = [&](int64_t extremum, float extent, float sign) {
+    RPeak p;
+    p.at = refine_peaks ? extremum : s.centre[b];
+    p.amp = refine_peaks && std::isfinite(raw[p.at])
+                ? std::fabs(raw[p.at] - baseline_at(s, w, b, p.at))
+                : extent;
+    p.area = qrs_area_sum(raw, n, s, w, b, p.at, sign);
+    return p;
+  };
+  s.upright[b] = place(s.pos_i[b], s.pos_v[b], 1.f);
+  s.inverted[b] = place(s.neg_i[b], s.neg_v[b], -1.f);
+}
+
+// 7. Measures every detection at full rate (centre: the middle of its block of k samples).
+BeatShapes measure_beats(const float* raw, const Rates& r, const RefineWindows& w,
+                         const std::vector<Candidate>& cand, const std::vector<size_t>& qrs_idx,
+                         bool refine_peaks) {
+  const size_t nb = qrs_idx.size();
+  BeatShapes shapes;
+  shapes.centre.resize(nb), shapes.pos_i.resize(nb), shapes.neg_i.resize(nb);
+  shapes.base.resize(nb), shapes.pos_v.resize(nb), shapes.neg_v.resize(nb);
+  shapes.upright.resize(nb), shapes.inverted.resize(nb);
+  for (size_t b = 0; b < nb; ++b) {
+    measure_beat(raw, r.n, w, cand[qrs_idx[b]].pos * r.k + (r.k - 1) / 2, b, shapes);
+    if (b > 0) place_r(raw, r.n, w, refine_peaks, b - 1, shapes);
+  }
+  if (nb > 0) place_r(raw, r.n, w, refine_peaks, nb - 1, shapes);
+  return shapes;
+}
+
 // 7. Appends one beat to out; two detections refined onto the same complex (< 120 ms apart)
 //    keep the larger.
 void append_beat(Beats& out, double t, float amp, float area) {
@@ -745,24 +789,15 @@ void append_beat(Beats& out, double t, float amp, float area) {
   out.qrs_area.push_back(area);
 }
 
-// 7. R time (at the extremum of the record's polarity when refining, else the detection's
-//    centre), R amplitude and QRS area of every measured beat, into out.
-void emit_beats(const float* raw, int64_t n, double fs, double to_mv, const RefineWindows& w,
-                const BeatShapes& s, bool refine_peaks, Beats& out) {
-  const bool positive = s.votes >= 0;
-  const float sign = positive ? 1.f : -1.f;
-  const size_t nb = s.centre.size();
-  out.r_time_s.reserve(nb);
-  out.r_amp_mv.reserve(nb);
-  out.qrs_area.reserve(nb);
-  for (size_t b = 0; b < nb; ++b) {
-    const int64_t r = refine_peaks ? (positive ? s.pos_i[b] : s.neg_i[b]) : s.centre[b];
-    const float amp = refine_peaks && std::isfinite(raw[r])
-                          ? static_cast<float>(std::fabs(raw[r] - baseline_at(s, w, b, r)) * to_mv)
-                          : static_cast<float>((positive ? s.pos_v[b] : s.neg_v[b]) * to_mv);
-    const double area = qrs_area_sum(raw, n, s, w, b, r, sign);
-    append_beat(out, static_cast<double>(r) / fs, amp, static_cast<float>(area / fs * to_mv));
-  }
+// 7. R time, R amplitude and QRS area of every measured beat in the record's polarity, into out.
+void emit_beats(double fs, double to_mv, const BeatShapes& s, Beats& out) {
+  const std::vector<RPeak>& peaks = s.votes >= 0 ? s.upright : s.inverted;
+  out.r_time_s.reserve(peaks.size());
+  out.r_amp_mv.reserve(peaks.size());
+  out.qrs_area.reserve(peaks.size());
+  for (const RPeak& p : peaks)
+    append_beat(out, static_cast<double>(p.at) / fs, static_cast<float>(p.amp * to_mv),
+                static_cast<float>(p.area / fs * to_mv));
 }
 
 }  // namespace
@@ -805,8 +840,8 @@ Beats detect(const float* raw, size_t n_samples, double fs, double to_mv,
 
   if (options.progress) options.progress(0.9);
   const RefineWindows w = refine_windows(fs);
-  const BeatShapes shapes = measure_beats(raw, r, w, peaks.cand, qrs_idx);
-  emit_beats(raw, n, fs, to_mv, w, shapes, options.refine_peaks, out);
+  const BeatShapes shapes = measure_beats(raw, r, w, peaks.cand, qrs_idx, options.refine_peaks);
+  emit_beats(fs, to_mv, shapes, out);
   return out;
 }
 

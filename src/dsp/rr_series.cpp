@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "dsp/beats.hpp"
+#include "dsp/sliding_order.hpp"
 
 namespace somna::dsp {
 
@@ -36,26 +37,6 @@ Beats beats_from_annotations(const io::Annotations& annotations, double duration
 }
 
 namespace {
-
-// Running median over a window [lo, hi) that only moves forward: a sorted copy updated by one
-// removal and one insertion per step (window of ~11 values: cheaper than selection each time).
-class RunningMedian {
- public:
-  explicit RunningMedian(const std::vector<float>& v) : v_(v) {}
-  float at(size_t lo, size_t hi) {
-    while (hi_ < hi) insert(v_[hi_++]);
-    while (lo_ < lo) erase(v_[lo_++]);
-    const size_t n = sorted_.size();
-    return n % 2 ? sorted_[n / 2] : 0.5f * (sorted_[n / 2 - 1] + sorted_[n / 2]);
-  }
-
- private:
-  void insert(float x) { sorted_.insert(std::upper_bound(sorted_.begin(), sorted_.end(), x), x); }
-  void erase(float x) { sorted_.erase(std::lower_bound(sorted_.begin(), sorted_.end(), x)); }
-  const std::vector<float>& v_;
-  std::vector<float> sorted_;
-  size_t lo_ = 0, hi_ = 0;
-};
 
 // Replaces flagged values by linear interpolation (in time) between the nearest unflagged ones;
 // flat at the ends; untouched when no value is unflagged.
@@ -109,10 +90,11 @@ RRSeries clean_rr(const Beats& beats, const RRCleanOptions& options) {
   // around (the median is robust to up to 5 bad ones: an ectopic beat makes 2).
   s.corrected.assign(n, 0);
   const size_t half = 5;
-  RunningMedian med(s.rr_s);
+  SlidingOrder window(s.rr_s.data(), n);
   for (size_t i = 0; i < n; ++i) {
     const float rr = s.rr_s[i];
-    const float m = med.at(i >= half ? i - half : 0, std::min(n, i + half + 1));
+    window.move_to(i >= half ? i - half : 0, std::min(n, i + half + 1));
+    const float m = window.median();
     const bool out_of_bounds = !(rr >= options.min_rr_s && rr <= options.max_rr_s);
     const bool jump = std::fabs(rr - m) > options.max_rel_change * m;
     s.corrected[i] = (out_of_bounds || jump) ? 1 : 0;

@@ -5,6 +5,8 @@
 #include <algorithm>
 #include <cmath>
 
+#include "dsp/sliding_order.hpp"
+
 namespace somna::features {
 
 namespace {
@@ -16,40 +18,18 @@ float quantile(std::vector<float> v, double q) {
 }
 
 // x minus its moving median over `win` samples, the median evaluated every `step` samples and
-// interpolated linearly (an exact per-sample median would cost ~30 ms a night). The window is kept
-// sorted and updated by one linear merge per step (leaving and entering samples), ~4x faster
-// than a selection per step, same medians.
+// interpolated linearly (an exact per-sample median would cost ~30 ms a night).
 void detrend_median(const float* x, size_t n, size_t win, float* out) {
   if (n == 0) return;
   const size_t step = std::max<size_t>(1, win / 30), half = win / 2;
   std::vector<size_t> at;
-  std::vector<float> med, w, nw, rem, add;
-  size_t wa = 0, wb = 0;  // the sorted window w holds x[wa, wb)
+  std::vector<float> med;
+  dsp::SlidingOrder window(x, n);
   for (size_t c = 0; c < n + step; c += step) {
     const size_t k = std::min(c, n - 1);
-    const size_t a = k > half ? k - half : 0, b = std::min(n, k + half + 1);
-    rem.assign(x + wa, x + std::min(a, wb));
-    add.assign(x + std::max(wb, a), x + b);
-    if (a > wb) rem.assign(x + wa, x + wb), w.clear();  // no overlap (not with these steps)
-    std::sort(rem.begin(), rem.end());
-    std::sort(add.begin(), add.end());
-    nw.resize(w.size() + add.size());
-    float* o = nw.data();
-    size_t j = 0, l = 0;
-    for (float v : w) {
-      if (j < rem.size() && v == rem[j]) {
-        ++j;
-        continue;
-      }
-      while (l < add.size() && add[l] < v) *o++ = add[l++];
-      *o++ = v;
-    }
-    while (l < add.size()) *o++ = add[l++];
-    nw.resize(size_t(o - nw.data()));
-    w.swap(nw);
-    wa = a, wb = b;
+    window.move_to(k > half ? k - half : 0, std::min(n, k + half + 1));
     at.push_back(k);
-    med.push_back(w[w.size() / 2]);
+    med.push_back(window.upper_median());
     if (k == n - 1) break;
   }
   size_t j = 0;

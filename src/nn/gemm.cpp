@@ -6,8 +6,8 @@
 #include <cstring>
 #include <vector>
 
+#include "common/simd.hpp"
 #include "nn/blas_library.hpp"
-#include "nn/simd.hpp"
 
 namespace somna::nn {
 namespace {

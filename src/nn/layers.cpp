@@ -6,9 +6,9 @@
 #include <cmath>
 #include <cstring>
 
+#include "common/simd.hpp"
 #include "nn/gemm.hpp"
 #include "nn/math.hpp"
-#include "nn/simd.hpp"
 
 namespace somna::nn {
 

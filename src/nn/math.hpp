@@ -4,14 +4,7 @@
 // fits Eigen uses for float, within a few units in the last place of the libm values
 // (tests/nn/layers_test.cpp checks them against std::erf and std::tanh over their whole range).
 
-// The hot loops over whole signals get AVX-512 and AVX2 clones, one chosen when the program loads
-// on a CPU that has it (glibc ifunc); the default clone is the baseline x86-64 code. No FMA in the
-// clones (and ISO C++ mode contracts nothing), so all of them round alike.
-#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
-#define SOMNA_VECTOR_CLONES __attribute__((target_clones("avx512f", "avx2", "default")))
-#else
-#define SOMNA_VECTOR_CLONES
-#endif
+#include "common/simd.hpp"
 
 namespace somna::nn {
 

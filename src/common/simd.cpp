@@ -1,8 +1,8 @@
 // The CPU's vector level (simd.hpp).
 
-#include "nn/simd.hpp"
+#include "common/simd.hpp"
 
-namespace somna::nn {
+namespace somna {
 
 SimdLevel simd_level() {
 #if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
@@ -18,4 +18,4 @@ SimdLevel simd_level() {
 #endif
 }
 
-}  // namespace somna::nn
+}  // namespace somna

@@ -1,0 +1,118 @@
+// Order statistics of a forward-sliding window (sliding_order.hpp).
+
+#include "dsp/sliding_order.hpp"
+
+#include <array>
+#include <cstring>
+#include <stdexcept>
+
+namespace somna::dsp {
+namespace {
+
+// The float's bits as an unsigned key in the order of the values (negatives reversed).
+uint32_t order_key(float f) {
+  uint32_t u;
+  std::memcpy(&u, &f, sizeof u);
+  return (u & 0x80000000u) ? ~u : (u | 0x80000000u);
+}
+
+// Indices of x in the order of its values, equal values in index order: a least-significant-
+// digit radix sort of the keys in three passes of 11 bits (stable, so ties keep index order).
+std::vector<uint32_t> sorted_indices(const float* x, uint32_t n) {
+  std::vector<uint32_t> key(n), idx(n), key2(n), idx2(n);
+  for (uint32_t i = 0; i < n; ++i) key[i] = order_key(x[i]), idx[i] = i;
+  for (int shift = 0; shift < 32; shift += 11) {
+    std::array<uint32_t, 2048> start{};
+    for (uint32_t k : key) ++start[(k >> shift) & 2047u];
+    uint32_t sum = 0;
+    for (uint32_t& s : start) {
+      const uint32_t c = s;
+      s = sum;
+      sum += c;
+    }
+    for (uint32_t i = 0; i < n; ++i) {
+      const uint32_t pos = start[(key[i] >> shift) & 2047u]++;
+      key2[pos] = key[i];
+      idx2[pos] = idx[i];
+    }
+    key.swap(key2);
+    idx.swap(idx2);
+  }
+  return idx;
+}
+
+}  // namespace
+
+SlidingOrder::SlidingOrder(const float* x, size_t n)
+    : x_(x), n_(static_cast<uint32_t>(n)), bits_(n / 64 + 1, 0) {
+  if (n >= UINT32_MAX) throw std::length_error("SlidingOrder: series too long");
+  index_ = sorted_indices(x, n_);
+  rank_.resize(n);
+  for (uint32_t r = 0; r < n_; ++r) rank_[index_[r]] = r;
+}
+
+void SlidingOrder::move_to(size_t lo, size_t hi) {
+  for (; hi_ < hi; ++hi_) insert(hi_);
+  for (; lo_ < lo; ++lo_) erase(lo_);
+}
+
+void SlidingOrder::insert(size_t i) {
+  const uint32_t r = rank_[i];
+  bits_[r >> 6] |= uint64_t{1} << (r & 63);
+  if (r < cur_) ++below_;
+}
+
+void SlidingOrder::erase(size_t i) {
+  const uint32_t r = rank_[i];
+  bits_[r >> 6] &= ~(uint64_t{1} << (r & 63));
+  if (r < cur_) --below_;
+}
+
+uint32_t SlidingOrder::next_present(uint32_t r) const {
+  const uint32_t q = r + 1;
+  if (q >= n_) return n_;
+  size_t w = q >> 6;
+  uint64_t m = bits_[w] & (~uint64_t{0} << (q & 63));
+  while (m == 0) {
+    if (++w == bits_.size()) return n_;
+    m = bits_[w];
+  }
+  return static_cast<uint32_t>(w * 64 + static_cast<size_t>(__builtin_ctzll(m)));
+}
+
+uint32_t SlidingOrder::prev_present(uint32_t r) const {
+  if (r == 0) return n_;
+  const uint32_t q = r - 1;
+  size_t w = q >> 6;
+  uint64_t m = bits_[w] & (~uint64_t{0} >> (63 - (q & 63)));
+  while (m == 0) {
+    if (w == 0) return n_;
+    m = bits_[--w];
+  }
+  return static_cast<uint32_t>(w * 64 + 63 - static_cast<size_t>(__builtin_clzll(m)));
+}
+
+float SlidingOrder::kth(size_t k) {
+  if (k >= size()) throw std::out_of_range("SlidingOrder::kth: k outside the window");
+  if (!present(cur_)) {  // the rank last found left the window: step onto a neighbour
+    const uint32_t up = next_present(cur_);
+    if (up != n_) {
+      cur_ = up;  // nothing lay between, so below_ holds
+    } else {
+      cur_ = prev_present(cur_);
+      --below_;
+    }
+  }
+  for (; below_ < k; ++below_) cur_ = next_present(cur_);
+  for (; below_ > k; --below_) cur_ = prev_present(cur_);
+  return x_[index_[cur_]];
+}
+
+float SlidingOrder::median() {
+  const size_t n = size();
+  if (n % 2) return kth(n / 2);
+  const float a = kth(n / 2 - 1);
+  return 0.5f * (a + kth(n / 2));
+}
+
+}  // namespace somna::dsp
