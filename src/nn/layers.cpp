@@ -65,16 +65,16 @@ void im2col(const Conv1d& cv, const float* x, int in, int t, int i0, int n, floa
 
 constexpr int kTile = 512;  // output samples per im2col tile
 
-// Stride-1 convolution without im2col, register-blocked: four output rows times 16 samples are
+// Stride-1 convolution without im2col, register-blocked: four output rows times 32 samples
+// (AVX-512: two 16-float vectors per row) or 16 samples (AVX2: two 8-float vectors) are
 // accumulated in registers over every tap (c, k) in turn (a[r] += w[r][c][k] x[c][i + k *
 // dilation - pad]: one load of x feeds four rows). Samples near the signal's ends, and rows left
 // over, take the same sum one at a time. Each output's sum runs tap by tap in (c, k) order,
-// rounded after each tap, on every path. Built for AVX-512 (one 16-float vector per row) and AVX2
-// (two 8-float vectors), chosen at run time. On the RR network of an 8-hour night (model_bench
-// BM_RRForwardOwn8h, one core) it took 5.4-5.9 ms against OpenBLAS's SkylakeX kernel's 5.8-6.3 ms,
-// 7.7 ms against its Haswell kernel's 9.9 ms, and is 3x faster than the SSE3 kernel OpenBLAS
-// falls back to on CPUs it does not recognise (16.7 ms; virtual machines reporting a generic
-// Xeon). Without AVX2, im2col + sgemm.
+// rounded after each tap, on every path; chosen at run time. On the RR network of an 8-hour
+// night (model_bench BM_RRForwardOwn8h, one core), with AVX-512 tiles of 16 samples, it took
+// 5.4-5.9 ms against OpenBLAS's SkylakeX kernel's 5.8-6.3 ms, 7.7 ms against its Haswell
+// kernel's 9.9 ms, and is 3x faster than the SSE3 kernel OpenBLAS falls back to on CPUs it does
+// not recognise (16.7 ms; virtual machines reporting a generic Xeon). Without AVX2, im2col + sgemm.
 using DirectConv = void (*)(const Conv1d&, const float*, int, int, float*);
 
 #if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
@@ -92,14 +92,17 @@ inline float conv_at(const Conv1d& cv, const float* xg, const float* w, int in_g
   return a;
 }
 
-// Samples [i, i + 16) of four rows (yr, stride to) whose taps all lie inside the signal, as
-// kParts vectors of 16 / kParts floats per row. Named accumulators, not an array: GCC keeps an
-// array of vectors in memory and reloads it at every tap.
+// Samples [i, i + kParts * width) of four rows (yr, stride to) whose taps all lie inside the
+// signal, as kParts vectors per row. Named accumulators, not an array: GCC keeps an array of
+// vectors in memory and reloads it at every tap. Two vectors per row give eight independent
+// chains of multiply-adds, enough to keep the CPU's two FMA pipes busy through their latency;
+// with four (one AVX-512 vector per row) they waited on it: model_bench BM_RRForwardOwn8h
+// 3.1-3.8 ms with four, 2.4-2.7 ms with eight, 2.3-2.9 ms with sixteen (alternated runs).
 template <typename Vec, int kParts>
 [[gnu::always_inline]] inline void conv_tile4(const Conv1d& cv, const float* xg, const float* w,
                                               int in_g, int t, int to, int i, float* yr) {
   static_assert(kParts == 1 || kParts == 2, "one or two vectors per row");
-  constexpr int kWidth = 16 / kParts;
+  constexpr int kWidth = int(sizeof(Vec) / sizeof(float));
   const int taps = in_g * cv.kernel;
   Vec a0 = {}, a1 = {}, a2 = {}, a3 = {}, b0 = {}, b1 = {}, b2 = {}, b3 = {};
   for (int c = 0; c < in_g; ++c) {
@@ -151,8 +154,12 @@ template <typename Vec, int kParts>
                 conv_at(cv, xg, w + size_t(r) * size_t(taps), in_g, t, i);
       };
       one_at_a_time(first);
-      if (rows == 4)
-        for (; i + 16 <= last; i += 16) conv_tile4<Vec, kParts>(cv, xg, w, in_g, t, to, i, yr);
+      constexpr int kWidth = int(sizeof(Vec) / sizeof(float));
+      if (rows == 4) {
+        for (; i + kParts * kWidth <= last; i += kParts * kWidth)
+          conv_tile4<Vec, kParts>(cv, xg, w, in_g, t, to, i, yr);
+        for (; i + kWidth <= last; i += kWidth) conv_tile4<Vec, 1>(cv, xg, w, in_g, t, to, i, yr);
+      }
       one_at_a_time(to);
     }
   }
@@ -160,7 +167,7 @@ template <typename Vec, int kParts>
 
 [[gnu::target("avx512f")]] void direct_conv_avx512(const Conv1d& cv, const float* x, int t, int to,
                                                    float* y) {
-  direct_conv<Vec16, 1>(cv, x, t, to, y);
+  direct_conv<Vec16, 2>(cv, x, t, to, y);
 }
 [[gnu::target("avx2")]] void direct_conv_avx2(const Conv1d& cv, const float* x, int t, int to,
                                               float* y) {
