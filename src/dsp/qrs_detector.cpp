@@ -219,7 +219,6 @@ struct EnergyPeaks {
   std::vector<Candidate> cand;    // 4. candidate peaks, in order
   std::vector<float> background;  // 6. per 10 s window: the energy's background level
   double initial_level = 0;       // 5. where SPKI starts
-  bool all_finite = true;         // 1. the signal has no gap to hold over
   float x0 = 0;                   // 1. the offset removed (the first finite sample)
 };
 
@@ -236,16 +235,20 @@ struct Segment {
 
 // 1-2. Zero-phase 5-15 Hz band-pass of [a0, a1): the forward pass fused with the block average
 //      (gaps: hold the last finite value; offset x0 removed), then the backward pass in place,
-//      each as four interleaved lanes (see bandpass_lanes).
-void bandpass_segment(const float* raw, const Rates& r, const QrsBand& band, bool all_finite,
-                      float x0, Segment& g) {
+//      each as four interleaved lanes (see bandpass_lanes), or sixteen (bandpass16). Where the
+//      working rate is the signal's and the samples the forward pass reads are all finite, it
+//      reads them as they are (nothing to average or hold: the same input). Checked per segment,
+//      just before the pass reads them: a check of the whole night first was one more pass over
+//      all its samples from memory.
+void bandpass_segment(const float* raw, const Rates& r, const QrsBand& band, float x0, Segment& g) {
   const int64_t a0 = g.a0, f1 = std::min(r.nw, g.a1 + r.warm), nf = f1 - a0;
   float* y = g.y.data();
   const bool wide = bandpass16_available() && g.a1 - a0 >= 64 * r.warm;
-  if (r.k == 1 && all_finite && wide) {
+  const int64_t read0 = std::max<int64_t>(0, a0 - r.warm);  // lane 0 starts warm early
+  const bool all_finite = r.k == 1 && sample_range(raw + read0, f1 - read0).non_finite == 0;
+  if (all_finite && wide) {
     bandpass16(band.hp, band.lp, false, raw + a0, x0, y, nf, -a0, nf, r.warm);
-  } else if (r.k == 1 && all_finite) {
-    // Nothing to average or hold (the same input the general path computes, hold - x0).
+  } else if (all_finite) {
     bandpass_lanes<false>(
         band.hp, band.lp, [raw, a0, x0](int, int64_t j) { return raw[a0 + j] - x0; }, y, nf, -a0,
         nf, r.warm);
@@ -464,7 +467,7 @@ void segment_passes(const float* raw, const Rates& r, const QrsBand& band, int64
   for (int64_t k = first; k < last; ++k) {
     g.s0 = k * seg, g.s1 = std::min(nw, g.s0 + seg);
     g.a0 = std::max<int64_t>(0, g.s0 - margin), g.a1 = std::min(nw, g.s1 + margin);
-    bandpass_segment(raw, r, band, out.all_finite, out.x0, g);
+    bandpass_segment(raw, r, band, out.x0, g);
     abs_derivative(r, g);
     integrate_energy(r, g);
     candidate_peaks(r, g, cand, k == first ? record : nullptr);
@@ -488,7 +491,6 @@ EnergyPeaks energy_peaks(const float* raw, const Rates& r, const QrsBand& band, 
   const int64_t win = std::llround(10 * r.fw), seg = kSegmentWindows * win;
   const int64_t segments = (r.nw + seg - 1) / seg;
   EnergyPeaks out;
-  out.all_finite = sample_range(raw, r.n).non_finite == 0;
   out.x0 = first_finite(raw, r.n);
   out.background.resize(static_cast<size_t>((r.nw + win - 1) / win));
   std::atomic<int64_t> done{0};

@@ -5,6 +5,7 @@
 
 #include <gtest/gtest.h>
 
+#include <cmath>
 #include <limits>
 #include <random>
 
@@ -56,6 +57,27 @@ TEST(SampleRange, ClippedShareCountsSamplesAtTheExtremes) {
   EXPECT_DOUBLE_EQ(clipped_share(x, lo, hi), double(at) / double(finite));
   EXPECT_EQ(lo, -2.5f);
   EXPECT_EQ(hi, 2.5f);
+}
+
+TEST(SampleRange, ClippedShareEqualsItsDefinitionAtEveryLengthWithTiesAndGaps) {
+  for (size_t n = 0; n < 70; ++n) {
+    for (double gaps : {0.0, 0.2, 1.0}) {
+      std::vector<float> x = noisy(n, unsigned(n * 13 + 2), gaps);
+      for (size_t i = 0; i < n; ++i)  // few distinct values: extremes tie and move in every lane
+        if (std::isfinite(x[i])) x[i] = std::round(2 * x[i]) + (i > n / 2 ? 1.f : 0.f);
+      float want_lo = INFINITY, want_hi = -INFINITY;
+      size_t finite = 0, at = 0;
+      for (float v : x)
+        if (std::isfinite(v))
+          ++finite, want_lo = std::min(want_lo, v), want_hi = std::max(want_hi, v);
+      for (float v : x) at += std::isfinite(v) && (v == want_lo || v == want_hi);
+      const double want = finite == 0 || !(want_hi > want_lo) ? 0 : double(at) / double(finite);
+      float lo = 0, hi = 0;
+      EXPECT_DOUBLE_EQ(clipped_share(x, lo, hi), want) << n << " " << gaps;
+      EXPECT_EQ(lo, want_lo) << n;
+      EXPECT_EQ(hi, want_hi) << n;
+    }
+  }
 }
 
 TEST(SampleRange, ConstantOrEmptyChannelIsNotClipped) {
