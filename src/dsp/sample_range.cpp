@@ -55,85 +55,30 @@ SampleRange sample_range(const float* x, int64_t n) {
   return r;
 }
 
-// The channel's extremes and how many samples sit at each, in one pass: every lane keeps its own
-// minimum and maximum with their counts (a new extreme restarts its count), and the lanes are
-// combined at the end (a pass for the range, then one counting the samples at it, read a night's
-// samples from memory twice).
-namespace {
-
-struct Extremes {
-  float lo = INFINITY, hi = -INFINITY;
-  int64_t n_lo = 0, n_hi = 0, non_finite = 0;
-
-  void add(float v) {
-    if (!(std::fabs(v) <= kBig)) {
-      ++non_finite;
-      return;
-    }
-    n_lo = v < lo ? 1 : n_lo + (v == lo);
-    lo = std::min(lo, v);
-    n_hi = v > hi ? 1 : n_hi + (v == hi);
-    hi = std::max(hi, v);
-  }
-  void merge(const Extremes& o) {
-    n_lo = o.lo < lo ? o.n_lo : n_lo + (o.lo == lo ? o.n_lo : 0);
-    lo = std::min(lo, o.lo);
-    n_hi = o.hi > hi ? o.n_hi : n_hi + (o.hi == hi ? o.n_hi : 0);
-    hi = std::max(hi, o.hi);
-    non_finite += o.non_finite;
-  }
-};
-
-Extremes extremes(const float* x, int64_t n) {
-  Extremes all;
-  int64_t i = 0;
-#if defined(__SSE2__)
-  const __m128 abs_mask = _mm_castsi128_ps(_mm_set1_epi32(0x7fffffff));
-  const __m128 big = _mm_set1_ps(kBig);
-  while (i + 4 <= n) {  // int32 lane counts, folded into `all` every 2^28 steps
-    __m128 vlo = _mm_set1_ps(INFINITY), vhi = _mm_set1_ps(-INFINITY);
-    __m128i nlo = _mm_setzero_si128(), nhi = nlo, fin = nlo;
-    const int64_t start = i;
-    for (const int64_t end = std::min(n - 3, i + (int64_t{1} << 30)); i < end; i += 4) {
-      const __m128 v = _mm_loadu_ps(x + i);
-      const __m128 finite = _mm_cmple_ps(_mm_and_ps(v, abs_mask), big);  // false for NaN too
-      fin = _mm_sub_epi32(fin, _mm_castps_si128(finite));  // a true mask is -1: counts one
-      const __m128i below = _mm_castps_si128(_mm_and_ps(finite, _mm_cmplt_ps(v, vlo)));
-      const __m128i at_lo = _mm_castps_si128(_mm_and_ps(finite, _mm_cmpeq_ps(v, vlo)));
-      const __m128i above = _mm_castps_si128(_mm_and_ps(finite, _mm_cmpgt_ps(v, vhi)));
-      const __m128i at_hi = _mm_castps_si128(_mm_and_ps(finite, _mm_cmpeq_ps(v, vhi)));
-      nlo = _mm_sub_epi32(_mm_sub_epi32(_mm_andnot_si128(below, nlo), below), at_lo);
-      nhi = _mm_sub_epi32(_mm_sub_epi32(_mm_andnot_si128(above, nhi), above), at_hi);
-      vlo = _mm_min_ps(vlo, _mm_or_ps(_mm_and_ps(finite, v), _mm_andnot_ps(finite, vlo)));
-      vhi = _mm_max_ps(vhi, _mm_or_ps(_mm_and_ps(finite, v), _mm_andnot_ps(finite, vhi)));
-    }
-    alignas(16) float lo[4], hi[4];
-    alignas(16) int32_t cl[4], ch[4], cf[4];
-    _mm_store_ps(lo, vlo), _mm_store_ps(hi, vhi);
-    _mm_store_si128(reinterpret_cast<__m128i*>(cl), nlo);
-    _mm_store_si128(reinterpret_cast<__m128i*>(ch), nhi);
-    _mm_store_si128(reinterpret_cast<__m128i*>(cf), fin);
-    for (int j = 0; j < 4; ++j) {
-      Extremes lane;
-      lane.lo = lo[j], lane.hi = hi[j], lane.n_lo = cl[j], lane.n_hi = ch[j];
-      lane.non_finite = (i - start) / 4 - cf[j];
-      all.merge(lane);
-    }
-  }
-#endif
-  for (; i < n; ++i) all.add(x[i]);
-  return all;
-}
-
-}  // namespace
-
 double clipped_share(const std::vector<float>& x, float& lo, float& hi) {
   const int64_t n = static_cast<int64_t>(x.size());
-  const Extremes e = extremes(x.data(), n);
-  lo = e.lo, hi = e.hi;
-  const int64_t finite = n - e.non_finite;
+  const SampleRange r = sample_range(x.data(), n);
+  lo = r.lo, hi = r.hi;
+  const int64_t finite = n - r.non_finite;
   if (finite == 0 || !(hi > lo)) return 0;
-  return static_cast<double>(e.n_lo + e.n_hi) / static_cast<double>(finite);
+  const float* p = x.data();
+  int64_t i = 0, at = 0;
+#if defined(__SSE2__)
+  const __m128 vlo = _mm_set1_ps(lo), vhi = _mm_set1_ps(hi);
+  while (i + 4 <= n) {  // int32 lanes, emptied every 2^30 steps
+    __m128i cnt = _mm_setzero_si128();
+    for (int64_t end = std::min(n - 3, i + (int64_t{1} << 32)); i < end; i += 4) {
+      const __m128 v = _mm_loadu_ps(p + i);
+      cnt = _mm_sub_epi32(cnt,
+                          _mm_castps_si128(_mm_or_ps(_mm_cmpeq_ps(v, vlo), _mm_cmpeq_ps(v, vhi))));
+    }
+    alignas(16) int32_t c[4];
+    _mm_store_si128(reinterpret_cast<__m128i*>(c), cnt);
+    at += int64_t{c[0]} + c[1] + c[2] + c[3];
+  }
+#endif
+  for (; i < n; ++i) at += (p[i] == lo) | (p[i] == hi);
+  return static_cast<double>(at) / static_cast<double>(finite);
 }
 
 }  // namespace somna::dsp

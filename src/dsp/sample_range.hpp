@@ -18,7 +18,7 @@ SampleRange sample_range(const float* x, int64_t n);
 // Share of the finite samples that sit exactly at the channel's minimum or maximum. A real ECG
 // reaches its extremes at a handful of samples; a clipped one (the ADC's limits, or a wrong gain
 // or format) sits there for long stretches. Sets lo/hi to the extremes. 0 when the channel is
-// constant (that is "flat", not "clipped") or holds no finite sample. One pass over the samples.
+// constant (that is "flat", not "clipped") or holds no finite sample.
 double clipped_share(const std::vector<float>& x, float& lo, float& hi);
 
 }  // namespace somna::dsp
