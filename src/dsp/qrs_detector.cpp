@@ -37,6 +37,7 @@
 #include "dsp/bandpass16.hpp"
 #include "dsp/beats.hpp"
 #include "dsp/filters.hpp"
+#include "dsp/order_statistics.hpp"
 #include "dsp/sample_range.hpp"
 #include "io/channel_info.hpp"
 
@@ -439,8 +440,7 @@ float background_level(const float* m, int64_t w0, int64_t w1, std::vector<float
   sub.clear();
   const int64_t step = std::max<int64_t>(1, (w1 - w0) / 100);
   for (int64_t j = w0; j < w1; j += step) sub.push_back(m[j]);
-  std::nth_element(sub.begin(), sub.begin() + sub.size() / 10, sub.end());
-  return sub[sub.size() / 10];
+  return kth_smallest(sub, sub.size() / 10);
 }
 
 // 1-4 and 6 over the night's segments [first, last) (segment k: working-rate samples

@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "dsp/beats.hpp"
+#include "dsp/order_statistics.hpp"
 #include "dsp/qrs_detector.hpp"
 #include "dsp/sample_range.hpp"
 
@@ -30,9 +31,7 @@ void lower(MinuteQuality& q, float score, const char* reason) {
 }
 
 float median_of(std::vector<float>& v) {
-  if (v.empty()) return 0;
-  std::nth_element(v.begin(), v.begin() + v.size() / 2, v.end());
-  return v[v.size() / 2];
+  return v.empty() ? 0 : kth_smallest(v, v.size() / 2);
 }
 
 // Second pass over one minute: samples at the rails, and how many of the subsampled |second

@@ -6,7 +6,7 @@
 #include <vector>
 
 #include "dsp/beats.hpp"
-#include "dsp/sliding_order.hpp"
+#include "dsp/order_statistics.hpp"
 
 namespace somna::dsp {
 

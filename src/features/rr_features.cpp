@@ -5,16 +5,15 @@
 #include <algorithm>
 #include <cmath>
 
-#include "dsp/sliding_order.hpp"
+#include "dsp/order_statistics.hpp"
 
 namespace somna::features {
 
 namespace {
 float quantile(std::vector<float> v, double q) {
   if (v.empty()) return 0;
-  const size_t k = std::min(v.size() - 1, static_cast<size_t>(q * double(v.size() - 1) + 0.5));
-  std::nth_element(v.begin(), v.begin() + static_cast<long>(k), v.end());
-  return v[k];
+  return dsp::kth_smallest(
+      v, std::min(v.size() - 1, static_cast<size_t>(q * double(v.size() - 1) + 0.5)));
 }
 
 // x minus its moving median over `win` samples, the median evaluated every `step` samples and

@@ -1,5 +1,8 @@
 #pragma once
-// Order statistics (the k-th smallest value, the median) of a window that slides forward over a
+// Order statistics: the k-th smallest of a short array (kth_smallest), and of a window that slides
+// forward over a series (SlidingOrder).
+//
+// SlidingOrder: the k-th smallest value, the median, of a window that slides forward over a
 // series: the running medians of RR cleaning (11 intervals) and of the RR network's detrended
 // channel (5 minutes, 601 samples, evaluated every 20). Every value is ranked once (a radix
 // sort); the window is a bit set over the ranks, so moving it costs one bit per value that
@@ -13,6 +16,13 @@
 #include <vector>
 
 namespace somna::dsp {
+
+// The k-th smallest (0-based) of v, k < v.size(): nth_element's value. Up to 128 values it is
+// found by counting, for each value, those below and at or below it (vectorised loops, no
+// branch per value: the 10 s windows of the QRS detector's background level, 100 values, took
+// ~1 us each by nth_element, whose partitions branch on every value); beyond, by nth_element.
+// May reorder v.
+float kth_smallest(std::vector<float>& v, size_t k);
 
 class SlidingOrder {
  public:

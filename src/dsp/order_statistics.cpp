@@ -1,10 +1,13 @@
-// Order statistics of a forward-sliding window (sliding_order.hpp).
+// Order statistics (order_statistics.hpp).
 
-#include "dsp/sliding_order.hpp"
+#include "dsp/order_statistics.hpp"
 
+#include <algorithm>
 #include <array>
 #include <cstring>
 #include <stdexcept>
+
+#include "common/simd.hpp"
 
 namespace somna::dsp {
 namespace {
@@ -41,7 +44,32 @@ std::vector<uint32_t> sorted_indices(const float* x, uint32_t n) {
   return idx;
 }
 
+// The index of the k-th smallest of v[0, n): the value with at most k values below it and more
+// than k at or below it; -1 when there is none (NaN among the values).
+SOMNA_VECTOR_CLONES int64_t kth_by_counting(const float* v, int64_t n, int64_t k) {
+  for (int64_t i = 0; i < n; ++i) {
+    const float x = v[i];
+    int32_t below = 0, not_above = 0;
+    for (int64_t j = 0; j < n; ++j) {
+      below += v[j] < x;
+      not_above += v[j] <= x;
+    }
+    if (below <= k && k < not_above) return i;
+  }
+  return -1;
+}
+
 }  // namespace
+
+float kth_smallest(std::vector<float>& v, size_t k) {
+  if (k >= v.size()) throw std::out_of_range("kth_smallest: k outside the values");
+  if (v.size() <= 128) {
+    const int64_t at = kth_by_counting(v.data(), int64_t(v.size()), int64_t(k));
+    if (at >= 0) return v[size_t(at)];
+  }
+  std::nth_element(v.begin(), v.begin() + std::ptrdiff_t(k), v.end());
+  return v[k];
+}
 
 SlidingOrder::SlidingOrder(const float* x, size_t n)
     : x_(x), n_(static_cast<uint32_t>(n)), bits_(n / 64 + 1, 0) {

@@ -1,11 +1,12 @@
-// The sliding window's order statistics equal those of sorting the window, for windows that
-// grow, shrink, jump and hold equal values.
+// Order statistics equal those of sorting: kth_smallest on short and long arrays with ties, and
+// the sliding window's for windows that grow, shrink, jump and hold equal values.
 
-#include "dsp/sliding_order.hpp"
+#include "dsp/order_statistics.hpp"
 
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <cmath>
 #include <random>
 #include <stdexcept>
 #include <vector>
@@ -16,6 +17,26 @@ std::vector<float> sorted_window(const std::vector<float>& x, size_t lo, size_t 
   std::vector<float> w(x.begin() + static_cast<long>(lo), x.begin() + static_cast<long>(hi));
   std::sort(w.begin(), w.end());
   return w;
+}
+
+TEST(KthSmallest, EqualsTheSortedArraysAtEverySizeAroundTheCountingLimit) {
+  std::mt19937 rng(3);
+  std::uniform_int_distribution<int> coarse(-5, 5);
+  for (size_t n :
+       {size_t{1}, size_t{2}, size_t{7}, size_t{100}, size_t{128}, size_t{129}, size_t{1000}}) {
+    std::vector<float> x(n);
+    for (float& v : x) v = static_cast<float>(coarse(rng)) * 0.5f;  // ties
+    std::vector<float> sorted = x;
+    std::sort(sorted.begin(), sorted.end());
+    for (size_t k : {size_t{0}, n / 10, n / 2, n - 1}) {
+      std::vector<float> v = x;
+      EXPECT_EQ(somna::dsp::kth_smallest(v, k), sorted[k]) << "n " << n << " k " << k;
+    }
+  }
+  std::vector<float> v = {1, 2};
+  EXPECT_THROW(somna::dsp::kth_smallest(v, 2), std::out_of_range);
+  std::vector<float> nan = {3, NAN, 1};  // no answer by counting: nth_element's, whatever it is
+  EXPECT_NO_THROW(somna::dsp::kth_smallest(nan, 1));
 }
 
 TEST(SlidingOrder, EveryOrderStatisticOfRandomMovesEqualsTheSortedWindow) {
