@@ -193,13 +193,18 @@ class LaneRun {
   const int64_t nw_, in_lo_, in_hi_, warm_, block_;
 };
 
-void kernel(const Biquad& hp, const Biquad& lp, bool backward, const float* in, float offset,
+bool kernel(const Biquad& hp, const Biquad& lp, bool backward, const float* in, float offset,
             float* out, int64_t nw, int64_t in_lo, int64_t in_hi, int64_t warm) {
   Lanes16 f(hp, lp);
   if (backward)
     LaneRun<true>(in, offset, out, nw, in_lo, in_hi, warm).run(f);
   else
     LaneRun<false>(in, offset, out, nw, in_lo, in_hi, warm).run(f);
+  alignas(64) float last[kLanes];
+  store(last, f.ly1);
+  for (float v : last)
+    if (!(v - v == 0.0f)) return false;  // NaN or infinite
+  return true;
 }
 
 }  // namespace
@@ -209,12 +214,12 @@ bool bandpass16_available() {
   return simd_level() == SimdLevel::Avx512;
 }
 
-void bandpass16(const Biquad& hp, const Biquad& lp, bool backward, const float* in, float offset,
+bool bandpass16(const Biquad& hp, const Biquad& lp, bool backward, const float* in, float offset,
                 float* out, int64_t nw, int64_t in_lo, int64_t in_hi, int64_t warm) {
   if (!bandpass16_available()) throw std::invalid_argument("bandpass16: no AVX-512 on this CPU");
   if (warm < 1 || nw < 4 * kLanes * warm || in_lo > 0 || in_hi < nw)
     throw std::invalid_argument("bandpass16: too short, or the input does not cover the output");
-  kernel(hp, lp, backward, in, offset, out, nw, in_lo, in_hi, warm);
+  return kernel(hp, lp, backward, in, offset, out, nw, in_lo, in_hi, warm);
 }
 
 #else
@@ -223,7 +228,7 @@ bool bandpass16_available() {
   return false;
 }
 
-void bandpass16(const Biquad&, const Biquad&, bool, const float*, float, float*, int64_t, int64_t,
+bool bandpass16(const Biquad&, const Biquad&, bool, const float*, float, float*, int64_t, int64_t,
                 int64_t, int64_t) {
   throw std::invalid_argument("bandpass16: not in this build");
 }

@@ -23,7 +23,9 @@ bool bandpass16_available();
 // outside: the signal's edges), in_lo <= 0 and nw <= in_hi; backward: last sample first. out may
 // be in (the backward pass runs in place). Needs nw >= 64 warm (every lane longer than four
 // warm-ups); throws std::invalid_argument otherwise, or where the kernel is not available.
-void bandpass16(const Biquad& hp, const Biquad& lp, bool backward, const float* in, float offset,
+// False when an input read was not finite: the filters' state stays NaN or infinite from there
+// on, so the lanes' last outputs tell, without a check of every sample.
+bool bandpass16(const Biquad& hp, const Biquad& lp, bool backward, const float* in, float offset,
                 float* out, int64_t nw, int64_t in_lo, int64_t in_hi, int64_t warm);
 
 }  // namespace somna::dsp

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <array>
+#include <cmath>
 #include <cstring>
 #include <stdexcept>
 
@@ -45,16 +46,24 @@ std::vector<uint32_t> sorted_indices(const float* x, uint32_t n) {
 }
 
 // The index of the k-th smallest of v[0, n): the value with at most k values below it and more
-// than k at or below it; -1 when there is none (NaN among the values).
+// than k at or below it; -1 when there is none (NaN among the values). Each value counted narrows
+// the interval the answer lies in, so most values are passed over without a count.
 SOMNA_VECTOR_CLONES int64_t kth_by_counting(const float* v, int64_t n, int64_t k) {
+  float lo = -INFINITY, hi = INFINITY;  // the answer lies in [lo, hi]; both ends ruled out once
+  bool lo_out = false, hi_out = false;  // counted
   for (int64_t i = 0; i < n; ++i) {
     const float x = v[i];
+    if (!(x >= lo && x <= hi) || (x == lo && lo_out) || (x == hi && hi_out)) continue;
     int32_t below = 0, not_above = 0;
     for (int64_t j = 0; j < n; ++j) {
       below += v[j] < x;
       not_above += v[j] <= x;
     }
     if (below <= k && k < not_above) return i;
+    if (below > k)
+      hi = x, hi_out = true;
+    else
+      lo = x, lo_out = true;
   }
   return -1;
 }

@@ -84,6 +84,24 @@ TEST(Bandpass16, ReadsItsMarginsAndRemovesTheOffset) {
   }
 }
 
+TEST(Bandpass16, TellsWhenAnInputWasNotFinite) {
+  if (!somna::dsp::bandpass16_available()) GTEST_SKIP() << "no AVX-512 on this CPU";
+  const Band band;
+  const int64_t nw = 8000;
+  std::vector<float> x = noisy_ecg_like(size_t(nw), 5);
+  std::vector<float> y(static_cast<size_t>(nw));
+  EXPECT_TRUE(
+      somna::dsp::bandpass16(band.hp, band.lp, false, x.data(), 0, y.data(), nw, 0, nw, 100));
+  for (float bad : {NAN, INFINITY, -INFINITY})
+    for (size_t at : {size_t{0}, size_t{4321}, size_t(nw - 1)}) {
+      std::vector<float> z = x;
+      z[at] = bad;
+      EXPECT_FALSE(
+          somna::dsp::bandpass16(band.hp, band.lp, false, z.data(), 0, y.data(), nw, 0, nw, 100))
+          << bad << " at " << at;
+    }
+}
+
 TEST(Bandpass16, RefusesWhatItCannotDo) {
   const Band band;
   std::vector<float> x(1000, 0.f);
