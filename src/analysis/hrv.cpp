@@ -18,8 +18,15 @@ bool kept(const std::vector<uint8_t>& keep, double t) {
 
 }  // namespace
 
-void fft_inplace(std::vector<double>& re, std::vector<double>& im) {
-  const size_t n = re.size();
+Fft::Fft(size_t n) : n_(n), wr_(n / 2), wi_(n / 2) {
+  for (size_t j = 0; j < n / 2; ++j) {
+    wr_[j] = std::cos(-2 * kPi * double(j) / double(n));
+    wi_[j] = std::sin(-2 * kPi * double(j) / double(n));
+  }
+}
+
+void Fft::transform(std::vector<double>& re, std::vector<double>& im) const {
+  const size_t n = n_;
   for (size_t i = 1, j = 0; i < n; ++i) {
     size_t bit = n >> 1;
     for (; j & bit; bit >>= 1) j ^= bit;
@@ -27,17 +34,17 @@ void fft_inplace(std::vector<double>& re, std::vector<double>& im) {
     if (i < j) std::swap(re[i], re[j]), std::swap(im[i], im[j]);
   }
   for (size_t len = 2; len <= n; len <<= 1) {
-    const double ang = -2 * kPi / double(len);
-    const double wr = std::cos(ang), wi = std::sin(ang);
+    const size_t half = len / 2, stride = n / len;  // twiddle k of this stage: table k * stride
     for (size_t i = 0; i < n; i += len) {
-      double cr = 1, ci = 0;
-      for (size_t k = 0; k < len / 2; ++k) {
-        const size_t a = i + k, b = i + k + len / 2;
-        const double xr = re[b] * cr - im[b] * ci, xi = re[b] * ci + im[b] * cr;
-        re[b] = re[a] - xr, im[b] = im[a] - xi;
-        re[a] += xr, im[a] += xi;
-        const double t = cr * wr - ci * wi;
-        ci = cr * wi + ci * wr, cr = t;
+      double* ra = re.data() + i;
+      double* ia = im.data() + i;
+      double* rb = ra + half;
+      double* ib = ia + half;
+      for (size_t k = 0; k < half; ++k) {
+        const double cr = wr_[k * stride], ci = wi_[k * stride];
+        const double xr = rb[k] * cr - ib[k] * ci, xi = rb[k] * ci + ib[k] * cr;
+        rb[k] = ra[k] - xr, ib[k] = ia[k] - xi;
+        ra[k] += xr, ia[k] += xi;
       }
     }
   }
@@ -113,24 +120,39 @@ HrvSummary hrv_summary(const dsp::RRSeries& rr, const std::vector<uint8_t>& keep
   for (size_t i = 0; i < len; ++i) okc[i + 1] = okc[i] + ok[i];
   std::vector<double> win(seg);
   for (size_t i = 0; i < seg; ++i) win[i] = 0.5 - 0.5 * std::cos(2 * kPi * double(i) / double(seg));
-  double lf = 0, hf = 0;
-  size_t used = 0;
-  std::vector<double> re(seg), im(seg);
-  for (size_t a = 0; a + seg <= len; a += seg / 2) {
-    if (okc[a + seg] - okc[a] < double(seg)) continue;
+  std::vector<size_t> starts;  // the segments fully kept
+  for (size_t a = 0; a + seg <= len; a += seg / 2)
+    if (okc[a + seg] - okc[a] >= double(seg)) starts.push_back(a);
+  // Each segment's mean removed and Hann-windowed into `out`.
+  auto windowed = [&](size_t a, std::vector<double>& out) {
     double m = 0;
     for (size_t i = 0; i < seg; ++i) m += x[a + i];
     m /= double(seg);
-    for (size_t i = 0; i < seg; ++i) re[i] = (x[a + i] - m) * win[i], im[i] = 0;
-    fft_inplace(re, im);
+    for (size_t i = 0; i < seg; ++i) out[i] = (x[a + i] - m) * win[i];
+  };
+  // Two real segments per complex transform, u in the real part and v in the imaginary: at bin k,
+  // U = (Z[k] + conj Z[n - k]) / 2 and V = (Z[k] - conj Z[n - k]) / 2i.
+  const Fft fft(seg);
+  double lf = 0, hf = 0;
+  std::vector<double> re(seg), im(seg);
+  for (size_t s = 0; s < starts.size(); s += 2) {
+    windowed(starts[s], re);
+    if (s + 1 < starts.size())
+      windowed(starts[s + 1], im);
+    else
+      std::fill(im.begin(), im.end(), 0.0);
+    fft.transform(re, im);
     for (size_t k = 1; k < seg / 2; ++k) {
       const double f = double(k) * fs / double(seg);
-      const double pw = re[k] * re[k] + im[k] * im[k];
-      if (f >= 0.04 && f < 0.15) lf += pw;
-      if (f >= 0.15 && f < 0.40) hf += pw;
+      const bool in_lf = f >= 0.04 && f < 0.15, in_hf = f >= 0.15 && f < 0.40;
+      if (!in_lf && !in_hf) continue;
+      const double ur = 0.5 * (re[k] + re[seg - k]), ui = 0.5 * (im[k] - im[seg - k]);
+      const double vr = 0.5 * (im[k] + im[seg - k]), vi = -0.5 * (re[k] - re[seg - k]);
+      const double pw = ur * ur + ui * ui + vr * vr + vi * vi;
+      (in_lf ? lf : hf) += pw;
     }
-    ++used;
   }
+  const size_t used = starts.size();
   if (used > 0 && hf > 0) h.lf_hf = lf / hf;
   return h;
 }

@@ -15,7 +15,16 @@ namespace somna::analysis {
 // keep_minute[m] != 0 where minute m is analysable (empty: all are).
 HrvSummary hrv_summary(const dsp::RRSeries& rr, const std::vector<uint8_t>& keep_minute);
 
-// In-place radix-2 FFT (size a power of two) of interleaved re/im; used for the LF/HF spectrum.
-void fft_inplace(std::vector<double>& re, std::vector<double>& im);
+// In-place radix-2 FFT of size n (a power of two) of re + i im, its twiddle factors computed once;
+// used for the LF/HF spectrum (two real segments per transform).
+class Fft {
+ public:
+  explicit Fft(size_t n);
+  void transform(std::vector<double>& re, std::vector<double>& im) const;
+
+ private:
+  size_t n_;
+  std::vector<double> wr_, wi_;  // e^(-2 pi i j / n), j < n / 2
+};
 
 }  // namespace somna::analysis

@@ -3,16 +3,13 @@
 // The score is the lowest of the checks and the reason names that check, so later stages can
 // abstain.
 
-#if defined(__SSE2__)
-#include <emmintrin.h>
-#endif
-
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
 #include <limits>
 #include <vector>
 
+#include "common/simd.hpp"
 #include "dsp/beats.hpp"
 #include "dsp/order_statistics.hpp"
 #include "dsp/qrs_detector.hpp"
@@ -52,81 +49,37 @@ struct SecondPass {
   int64_t le_hi = 0;  // of those, <= hi
 };
 
-constexpr int kLanes = 8;  // independent accumulators: no loop-carried dependency, vectorisable
-
-#if defined(__SSE2__)
-int64_t lane_sum(__m128i v) {
-  alignas(16) int32_t c[4];
-  _mm_store_si128(reinterpret_cast<__m128i*>(c), v);
-  return int64_t{c[0]} + c[1] + c[2] + c[3];
+// The counts over [a, b), for every second difference (step 1) or every step-th: plain loops
+// the compiler vectorises, built for AVX-512 and AVX2 too (SOMNA_VECTOR_CLONES; the counts are
+// integers and each difference is computed alike in any width, so every build counts the same).
+SOMNA_VECTOR_CLONES SecondPass second_pass_counts(const float* x, int64_t a, int64_t b,
+                                                  int64_t step, float top, float bottom, float flo,
+                                                  float fhi) {
+  constexpr float big = std::numeric_limits<float>::max();
+  int32_t rail = 0, n = 0, c_lo = 0, c_hi = 0;
+  for (int64_t i = a; i < b; ++i) rail += (x[i] >= top) | (x[i] <= bottom);
+  auto count = [&](int64_t k) {
+    const float d2 = std::fabs(x[k + 1] - 2 * x[k] + x[k - 1]);
+    const bool finite = d2 <= big;
+    n += finite;
+    c_lo += finite & (d2 <= flo);
+    c_hi += finite & (d2 <= fhi);
+  };
+  if (step == 1) {
+    for (int64_t k = a + 1; k + 1 < b; ++k) count(k);
+  } else {
+    for (int64_t k = a + 1; k + 1 < b; k += step) count(k);
+  }
+  SecondPass r;
+  r.at_rail = rail, r.n_d2 = n, r.le_lo = c_lo, r.le_hi = c_hi;
+  return r;
 }
-#endif
 
 SecondPass second_pass(const float* x, int64_t a, int64_t b, float mn, float mx, int64_t step,
                        double lo, double hi) {
-  SecondPass r;
   const float eps = (mx - mn) * 1e-4f;
-  const float top = mx - eps, bottom = mn + eps;
-  constexpr float big = std::numeric_limits<float>::max();
-  int32_t rail[kLanes] = {};
-  int64_t i = a;
-#if defined(__SSE2__)
-  {  // four samples per step (the compiler did not vectorise the lanes below); a true lane is -1
-    const __m128 vtop = _mm_set1_ps(top), vbottom = _mm_set1_ps(bottom);
-    __m128i cnt = _mm_setzero_si128();
-    for (; i + 4 <= b; i += 4) {
-      const __m128 v = _mm_loadu_ps(x + i);
-      cnt = _mm_sub_epi32(
-          cnt, _mm_castps_si128(_mm_or_ps(_mm_cmpge_ps(v, vtop), _mm_cmple_ps(v, vbottom))));
-    }
-    r.at_rail += lane_sum(cnt);
-  }
-#endif
-  for (; i + kLanes <= b; i += kLanes) {
-    for (int j = 0; j < kLanes; ++j) rail[j] += (x[i + j] >= top) | (x[i + j] <= bottom);
-  }
-  for (; i < b; ++i) rail[0] += (x[i] >= top) | (x[i] <= bottom);
-  for (int j = 0; j < kLanes; ++j) r.at_rail += rail[j];
   // Levels as floats: d2 <= level (double) <=> d2 <= the largest float <= level.
-  const float flo = lower_float(lo), fhi = lower_float(hi);
-  int32_t n[kLanes] = {}, c_lo[kLanes] = {}, c_hi[kLanes] = {};
-  auto count = [&](int j, int64_t k) {
-    const float d2 = std::fabs(x[k + 1] - 2 * x[k] + x[k - 1]);
-    const bool finite = d2 <= big;
-    n[j] += finite;
-    c_lo[j] += finite & (d2 <= flo);
-    c_hi[j] += finite & (d2 <= fhi);
-  };
-  if (step == 1) {
-    int64_t k = a + 1;
-#if defined(__SSE2__)
-    {  // the same test, four second differences per step, in the same order of operations
-      const __m128 two = _mm_set1_ps(2.0f), vbig = _mm_set1_ps(big), vlo = _mm_set1_ps(flo),
-                   vhi = _mm_set1_ps(fhi);
-      const __m128 abs_mask = _mm_castsi128_ps(_mm_set1_epi32(0x7fffffff));
-      __m128i vn = _mm_setzero_si128(), vclo = vn, vchi = vn;
-      for (; k + 4 < b; k += 4) {
-        const __m128 d =
-            _mm_add_ps(_mm_sub_ps(_mm_loadu_ps(x + k + 1), _mm_mul_ps(two, _mm_loadu_ps(x + k))),
-                       _mm_loadu_ps(x + k - 1));
-        const __m128 d2 = _mm_and_ps(d, abs_mask);
-        const __m128 finite = _mm_cmple_ps(d2, vbig);
-        vn = _mm_sub_epi32(vn, _mm_castps_si128(finite));
-        vclo = _mm_sub_epi32(vclo, _mm_castps_si128(_mm_and_ps(finite, _mm_cmple_ps(d2, vlo))));
-        vchi = _mm_sub_epi32(vchi, _mm_castps_si128(_mm_and_ps(finite, _mm_cmple_ps(d2, vhi))));
-      }
-      r.n_d2 += lane_sum(vn), r.le_lo += lane_sum(vclo), r.le_hi += lane_sum(vchi);
-    }
-#endif
-    for (; k + kLanes < b; k += kLanes) {
-      for (int j = 0; j < kLanes; ++j) count(j, k + j);
-    }
-    for (; k + 1 < b; ++k) count(0, k);
-  } else {
-    for (int64_t k = a + 1; k + 1 < b; k += step) count(0, k);
-  }
-  for (int j = 0; j < kLanes; ++j) r.n_d2 += n[j], r.le_lo += c_lo[j], r.le_hi += c_hi[j];
-  return r;
+  return second_pass_counts(x, a, b, step, mx - eps, mn + eps, lower_float(lo), lower_float(hi));
 }
 
 }  // namespace

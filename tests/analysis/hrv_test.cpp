@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <vector>
 
 namespace somna::analysis {
 namespace {
@@ -51,6 +52,25 @@ TEST(Hrv, KeepMaskAndCorrectedIntervals) {
   s.corrected.assign(s.rr_s.size(), 1);
   EXPECT_EQ(hrv_summary(s, {}).mean_hr_bpm, 0);
   EXPECT_EQ(hrv_summary(dsp::RRSeries{}, {}).mean_hr_bpm, 0);
+}
+
+TEST(Hrv, FftEqualsTheDefinitionOfTheDft) {
+  const size_t n = 64;
+  std::vector<double> re(n), im(n);
+  for (size_t i = 0; i < n; ++i)
+    re[i] = std::sin(0.3 * double(i)) + 0.1 * double(i % 7), im[i] = std::cos(1.1 * double(i));
+  std::vector<double> want_re(n), want_im(n);
+  for (size_t k = 0; k < n; ++k)
+    for (size_t i = 0; i < n; ++i) {
+      const double a = -2 * M_PI * double(k * i % n) / double(n);
+      want_re[k] += re[i] * std::cos(a) - im[i] * std::sin(a);
+      want_im[k] += re[i] * std::sin(a) + im[i] * std::cos(a);
+    }
+  Fft(n).transform(re, im);
+  for (size_t k = 0; k < n; ++k) {
+    EXPECT_NEAR(re[k], want_re[k], 1e-9) << k;
+    EXPECT_NEAR(im[k], want_im[k], 1e-9) << k;
+  }
 }
 
 }  // namespace
