@@ -12,6 +12,7 @@
 #include <limits>
 
 #include "common/error.hpp"
+#include "common/simd.hpp"
 
 namespace somna::io::wfdb {
 
@@ -283,6 +284,21 @@ void convert_direct(const uint8_t* src, size_t n, size_t width, const Converter&
   }
 }
 
+// Format 16 (the most common) to physical values: the same arithmetic as Converter, as a loop
+// the compiler vectorises, with AVX-512 and AVX2 builds (an 8-hour 100 Hz night: ~1.6 ms in the
+// scalar loop).
+SOMNA_VECTOR_CLONES void convert_format16(const uint8_t* src, size_t n, const Converter& conv,
+                                          float* out) {
+  const int32_t invalid = conv.invalid;
+  const double baseline = conv.baseline, inv_gain = conv.inv_gain;
+  for (size_t i = 0; i < n; ++i) {
+    int16_t v;
+    std::memcpy(&v, src + 2 * i, 2);  // little-endian host (x86-64, aarch64)
+    const float x = static_cast<float>((v - baseline) * inv_gain);
+    out[i] = v == invalid ? kNaN : x;
+  }
+}
+
 bool direct_format(int format) {
   return format == 16 || format == 61 || format == 80 || format == 160 || format == 24 ||
          format == 32;
@@ -292,6 +308,10 @@ void convert_direct(int format, const uint8_t* src, size_t n, const Converter& c
                     int32_t* digital) {
   switch (format) {
     case 16:
+      if (!digital) {
+        convert_format16(src, n, conv, out);
+        break;
+      }
       convert_direct(src, n, 2, conv, out, digital, [](const uint8_t* p) {
         int16_t v;
         std::memcpy(&v, p, 2);  // little-endian host (x86-64, aarch64)
