@@ -10,10 +10,28 @@
 namespace somna::features {
 
 namespace {
-float quantile(std::vector<float> v, double q) {
-  if (v.empty()) return 0;
-  return dsp::kth_smallest(
-      v, std::min(v.size() - 1, static_cast<size_t>(q * double(v.size() - 1) + 0.5)));
+// The quartiles of v (q1, median, q3), each the value at round(q (n - 1)) of the sorted values:
+// the median selected over all of them, then q1 below it and q3 above it (the same values as
+// three selections over all, in about two thirds of the work).
+struct Quartiles {
+  float q1 = 0, median = 0, q3 = 0;
+};
+
+Quartiles quartiles(std::vector<float> v) {
+  if (v.empty()) return {};
+  const auto at = [&](double q) {
+    return std::min(v.size() - 1, static_cast<size_t>(q * double(v.size() - 1) + 0.5));
+  };
+  const size_t k1 = at(0.25), k2 = at(0.5), k3 = at(0.75);
+  const auto it = [&](size_t k) { return v.begin() + static_cast<std::ptrdiff_t>(k); };
+  Quartiles q;
+  std::nth_element(v.begin(), it(k2), v.end());  // partitions v about the median
+  q.median = v[k2];
+  if (k1 < k2) std::nth_element(v.begin(), it(k1), it(k2));
+  q.q1 = k1 < k2 ? v[k1] : q.median;
+  if (k3 > k2) std::nth_element(it(k2 + 1), it(k3), v.end());
+  q.q3 = k3 > k2 ? v[k3] : q.median;
+  return q;
 }
 
 // x minus its moving median over `win` samples, the median evaluated every `step` samples and
@@ -71,7 +89,8 @@ NightFeatures rr_features(const dsp::RRSeries& rr, size_t n_minutes, const RRFea
   if (n < 2 || f.n_samples == 0) return f;
 
   std::vector<float> v(rr.rr_s.begin(), rr.rr_s.begin() + static_cast<long>(n));
-  const float q1 = quantile(v, 0.25), q3 = quantile(v, 0.75), med = quantile(v, 0.5);
+  const Quartiles quart = quartiles(v);
+  const float q1 = quart.q1, q3 = quart.q3, med = quart.median;
   const float iqr = std::max(q3 - q1, 0.01f);
   const float lo = q1 - float(spec.clip_iqr) * iqr, hi = q3 + float(spec.clip_iqr) * iqr;
   double s = 0, ss = 0;
