@@ -16,7 +16,6 @@
 
 #include "common/error.hpp"
 #include "io/file_write.hpp"
-#include "io/mapped_file.hpp"
 #include "io/wfdb_header.hpp"
 #include "io/wfdb_util.hpp"
 
@@ -308,7 +307,7 @@ Annotations read_annotations(const std::string& record_path, const std::string& 
     }
     path = base + "." + extension;
   }
-  const MappedFile bytes(path, kMaxAnnotationFileBytes);
+  const std::vector<uint8_t> bytes = wfdb::read_binary_file(path, kMaxAnnotationFileBytes);
   // Even a file without annotations ends with the 0x0000 end word: an empty one is not one.
   if (bytes.empty()) throw FormatError(path, "annotation file is empty");
   Annotations out = parse_annotations(bytes.data(), bytes.size(), path);

@@ -59,7 +59,8 @@ struct FileCloser {
   void operator()(std::FILE* f) const { std::fclose(f); }
 };
 
-std::string read_file(const std::string& path, size_t max_bytes) {
+template <typename Buffer>
+Buffer read_file(const std::string& path, size_t max_bytes) {
   std::unique_ptr<std::FILE, FileCloser> file(std::fopen(path.c_str(), "rb"));
   if (!file) {
     throw FormatError(path, std::string("cannot open: ") + std::strerror(errno));
@@ -72,7 +73,7 @@ std::string read_file(const std::string& path, size_t max_bytes) {
     throw FormatError(path, "file is too large (" + std::to_string(st.st_size) +
                                 " bytes, at most " + std::to_string(max_bytes) + " expected)");
   }
-  std::string out;
+  Buffer out;
   out.resize(static_cast<size_t>(st.st_size));
   size_t got = out.empty() ? 0 : std::fread(&out[0], 1, out.size(), file.get());
   if (got != out.size()) {
@@ -83,7 +84,11 @@ std::string read_file(const std::string& path, size_t max_bytes) {
 }  // namespace
 
 std::string read_text_file(const std::string& path, size_t max_bytes) {
-  return read_file(path, max_bytes);
+  return read_file<std::string>(path, max_bytes);
+}
+
+std::vector<uint8_t> read_binary_file(const std::string& path, size_t max_bytes) {
+  return read_file<std::vector<uint8_t>>(path, max_bytes);
 }
 
 std::optional<uint64_t> file_size(const std::string& path) {

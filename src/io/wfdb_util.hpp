@@ -17,9 +17,10 @@ namespace somna::io::wfdb {
 std::optional<int64_t> parse_int(std::string_view text);
 std::optional<double> parse_double(std::string_view text);  // finite values only
 
-// Reads a whole text file. Throws io::FormatError naming the file when it cannot be opened, or
-// when it is larger than max_bytes. (Binary files: io::MappedFile.)
+// Reads a whole file (binary). Throws io::FormatError naming the file when it cannot be opened,
+// or when it is larger than max_bytes.
 std::string read_text_file(const std::string& path, size_t max_bytes);
+std::vector<uint8_t> read_binary_file(const std::string& path, size_t max_bytes);
 // Size of a regular file in bytes, or nullopt when it does not exist / is not a regular file.
 std::optional<uint64_t> file_size(const std::string& path);
 bool file_exists(const std::string& path);
