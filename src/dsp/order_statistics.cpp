@@ -89,6 +89,9 @@ SlidingOrder::SlidingOrder(const float* x, size_t n)
 }
 
 void SlidingOrder::move_to(size_t lo, size_t hi) {
+  if (hi > n_ || lo > hi || lo < lo_ || hi < hi_)
+    throw std::out_of_range(
+        "SlidingOrder::move_to: the window may only move forward, within the series");
   for (; hi_ < hi; ++hi_) insert(hi_);
   for (; lo_ < lo; ++lo_) erase(lo_);
 }

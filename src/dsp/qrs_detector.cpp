@@ -38,7 +38,6 @@
 #include "dsp/beats.hpp"
 #include "dsp/filters.hpp"
 #include "dsp/order_statistics.hpp"
-#include "dsp/sample_range.hpp"
 #include "io/channel_info.hpp"
 
 namespace somna::dsp {

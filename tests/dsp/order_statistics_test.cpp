@@ -87,6 +87,8 @@ TEST(SlidingOrder, AWindowThatJumpsPastItsEndAndARunOfEqualValues) {
   EXPECT_EQ(w.kth(3), 7.0f);
   EXPECT_EQ(w.median(), 2.0f);
   EXPECT_THROW(w.kth(4), std::out_of_range);
+  EXPECT_THROW(w.move_to(7, 12), std::out_of_range);  // backwards
+  EXPECT_THROW(w.move_to(9, 13), std::out_of_range);  // past the series
   w.move_to(12, 12);
   EXPECT_EQ(w.size(), 0u);
   EXPECT_THROW(w.median(), std::out_of_range);
