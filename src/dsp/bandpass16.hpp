@@ -5,10 +5,10 @@
 // four-lane SSE pass does with quarters (qrs_detector.cpp, bandpass_lanes). Each lane's loads and
 // stores are sixteen consecutive samples, turned into sixteen steps of all lanes by an in-register
 // transpose, so the pass runs at the filter's arithmetic, not at its recursion's latency: an
-// 8-hour 100 Hz night's band-pass took ~5 ms in four lanes. The same operations in the same order
-// per sample as the four-lane pass (no FMA), so lanes that start alike give the same floats; the
-// output equals one pass over the whole signal to float precision (the start transient decays
-// within `warm` samples).
+// 8-hour 100 Hz night's band-pass took ~5 ms in four lanes. The four-lane pass's operations per
+// sample (the compiler fuses its multiply-adds here, AVX-512 having FMA); the output equals one
+// pass over the whole signal to float precision (the start transient decays within `warm`
+// samples), not bit for bit the four-lane one.
 
 #include <cstdint>
 

@@ -19,8 +19,8 @@ namespace {
 // beta c is added; built for AVX-512 (one 16-float vector) and AVX2 (two 8-float vectors), chosen
 // at run time, else OpenBLAS. On the seed network of an 8-hour night (seed_bench, one core, this
 // project's 2-core VM) scoring took 0.95-1.12 s, against 1.68 s with the SSE3 kernel OpenBLAS
-// falls back to on a CPU it does not recognise and 0.85 s with its SkylakeX kernel (FMA, which
-// this code leaves out so that its two builds round alike).
+// falls back to on a CPU it does not recognise and 0.85 s with its SkylakeX kernel (the AVX-512
+// build here fuses its multiply-adds too: common/simd.hpp).
 typedef float Vec16 __attribute__((vector_size(64)));
 typedef float Vec8 __attribute__((vector_size(32)));
 constexpr int kPanel = 16;
