@@ -13,6 +13,7 @@
 
 #include "common/error.hpp"
 #include "common/simd.hpp"
+#include "io/flac_library.hpp"
 
 namespace somna::io::wfdb {
 
@@ -464,6 +465,7 @@ void read_group(ByteSource& source, int format, int64_t byte_offset, uint64_t st
 namespace {
 
 struct FlacState {
+  const FlacLibrary* flac = nullptr;
   ByteSource* source = nullptr;
   uint64_t position = 0;
   // Output mapping (unused when only the stream info is wanted).
@@ -534,20 +536,24 @@ void flac_metadata(const FLAC__StreamDecoder*, const FLAC__StreamMetadata* m, vo
 
 void flac_error(const FLAC__StreamDecoder*, FLAC__StreamDecoderErrorStatus status, void* data) {
   auto* st = static_cast<FlacState*>(data);
-  if (st->error.empty()) st->error = FLAC__StreamDecoderErrorStatusString[status];
+  if (st->error.empty()) st->error = st->flac->error_status_string[status];
 }
 
 struct DecoderDeleter {
-  void operator()(FLAC__StreamDecoder* d) const { FLAC__stream_decoder_delete(d); }
+  decltype(&::FLAC__stream_decoder_delete) decoder_delete;
+  void operator()(FLAC__StreamDecoder* d) const { decoder_delete(d); }
 };
+using Decoder = std::unique_ptr<FLAC__StreamDecoder, DecoderDeleter>;
 
-std::unique_ptr<FLAC__StreamDecoder, DecoderDeleter> start_flac(FlacState& st) {
-  std::unique_ptr<FLAC__StreamDecoder, DecoderDeleter> dec(FLAC__stream_decoder_new());
+// A decoder reading st.source (libFLAC loaded on the first one: flac_library.hpp).
+Decoder start_flac(FlacState& st) {
+  const FlacLibrary& flac = flac_library(st.source->name());
+  st.flac = &flac;
+  Decoder dec(flac.decoder_new(), DecoderDeleter{flac.decoder_delete});
   if (!dec) throw FormatError(st.source->name(), "cannot create a FLAC decoder");
-  FLAC__stream_decoder_set_md5_checking(dec.get(), false);
-  if (FLAC__stream_decoder_init_stream(dec.get(), flac_read, nullptr, nullptr, nullptr, nullptr,
-                                       flac_write, flac_metadata, flac_error,
-                                       &st) != FLAC__STREAM_DECODER_INIT_STATUS_OK) {
+  flac.set_md5_checking(dec.get(), false);
+  if (flac.init_stream(dec.get(), flac_read, nullptr, nullptr, nullptr, nullptr, flac_write,
+                       flac_metadata, flac_error, &st) != FLAC__STREAM_DECODER_INIT_STATUS_OK) {
     throw FormatError(st.source->name(), "cannot start the FLAC decoder");
   }
   return dec;
@@ -559,7 +565,7 @@ uint64_t flac_frames_available(ByteSource& source, int samples_per_frame) {
   FlacState st;
   st.source = &source;
   auto dec = start_flac(st);
-  if (!FLAC__stream_decoder_process_until_end_of_metadata(dec.get()) || !st.have_info) {
+  if (!st.flac->process_metadata(dec.get()) || !st.have_info) {
     throw FormatError(source.name(),
                       "not a FLAC stream" + (st.error.empty() ? std::string() : ": " + st.error));
   }
@@ -600,7 +606,7 @@ void read_flac_group(ByteSource& source, int format, uint64_t stored_frames,
   st.stored_frames = stored_frames;
   st.invalid = invalid;
   auto dec = start_flac(st);
-  const bool ok = FLAC__stream_decoder_process_until_end_of_stream(dec.get());
+  const bool ok = st.flac->process_stream(dec.get());
   if (!ok || !st.error.empty()) {
     throw FormatError(source.name(),
                       "bad FLAC stream" + (st.error.empty() ? std::string() : ": " + st.error));
