@@ -10,42 +10,22 @@
 #endif
 
 namespace somna::io {
-namespace {
-
-struct Loaded {
-  FlacLibrary functions;
-  std::string error;  // empty when every symbol was found
-};
-
-Loaded load() {
-  Loaded l;
-  SharedLibrary lib(SOMNA_FLAC_SONAME);
-  if (!lib.loaded()) {
-    l.error = "libFLAC: " + lib.error() +
-              "; install Debian's libflac12 to read FLAC-compressed signal files (formats 508, "
-              "516, 524)";
-    return l;
-  }
-  FlacLibrary& f = l.functions;
-  const bool ok =
-      lib.resolve("FLAC__stream_decoder_new", f.decoder_new) &&
-      lib.resolve("FLAC__stream_decoder_delete", f.decoder_delete) &&
-      lib.resolve("FLAC__stream_decoder_set_md5_checking", f.set_md5_checking) &&
-      lib.resolve("FLAC__stream_decoder_init_stream", f.init_stream) &&
-      lib.resolve("FLAC__stream_decoder_process_until_end_of_metadata", f.process_metadata) &&
-      lib.resolve("FLAC__stream_decoder_process_until_end_of_stream", f.process_stream) &&
-      lib.resolve("FLAC__StreamDecoderErrorStatusString", f.error_status_string);
-  if (!ok) {
-    l.functions = FlacLibrary{};
-    l.error = lib.error();
-  }
-  return l;
-}
-
-}  // namespace
 
 const FlacLibrary& flac_library(const std::string& file) {
-  static const Loaded loaded = load();  // C++11 guarantees one thread-safe initialisation
+  // C++11 makes this one initialisation thread-safe.
+  static const LoadedFunctions<FlacLibrary> loaded = load_functions<FlacLibrary>(
+      SOMNA_FLAC_SONAME, "libFLAC",
+      "install Debian's libflac12 to read FLAC-compressed signal files (formats 508, 516, 524)",
+      [](SharedLibrary& lib, FlacLibrary& f) {
+        return lib.resolve("FLAC__stream_decoder_new", f.decoder_new) &&
+               lib.resolve("FLAC__stream_decoder_delete", f.decoder_delete) &&
+               lib.resolve("FLAC__stream_decoder_set_md5_checking", f.set_md5_checking) &&
+               lib.resolve("FLAC__stream_decoder_init_stream", f.init_stream) &&
+               lib.resolve("FLAC__stream_decoder_process_until_end_of_metadata",
+                           f.process_metadata) &&
+               lib.resolve("FLAC__stream_decoder_process_until_end_of_stream", f.process_stream) &&
+               lib.resolve("FLAC__StreamDecoderErrorStatusString", f.error_status_string);
+      });
   if (!loaded.error.empty()) throw UnsupportedError(file, loaded.error);
   return loaded.functions;
 }
