@@ -12,6 +12,7 @@
 #include <fstream>
 #include <set>
 #include <stdexcept>
+#include <utility>
 
 #include "common/error.hpp"
 #include "io/wfdb_header.hpp"
@@ -104,7 +105,7 @@ StagedRecord stage_wfdb(const UploadedPart& hea, const std::vector<UploadedPart>
   // parser's own lines decide which are signal lines; re-parsed, each signal must name the file
   // staged for the file it named before.
   const std::string out = io::rename_wfdb_header(h, hea.content, "upload", staged_name);
-  const io::WfdbHeader check = io::parse_wfdb_header(out, hea_name);
+  io::WfdbHeader check = io::parse_wfdb_header(out, hea_name);
   if (check.signals.size() != h.signals.size()) {
     throw std::logic_error(hea_name + ": staged header has another number of signals");
   }
@@ -120,7 +121,8 @@ StagedRecord stage_wfdb(const UploadedPart& hea, const std::vector<UploadedPart>
   write_file(hp, out);
   s.bytes += out.size();
   s.read_path = hp.string();
-  s.wfdb = io::parse_wfdb_header(out, s.read_path);
+  check.file = s.read_path;  // the staged header, as read_staged reads it (parsed once)
+  s.wfdb = std::move(check);
   s.path_names[hp.string()] = hea_name;
   s.record_name = h.record_name.substr(0, 128);
   s.client_file = hea_name;
