@@ -1,8 +1,9 @@
 // The somna program's malloc policy (common/allocator_tuning.hpp), read back from glibc's own
 // accounting: after keep_freed_memory_for_reuse() a night-sized buffer freed stays in the heap for
-// the next night, and lies in memory advised for transparent huge pages (the kernel's own account,
-// /proc/self/smaps); under the server's keep_freed_memory_in_one_heap() an upload freed on another
-// thread stays in the one heap until give_free_memory_back() returns it.
+// the next night, and it and the first blocks allocated after the call lie in memory advised for
+// transparent huge pages (the kernel's own account, /proc/self/smaps); under the server's
+// keep_freed_memory_in_one_heap() an upload freed on another thread stays in the one heap until
+// give_free_memory_back() returns it.
 
 #include "common/allocator_tuning.hpp"
 
@@ -78,6 +79,21 @@ TEST(AllocatorTuning, ANightBufferLiesInMemoryAdvisedForHugePages) {
     EXPECT_NE(entry.find(" hg"), std::string::npos) << "VmFlags without hg (MADV_HUGEPAGE)\n"
                                                     << entry;
   }
+}
+
+// The first blocks after the call too (the model file is read first, ~0.5 MB): the heap's part
+// below its first 2 MB boundary, which cannot be a huge page, is set aside instead of handed out.
+TEST(AllocatorTuning, TheFirstBlocksAfterTheCallLieInMemoryAdvisedForHugePages) {
+  if (kUnderSanitizer) GTEST_SKIP() << "under a sanitizer, glibc's malloc is not the allocator";
+  std::ifstream thp("/sys/kernel/mm/transparent_hugepage/enabled");
+  const std::string mode((std::istreambuf_iterator<char>(thp)), std::istreambuf_iterator<char>());
+  if (mode.find("[madvise]") == std::string::npos)
+    GTEST_SKIP() << "transparent huge pages are not in madvise mode here (" << mode << ")";
+  keep_freed_memory_for_reuse();
+  std::vector<char> model_file(554'592);
+  const std::string entry = smaps_entry_of(model_file.data());
+  EXPECT_NE(entry.find(" hg"), std::string::npos) << "VmFlags without hg (MADV_HUGEPAGE)\n"
+                                                  << entry;
 }
 
 // Resident memory of this process (VmRSS), in bytes.
