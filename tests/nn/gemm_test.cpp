@@ -1,5 +1,6 @@
-// nn::gemm against its definition at the shapes its blocked a · bᵀ path splits up: row counts
-// that are not multiples of four, column counts that do not fill a panel of 16, beta 0 and 1.
+// nn::gemm against its definition at the shapes its blocked a · bᵀ and a · b paths split up: row
+// counts that are not multiples of four, column counts that do not fill a panel of 16 or a pair of
+// panels (32), beta 0 and 1.
 
 #include "nn/gemm.hpp"
 
@@ -12,27 +13,32 @@
 namespace somna::nn {
 namespace {
 
-TEST(Gemm, ATimesBTransposedEqualsItsDefinitionAtEveryEdge) {
+// a [m][k] times b ([n][k] when trans_b, else [k][n]) plus beta c, for every shape above.
+void expect_definition(bool trans_b) {
   std::mt19937 rng(7);
   std::uniform_real_distribution<float> u(-1.f, 1.f);
   for (int m : {1, 3, 4, 5, 9})
-    for (int n : {1, 15, 16, 17, 40})
+    for (int n : {1, 15, 16, 17, 31, 32, 33, 40, 48, 65})
       for (int k : {1, 7, 33})
         for (float beta : {0.f, 1.f}) {
-          const int lda = k + 2, ldb = k + 1, ldc = n + 3;  // strides wider than the rows
-          std::vector<float> a(size_t(m) * lda), b(size_t(n) * ldb), c(size_t(m) * ldc);
+          const int lda = k + 2, ldc = n + 3;  // strides wider than the rows
+          const int ldb = trans_b ? k + 1 : n + 1;
+          std::vector<float> a(size_t(m) * lda), b(size_t(trans_b ? n : k) * ldb);
+          std::vector<float> c(size_t(m) * ldc);
           for (float& v : a) v = u(rng);
           for (float& v : b) v = u(rng);
           for (float& v : c) v = u(rng);
+          auto b_at = [&](int q, int j) {
+            return trans_b ? b[size_t(j) * ldb + q] : b[size_t(q) * ldb + j];
+          };
           std::vector<float> want = c;
           for (int i = 0; i < m; ++i)
             for (int j = 0; j < n; ++j) {
               double s = 0;
-              for (int q = 0; q < k; ++q)
-                s += double(a[size_t(i) * lda + q]) * b[size_t(j) * ldb + q];
+              for (int q = 0; q < k; ++q) s += double(a[size_t(i) * lda + q]) * b_at(q, j);
               want[size_t(i) * ldc + j] = float(s + beta * c[size_t(i) * ldc + j]);
             }
-          gemm(false, true, m, n, k, a.data(), lda, b.data(), ldb, beta, c.data(), ldc);
+          gemm(false, trans_b, m, n, k, a.data(), lda, b.data(), ldb, beta, c.data(), ldc);
           for (int i = 0; i < m; ++i)
             for (int j = 0; j < ldc; ++j) {
               const size_t at = size_t(i) * ldc + j;
@@ -42,6 +48,14 @@ TEST(Gemm, ATimesBTransposedEqualsItsDefinitionAtEveryEdge) {
                 EXPECT_EQ(c[at], want[at]) << "wrote past column " << n;
             }
         }
+}
+
+TEST(Gemm, ATimesBTransposedEqualsItsDefinitionAtEveryEdge) {
+  expect_definition(true);
+}
+
+TEST(Gemm, ATimesBEqualsItsDefinitionAtEveryEdge) {
+  expect_definition(false);
 }
 
 }  // namespace
