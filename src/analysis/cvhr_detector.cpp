@@ -398,4 +398,10 @@ MinuteScores CvhrDetector::score(const NightInput& night) const {
   return out;
 }
 
+std::vector<features::TimeSpan> cvhr_spans(const NightInput& night) {
+  std::vector<features::TimeSpan> out;
+  for (const Event& e : CvhrDetector().score(night).events) out.push_back({e.start_s, e.end_s});
+  return out;
+}
+
 }  // namespace somna::analysis

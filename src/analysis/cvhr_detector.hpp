@@ -22,6 +22,7 @@
 // how much of the minute the events cover (not part of ACAT; for the timeline).
 
 #include "analysis/detector.hpp"
+#include "features/rr_features.hpp"
 
 namespace somna::analysis {
 
@@ -68,5 +69,9 @@ class CvhrDetector : public Detector {
  private:
   CvhrParams params_;
 };
+
+// The night's CVHR episodes (the detector's events, default parameters) as the spans the RR
+// network's cvhr input channel marks (features/rr_features.hpp).
+std::vector<features::TimeSpan> cvhr_spans(const NightInput& night);
 
 }  // namespace somna::analysis

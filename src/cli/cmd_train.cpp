@@ -199,7 +199,8 @@ void add_flags(CLI::App& app, TrainArgs& a) {
                  "RR network architecture overrides, JSON merged over the defaults, e.g. "
                  "'{\"dilations\":[1,2,4,8],\"gru_hidden\":24}' (docs/models.md)");
   app.add_option("--channels", a.channels,
-                 "RR input channels: the first N of rr_z, corrected, rr_detr, rr_var")
+                 "RR input channels: the first N of rr_z, corrected, rr_detr, rr_var, "
+                 "vlf_power, cvhr (docs/models.md)")
       ->check(CLI::Range(1, features::kMaxRRChannels));
   app.add_option("--label-smoothing", a.label_smoothing, "label smoothing epsilon (0..0.5)")
       ->check(CLI::Range(0.0, 0.5));

@@ -61,6 +61,30 @@ void detrend_median(const float* x, size_t n, size_t win, float* out) {
   }
 }
 
+// Mean of x over a centred window of `win` samples, clipped at the ends (prefix sums, O(n)).
+void moving_mean(const float* x, size_t n, size_t win, float* out) {
+  std::vector<double> s(n + 1, 0);
+  for (size_t i = 0; i < n; ++i) s[i + 1] = s[i] + x[i];
+  const size_t half = win / 2;
+  for (size_t i = 0; i < n; ++i) {
+    const size_t a = i > half ? i - half : 0, b = std::min(n, i + half + 1);
+    out[i] = float((s[b] - s[a]) / double(b - a));
+  }
+}
+
+// The log amplitude of x's band between periods of `short_win` and `long_win` samples (its moving
+// mean over the one minus that over the other: a band-pass of box filters), as the RMS over a
+// centred window of `rms_win` samples.
+void band_log_rms(const float* x, size_t n, size_t short_win, size_t long_win, size_t rms_win,
+                  float* out) {
+  std::vector<float> fast(n), slow(n);
+  moving_mean(x, n, short_win, fast.data());
+  moving_mean(x, n, long_win, slow.data());
+  for (size_t i = 0; i < n; ++i) fast[i] = (fast[i] - slow[i]) * (fast[i] - slow[i]);
+  moving_mean(fast.data(), n, rms_win, out);
+  for (size_t i = 0; i < n; ++i) out[i] = std::clamp(0.5f * std::log(out[i] + 1e-4f), -6.f, 6.f);
+}
+
 // Standard deviation of x over a centred window of `win` samples (prefix sums, O(n)).
 void moving_sd(const float* x, size_t n, size_t win, float* out) {
   std::vector<double> s(n + 1, 0), ss(n + 1, 0);
@@ -75,11 +99,13 @@ void moving_sd(const float* x, size_t n, size_t win, float* out) {
 }  // namespace
 
 std::vector<std::string> rr_channel_names(int channels) {
-  static const std::vector<std::string> all = {"rr_z", "corrected", "rr_detr", "rr_var"};
+  static const std::vector<std::string> all = {"rr_z",   "corrected", "rr_detr",
+                                               "rr_var", "vlf_power", "cvhr"};
   return {all.begin(), all.begin() + std::clamp(channels, 0, kMaxRRChannels)};
 }
 
-NightFeatures rr_features(const dsp::RRSeries& rr, size_t n_minutes, const RRFeatureSpec& spec) {
+NightFeatures rr_features(const dsp::RRSeries& rr, size_t n_minutes, const RRFeatureSpec& spec,
+                          const std::vector<TimeSpan>& cvhr) {
   NightFeatures f;
   f.n_minutes = n_minutes;
   const size_t per_min = static_cast<size_t>(std::lround(60.0 * spec.fs));
@@ -137,6 +163,21 @@ NightFeatures rr_features(const dsp::RRSeries& rr, size_t n_minutes, const RRFea
   if (spec.channels >= 4) {
     const size_t win = std::max<size_t>(3, size_t(std::lround(spec.var_s * spec.fs)));
     moving_sd(f.values.data(), f.n_samples, win, f.values.data() + 3 * f.n_samples);
+  }
+  if (spec.channels >= 5) {
+    const auto samples = [&](double s) {
+      return std::max<size_t>(3, size_t(std::lround(s * spec.fs)));
+    };
+    band_log_rms(f.values.data(), f.n_samples, samples(25), samples(100), samples(120),
+                 f.values.data() + 4 * f.n_samples);
+  }
+  if (spec.channels >= kCvhrChannels) {
+    float* c = f.values.data() + 5 * f.n_samples;
+    for (const TimeSpan& e : cvhr) {
+      const long a = std::max(0L, long(std::floor(e.start_s * spec.fs)));
+      const long b = std::min(long(f.n_samples), long(std::ceil(e.end_s * spec.fs)));
+      for (long k = a; k < b; ++k) c[k] = 1.f;
+    }
   }
   return f;
 }

@@ -11,6 +11,7 @@
 #include <random>
 #include <sstream>
 
+#include "analysis/cvhr_detector.hpp"
 #include "analysis/night_input.hpp"
 #include "common/error.hpp"
 #include "dsp/beats.hpp"
@@ -187,7 +188,10 @@ LabelledNight load_night(const std::string& record_path, const DatasetOptions& o
   const size_t n_min = analysis::night_minutes(duration);
   n.labels = minute_labels(base, n_min, b.fs, o, csv);
   n.input = analysis::night_input(nullptr, std::move(b.beats), duration);
-  n.features = features::rr_features(n.input.rr, n_min, o.spec);
+  n.features = features::rr_features(n.input.rr, n_min, o.spec,
+                                     o.spec.channels >= features::kCvhrChannels
+                                         ? analysis::cvhr_spans(n.input)
+                                         : std::vector<features::TimeSpan>{});
   return n;
 }
 

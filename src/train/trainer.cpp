@@ -41,8 +41,10 @@ Batch make_batch(const std::vector<LabelledNight>& data, const std::vector<size_
           const double t = double(i) / double(spm) * 60.0;
           v = v * scale + noise * g(rng) +
               float(wander_a * std::sin(6.283 * t / wander_p + wander_ph));
-        } else if (c >= 2 && augment) {
+        } else if ((c == 2 || c == 3) && augment) {
           v *= scale;  // rr_detr, rr_var: derived from rr_z, scale with it
+        } else if (c == 4 && augment) {
+          v += std::log(scale);  // vlf_power: the log of an amplitude of rr_z
         }
         dst[i] = v;
       }

@@ -1,6 +1,7 @@
 // RR features: the per-record normalisation, the first two channels unchanged when more are
 // asked for, the detrended channel keeps apnea-like 40 s cycles but drops a slow drift, the
-// variability channel rises where beat-to-beat changes are large.
+// variability channel rises where beat-to-beat changes are large, the VLF band's amplitude where
+// apnea-like cycles are, and the cvhr channel marks the episodes it is given.
 #include "features/rr_features.hpp"
 
 #include <gtest/gtest.h>
@@ -39,6 +40,9 @@ TEST(RRFeatures, ChannelNamesAndLayout) {
   EXPECT_EQ(features::rr_channel_names(4),
             (std::vector<std::string>{"rr_z", "corrected", "rr_detr", "rr_var"}));
   EXPECT_EQ(features::rr_channel_names(2).size(), 2u);
+  EXPECT_EQ(
+      features::rr_channel_names(6),
+      (std::vector<std::string>{"rr_z", "corrected", "rr_detr", "rr_var", "vlf_power", "cvhr"}));
   const auto rr = night(60);
   features::RRFeatureSpec two, four;
   four.channels = 4;
@@ -85,4 +89,49 @@ TEST(RRFeatures, EmptyAndShortInputsGiveZeros) {
   EXPECT_EQ(f.values.size(), 4u * 3u * 120u);
   for (float v : f.values) EXPECT_EQ(v, 0.f);
   EXPECT_EQ(features::rr_features(dsp::RRSeries{}, 0, s).values.size(), 0u);
+}
+
+TEST(RRFeatures, VlfPowerRisesInApneaLikeCyclesOnly) {
+  features::RRFeatureSpec s;
+  s.channels = 5;
+  const auto f = features::rr_features(night(60), 60, s);
+  const size_t vlf = 4 * f.n_samples, spm = 120;
+  auto mean = [&](size_t a, size_t b) {
+    return std::accumulate(f.values.begin() + long(vlf + a * spm),
+                           f.values.begin() + long(vlf + b * spm), 0.0) /
+           double((b - a) * spm);
+  };
+  // Log amplitudes: the 40 s cycles stand well above the slow drift, and the beat-to-beat
+  // alternation (far faster than the band) does not.
+  EXPECT_GT(mean(22, 28), mean(2, 8) + 1.5);
+  EXPECT_LT(mean(42, 48), mean(22, 28) - 1.0);
+  // The channels before it do not depend on it.
+  features::RRFeatureSpec four = s;
+  four.channels = 4;
+  const auto f4 = features::rr_features(night(60), 60, four);
+  EXPECT_TRUE(std::equal(f4.values.begin(), f4.values.end(), f.values.begin()));
+}
+
+TEST(RRFeatures, CvhrChannelMarksTheEpisodesGiven) {
+  features::RRFeatureSpec s;
+  s.channels = features::kCvhrChannels;
+  const std::vector<features::TimeSpan> episodes = {{600, 660}, {1200.25, 1300}};
+  const auto f = features::rr_features(night(60), 60, s, episodes);
+  const float* c = f.values.data() + 5 * f.n_samples;  // 2 samples a second
+  EXPECT_EQ(c[1199], 0.f);
+  EXPECT_EQ(c[1200], 1.f);
+  EXPECT_EQ(c[1319], 1.f);
+  EXPECT_EQ(c[1320], 0.f);
+  EXPECT_EQ(c[2399], 0.f);
+  EXPECT_EQ(c[2400], 1.f);  // the sample holding 1200.25 s
+  EXPECT_EQ(c[2599], 1.f);
+  EXPECT_EQ(c[2600], 0.f);
+  size_t marked = 0;
+  for (size_t i = 0; i < f.n_samples; ++i) marked += c[i] == 1.f;
+  EXPECT_EQ(marked, 120u + 200u);
+  // Without episodes the channel is all zero; the others are the same.
+  const auto none = features::rr_features(night(60), 60, s);
+  for (size_t i = 0; i < f.n_samples; ++i) ASSERT_EQ(none.values[5 * f.n_samples + i], 0.f);
+  EXPECT_TRUE(std::equal(none.values.begin(), none.values.begin() + long(5 * f.n_samples),
+                         f.values.begin()));
 }

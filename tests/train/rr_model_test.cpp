@@ -1,11 +1,13 @@
 // The RR network and its model file: shapes, one logit per minute, a saved and loaded model
 // scores as the module did (Somna's own inference, within 1e-5), bad model files raise ModelError,
-// the detector scores a night through analyze_night's NightInput.
+// the detector scores a night through analyze_night's NightInput (a model reading the cvhr
+// channel finding the CVHR episodes itself).
 #include <gtest/gtest.h>
 
 #include <cmath>
 #include <fstream>
 
+#include "analysis/cvhr_detector.hpp"
 #include "analysis/night_input.hpp"
 #include "common/error.hpp"
 #include "common/temp_dir.hpp"
@@ -67,6 +69,38 @@ TEST(RRModel, SaveLoadScoresAsTheModule) {
     EXPECT_NEAR(s.logit[i], direct[i], 1e-5);
     EXPECT_NEAR(s.p_apnea[i], 1 / (1 + std::exp(-direct[i])), 1e-6);
   }
+}
+
+// A model reading the cvhr channel: the detector finds the CVHR episodes itself (analysis::
+// cvhr_spans) and scores as the module does on features built with them.
+TEST(RRModel, CvhrChannelModelFindsTheEpisodesItself) {
+  dsp::Beats b;  // 60 s cycles of +-150 ms: what the CVHR detector calls apnea
+  for (double t = 0.5; t < 60.0 * 40; t += 0.9 + 0.15 * std::sin(6.283 * t / 60.0))
+    b.r_time_s.push_back(t);
+  b.duration_s = 60.0 * 40;
+  const auto in = analysis::night_input(nullptr, b, b.duration_s);
+  const auto spans = analysis::cvhr_spans(in);
+  ASSERT_GT(spans.size(), 10u);
+  torch::manual_seed(5);
+  model::RRNetConfig c;
+  c.in_channels = features::kCvhrChannels;
+  train::RRNet net(c);
+  net->eval();
+  features::RRFeatureSpec spec;
+  spec.channels = features::kCvhrChannels;
+  const auto with = train::night_logits(net, features::rr_features(in.rr, 40, spec, spans), 6);
+  const auto without = train::night_logits(net, features::rr_features(in.rr, 40, spec), 6);
+  const TempDir dir;
+  const std::string path = dir.path() + "/cvhr.safetensors";
+  train::save_rr_model(path, net, spec, {{model::meta::kThreshold, "0.5"}});
+  const auto s = model::load_detector(path)->score(in);
+  ASSERT_EQ(s.logit.size(), 40u);
+  double moved = 0;
+  for (size_t i = 0; i < 40; ++i) {
+    EXPECT_NEAR(s.logit[i], with[i], 1e-5) << i;
+    moved = std::max(moved, double(std::fabs(with[i] - without[i])));
+  }
+  EXPECT_GT(moved, 1e-4) << "the cvhr channel made no difference to the logits";
 }
 
 // An ensemble file: the detector scores the mean of its networks' logits; its member count and
