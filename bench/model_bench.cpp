@@ -79,7 +79,7 @@ void BM_RRFeatures8h(benchmark::State& state) {
   const auto in = night8h(1);
   const auto spec = default_arch().second;
   for (auto _ : state) {
-    auto f = somna::features::rr_features(in.rr, in.n_minutes, spec);
+    auto f = somna::analysis::rr_network_input(in, spec);
     benchmark::DoNotOptimize(f.values.data());
   }
 }
@@ -88,7 +88,7 @@ BENCHMARK(BM_RRFeatures8h)->Unit(benchmark::kMillisecond);
 void BM_RRForwardOwn8h(benchmark::State& state) {
   const auto in = night8h(1);
   const auto [cfg, spec] = default_arch();
-  const auto f = somna::features::rr_features(in.rr, in.n_minutes, spec);
+  const auto f = somna::analysis::rr_network_input(in, spec);
   somna::train::RRNet net(cfg);  // weights do not change the cost
   somna::model::StFile file;
   file.tensors = somna::train::module_tensors(*net);
@@ -100,7 +100,7 @@ BENCHMARK(BM_RRForwardOwn8h)->Unit(benchmark::kMillisecond);
 void BM_RRForwardLibTorch8h(benchmark::State& state) {
   const auto in = night8h(1);
   const auto [cfg, spec] = default_arch();
-  const auto f = somna::features::rr_features(in.rr, in.n_minutes, spec);
+  const auto f = somna::analysis::rr_network_input(in, spec);
   somna::train::RRNet net(cfg);
   net->eval();
   torch::set_num_threads(1);
@@ -118,7 +118,7 @@ void BM_RRTrainThroughput2Threads(benchmark::State& state) {
     n.input = night8h(10 + s);
     n.labels.assign(480, 0);
     for (size_t m = 0; m < 480; ++m) n.labels[m] = (m / 20) % 2;
-    n.features = somna::features::rr_features(n.input.rr, 480, default_arch().second);
+    n.features = somna::analysis::rr_network_input(n.input, default_arch().second);
     data.push_back(std::move(n));
   }
   somna::train::TrainOptions o;

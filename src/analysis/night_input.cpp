@@ -4,6 +4,8 @@
 
 #include <cmath>
 
+#include "analysis/cvhr_detector.hpp"
+
 namespace somna::analysis {
 
 size_t night_minutes(double duration_s) {
@@ -20,6 +22,14 @@ NightInput night_input(const io::Channel* ecg, dsp::Beats beats, double duration
   in.quality.resize(in.n_minutes);
   in.beats = std::move(beats);
   return in;
+}
+
+features::NightFeatures rr_network_input(const NightInput& night,
+                                         const features::RRFeatureSpec& spec) {
+  return features::rr_features(night.rr, night.n_minutes, spec,
+                               spec.channels >= features::kCvhrChannels
+                                   ? cvhr_spans(night)
+                                   : std::vector<features::TimeSpan>{});
 }
 
 }  // namespace somna::analysis

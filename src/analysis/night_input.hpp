@@ -6,6 +6,7 @@
 #include <cstddef>
 
 #include "analysis/detector.hpp"
+#include "features/rr_features.hpp"
 
 namespace somna::analysis {
 
@@ -16,5 +17,10 @@ size_t night_minutes(double duration_s);
 // The cleaned RR series, night_minutes(duration_s) minutes and their quality (ECG checks when
 // `ecg` is given, beat checks always), the beats themselves.
 NightInput night_input(const io::Channel* ecg, dsp::Beats beats, double duration_s);
+
+// The RR networks' input of that night (features/rr_features.hpp), with the CVHR detector's
+// episodes where the spec reads them: what the RR detector and training's datasets both score.
+features::NightFeatures rr_network_input(const NightInput& night,
+                                         const features::RRFeatureSpec& spec);
 
 }  // namespace somna::analysis

@@ -7,7 +7,7 @@
 #include <cmath>
 #include <nlohmann/json.hpp>
 
-#include "analysis/cvhr_detector.hpp"
+#include "analysis/night_input.hpp"
 #include "common/error.hpp"
 #include "common/side_by_side.hpp"
 #include "model/seed_model.hpp"
@@ -122,10 +122,7 @@ RRDetector::RRDetector(std::vector<RRNetwork> nets, features::RRFeatureSpec spec
 std::vector<float> RRDetector::logits(const analysis::NightInput& night) const {
   // A model reading the cvhr channel runs the CVHR detector here too (analyze_night runs it again
   // for the AHI estimate, beside the networks).
-  const features::NightFeatures f = features::rr_features(night.rr, night.n_minutes, spec_,
-                                                          spec_.channels >= features::kCvhrChannels
-                                                              ? analysis::cvhr_spans(night)
-                                                              : std::vector<features::TimeSpan>{});
+  const features::NightFeatures f = analysis::rr_network_input(night, spec_);
   // The members two by two on two threads (night.threads), averaged in one order either way.
   const size_t n = nets_.size();
   std::vector<std::vector<float>> z(n);

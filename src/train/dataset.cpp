@@ -11,7 +11,6 @@
 #include <random>
 #include <sstream>
 
-#include "analysis/cvhr_detector.hpp"
 #include "analysis/night_input.hpp"
 #include "common/error.hpp"
 #include "dsp/beats.hpp"
@@ -188,10 +187,7 @@ LabelledNight load_night(const std::string& record_path, const DatasetOptions& o
   const size_t n_min = analysis::night_minutes(duration);
   n.labels = minute_labels(base, n_min, b.fs, o, csv);
   n.input = analysis::night_input(nullptr, std::move(b.beats), duration);
-  n.features = features::rr_features(n.input.rr, n_min, o.spec,
-                                     o.spec.channels >= features::kCvhrChannels
-                                         ? analysis::cvhr_spans(n.input)
-                                         : std::vector<features::TimeSpan>{});
+  n.features = analysis::rr_network_input(n.input, o.spec);
   return n;
 }
 
