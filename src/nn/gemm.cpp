@@ -15,10 +15,10 @@ namespace {
 // a · bᵀ (the linear layers' and recurrent gates' product: a [m][k] rows times b [n][k] rows),
 // register-blocked: b is packed into panels of 16 rows laid out [k][16], and four rows of a times
 // one panel (two panels side by side with AVX-512: 8 of its 32 registers accumulate; the seed
-// network's night 721-731 -> 583-599 ms, alternated) are accumulated in registers over k in order
-// (a[r][kk] broadcast, one load of a panel feeds four rows). Each output's sum runs over k in order, rounded after each term, then
-// beta c is added; built for AVX-512 (one 16-float vector) and AVX2 (two 8-float vectors), chosen
-// at run time, else OpenBLAS. On the seed network of an 8-hour night (seed_bench, one core, this
+// network's night 479-493 -> 386-392 ms, alternated) are accumulated in registers over k in order
+// (a[r][kk] broadcast, one load of a panel feeds four rows). Each output's sum runs over k in
+// order, rounded after each term, then beta c is added; built for AVX-512 (one 16-float vector)
+// and AVX2 (two 8-float vectors), chosen at run time, else OpenBLAS. On the seed network of an 8-hour night (seed_bench, one core, this
 // project's 2-core VM) scoring took 0.95-1.12 s, against 1.68 s with the SSE3 kernel OpenBLAS
 // falls back to on a CPU it does not recognise and 0.85 s with its SkylakeX kernel (the AVX-512
 // build here fuses its multiply-adds too: common/simd.hpp).
